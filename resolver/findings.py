@@ -1,0 +1,89 @@
+"""Findings and reports: what every check and lint rule produces."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``severity >= fail_on`` decides the exit code."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r} (expected error, warning or info)"
+            ) from None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place.
+
+    ``path`` is relative to the working directory where possible (posix separators); ``line``
+    and ``column`` are 1-based, 0 when unknown. ``name`` is the rule's kebab-case name.
+    """
+
+    rule: str
+    name: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    message: str
+    fix: str = ""
+    # Text that identifies the finding independently of its line (for the fingerprint).
+    key: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across unrelated edits: rule, file and the offending value, not the line."""
+        basis = "\0".join((self.rule, self.path, self.key or self.message))
+        return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity.label,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "fix": self.fix,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass
+class Report:
+    """The findings of one run, plus the files that were examined."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+    charts_checked: int = 0
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self.findings, key=Finding.sort_key)
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+    def failed(self, fail_on: Severity = Severity.ERROR) -> bool:
+        worst = self.worst()
+        return worst is not None and worst >= fail_on
