@@ -1,0 +1,254 @@
+"""Helm's lock digest (``HashReq``) and Helm's Chart.lock bytes, plus safe writing.
+
+* :func:`hash_req` is ``internal/resolver.HashReq``: sha256 over Go's JSON of
+  ``[2][]*Dependency{req, lock}``.
+* :func:`dump_lock` writes what ``helm dependency update`` writes (sigs.k8s.io/yaml: sorted
+  keys, go-yaml v2 quoting) with one optional extra key per entry, ``digest``, which Helm
+  ignores when reading and does not hash.
+* :func:`write_lock` replaces the file atomically and never writes through a symlink.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+
+from resolver.errors import WriteError
+from resolver.gojson import encode_string, marshal
+from resolver.models import Dependency
+from resolver.yaml11 import _BASE60_RE, resolve_plain
+
+# --- the digest -------------------------------------------------------------------------
+
+
+def dependency_json(dep: Dependency) -> str:
+    """One ``chart.Dependency`` as Go marshals it (struct order, omitempty)."""
+    parts = [f'"name":{encode_string(dep.name)}']
+    if dep.version:
+        parts.append(f'"version":{encode_string(dep.version)}')
+    parts.append(f'"repository":{encode_string(dep.repository)}')
+    if dep.condition:
+        parts.append(f'"condition":{encode_string(dep.condition)}')
+    if dep.tags:
+        parts.append('"tags":[' + ",".join(encode_string(t) for t in dep.tags) + "]")
+    if dep.enabled:
+        parts.append('"enabled":true')
+    if dep.import_values:
+        parts.append(f'"import-values":{marshal(dep.import_values)}')
+    if dep.alias:
+        parts.append(f'"alias":{encode_string(dep.alias)}')
+    return "{" + ",".join(parts) + "}"
+
+
+def _deps_json(deps: Sequence[Dependency] | None) -> str:
+    if deps is None:
+        return "null"
+    return "[" + ",".join(dependency_json(d) for d in deps) + "]"
+
+
+def hash_req_bytes(req: Sequence[Dependency] | None, lock: Sequence[Dependency] | None) -> bytes:
+    return f"[{_deps_json(req)},{_deps_json(lock)}]".encode("utf-8", "surrogatepass")
+
+
+def hash_req(req: Sequence[Dependency] | None, lock: Sequence[Dependency] | None) -> str:
+    """``HashReq(req, lock)``: ``sha256:<hex>`` of Go's JSON of ``[req, lock]``."""
+    return "sha256:" + hashlib.sha256(hash_req_bytes(req, lock)).hexdigest()
+
+
+def repo_alias_name(repository: str) -> str | None:
+    """``@name`` / ``alias:name`` → ``name``; ``None`` for anything else."""
+    if repository.startswith("@"):
+        return repository[1:]
+    if repository.startswith("alias:"):
+        return repository[len("alias:") :]
+    return None
+
+
+def rewrite_repo_aliases(
+    req: Sequence[Dependency] | None,
+    lock: Sequence[Dependency] | None,
+    repo_urls: Mapping[str, str] | None,
+) -> list[Dependency] | None:
+    """Helm's ``resolveRepoNames`` rewrite, applied before hashing.
+
+    ``@name``/``alias:name`` becomes that repository's URL from repositories.yaml. Offline, when
+    the name is not configured, the lock entry at the same position (which Helm wrote with the
+    URL it resolved) supplies it.
+    """
+    if req is None:
+        return None
+    out: list[Dependency] = []
+    for i, dep in enumerate(req):
+        name = repo_alias_name(dep.repository)
+        if name is None:
+            out.append(dep)
+            continue
+        url = (repo_urls or {}).get(name)
+        if url is None and lock is not None and i < len(lock):
+            url = lock[i].repository
+        out.append(replace(dep, repository=url) if url is not None else dep)
+    return out
+
+
+# --- the bytes ----------------------------------------------------------------------------
+
+
+class _GoDumper(getattr(yaml, "CDumper", yaml.Dumper)):  # type: ignore[misc]
+    """libyaml's emitter with no implicit resolvers: quoting is decided by go-yaml's rules."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+
+def _needs_double_quotes(text: str) -> bool:
+    """go-yaml v2 ``stringv``: quote when the plain form would not read back as a string."""
+    value = resolve_plain(text)
+    # A GoTimestamp is a str subclass: timestamps are quoted too.
+    return type(value) is not str or bool(_BASE60_RE.fullmatch(text))
+
+
+def _scalar(text: str) -> yaml.ScalarNode:
+    if "\n" in text:
+        style: str | None = "|"
+    elif _needs_double_quotes(text):
+        style = '"'
+    else:
+        style = None
+    return yaml.ScalarNode("tag:yaml.org,2002:str", str(text), style=style)
+
+
+def _mapping(items: Mapping[str, str | yaml.Node]) -> yaml.MappingNode:
+    pairs = []
+    for key in sorted(items):
+        value = items[key]
+        node = value if isinstance(value, yaml.Node) else _scalar(value)
+        pairs.append((_scalar(key), node))
+    return yaml.MappingNode("tag:yaml.org,2002:map", pairs, flow_style=False)
+
+
+def lock_entry(dep: Dependency) -> dict[str, str]:
+    """The keys Helm writes for one lock entry, plus chartlock's per-dependency digest."""
+    entry = {"name": dep.name, "repository": dep.repository}
+    if dep.version:
+        entry["version"] = dep.version
+    digest = dep.content_digest
+    if digest:
+        entry["digest"] = digest
+    return entry
+
+
+def dump_lock(dependencies: Sequence[Dependency], digest: str, generated: str) -> str:
+    """Chart.lock text as helm 4.1.4 writes it (with optional per-entry ``digest`` keys)."""
+    seq = yaml.SequenceNode(
+        "tag:yaml.org,2002:seq",
+        [_mapping(lock_entry(d)) for d in dependencies],
+        flow_style=False,
+    )
+    root = _mapping({"dependencies": seq, "digest": digest, "generated": generated})
+    text: str = yaml.serialize(
+        root,
+        Dumper=_GoDumper,
+        allow_unicode=True,
+        width=80,
+        indent=2,
+        explicit_start=False,
+    )
+    return text
+
+
+def go_rfc3339nano(ns: int | None = None) -> str:
+    """``time.Now()`` as Go's ``MarshalJSON`` writes it: local zone, trimmed nanoseconds."""
+    if ns is None:
+        ns = time.time_ns()
+    secs, nanos = divmod(ns, 1_000_000_000)
+    local = time.localtime(secs)
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", local)
+    if nanos:
+        text += ("." + f"{nanos:09d}").rstrip("0")
+    offset = local.tm_gmtoff or 0
+    if offset == 0:
+        return text + "Z"
+    sign = "+" if offset > 0 else "-"
+    hours, minutes = divmod(abs(offset) // 60, 60)
+    return f"{text}{sign}{hours:02d}:{minutes:02d}"
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def directory_lock(directory: Path) -> Iterator[None]:
+    """An exclusive advisory lock on the chart directory (POSIX ``flock`` on the directory).
+
+    Two chartlock processes updating the same chart serialise here; no file is created.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory lock, rename is still atomic
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def write_lock(path: Path, text: str, *, expected: str | None = None) -> bool:
+    """Atomically replace ``path`` with ``text``; ``False`` when the bytes are already equal.
+
+    ``expected`` (the content read before resolving, ``""`` for "no file") makes the write a
+    compare-and-swap: if another process changed the file meanwhile, nothing is written and
+    :class:`WriteError` says so.
+    """
+    if path.is_symlink():
+        raise WriteError(f'the {path.name} file is a symlink to "{os.readlink(path)}"')
+    if path.is_dir():
+        raise WriteError(f"{path}: is a directory, cannot write the lock file")
+    data = text.encode("utf-8")
+    directory = path.parent
+    with directory_lock(directory):
+        try:
+            current: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            current = None
+        except OSError as exc:
+            raise WriteError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if expected is not None and (current or b"") != expected.encode("utf-8"):
+            raise WriteError(f"{path}: changed by another process while chartlock ran; run again")
+        if current == data:
+            return False
+        _atomic_write(path, data)
+    return True
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
