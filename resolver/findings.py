@@ -77,6 +77,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     charts_checked: int = 0
+    # Input that could not be read (one-line ChartlockError each); the CLI exits 2 for these.
+    errors: list[Exception] = field(default_factory=list)
 
     def sorted(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)

@@ -215,9 +215,15 @@ def _dependencies(
     ]
 
 
-def _root_mapping(text: str, display: str, what: str) -> yaml.MappingNode:
+def _root_mapping(
+    text: str, display: str, what: str, *, allow_empty: bool = False
+) -> yaml.MappingNode:
     root = compose(text, display)
-    if root is None:
+    if root is None or (
+        allow_empty and isinstance(root, yaml.ScalarNode) and resolve_scalar(root) is None
+    ):
+        if allow_empty:  # Helm unmarshals an empty document into the zero value
+            return yaml.MappingNode("tag:yaml.org,2002:map", [])
         raise InputError(display, f"{what} is empty")
     if not isinstance(root, yaml.MappingNode):
         raise InputError(
@@ -253,6 +259,15 @@ def parse_chart(text: str, path: Path, display: str) -> Chart:
     return chart
 
 
+def load_requirements(path: Path, display: str) -> tuple[list[Dependency] | None, Mark | None]:
+    """The ``dependencies`` of a requirements.yaml, and the mark of that key (None if absent)."""
+    root = _root_mapping(read_text(path, display), display, "requirements.yaml", allow_empty=True)
+    node = _fields(root, ("dependencies",)).get("dependencies")
+    if node is None:
+        return None, None
+    return _dependencies(node, display, chart_yaml=True), _mark(node, display)
+
+
 def load_lock(path: Path, display: str | None = None) -> Lock:
     """Load a Chart.lock (or requirements.lock)."""
     shown = display or str(path)
@@ -260,7 +275,7 @@ def load_lock(path: Path, display: str | None = None) -> Lock:
 
 
 def parse_lock(text: str, path: Path, display: str) -> Lock:
-    root = _root_mapping(text, display, "Chart.lock")
+    root = _root_mapping(text, display, "Chart.lock", allow_empty=True)
     fields = _fields(root, ("generated", "digest", "dependencies"))
     lock = Lock(path=path, display_path=display, text=text)
     lock.marks = {name: _mark(node, display) for name, node in fields.items()}

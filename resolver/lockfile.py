@@ -64,6 +64,12 @@ def hash_req(req: Sequence[Dependency] | None, lock: Sequence[Dependency] | None
     return "sha256:" + hashlib.sha256(hash_req_bytes(req, lock)).hexdigest()
 
 
+def hash_v2_req(req: Sequence[Dependency] | None) -> str:
+    """``HashV2Req``: Helm 2's digest, ``{"dependencies": req}``, for apiVersion v1 locks."""
+    data = '{"dependencies":' + _deps_json(req) + "}"
+    return "sha256:" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def repo_alias_name(repository: str) -> str | None:
     """``@name`` / ``alias:name`` → ``name``; ``None`` for anything else."""
     if repository.startswith("@"):

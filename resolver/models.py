@@ -89,6 +89,8 @@ class Chart:
     dependencies: list[Dependency] | None = None
     marks: dict[str, Mark] = field(default_factory=dict)
     display_path: str = ""
+    # The lock file found beside it ("Chart.lock" or "requirements.lock"), if any.
+    lock_file_name: str = ""
 
     @property
     def directory(self) -> Path:
@@ -96,7 +98,9 @@ class Chart:
 
     @property
     def lock_name(self) -> str:
-        """``requirements.lock`` for ``apiVersion: v1`` charts, ``Chart.lock`` otherwise."""
+        """The lock file's name: the one present, else Helm's choice for the apiVersion."""
+        if self.lock_file_name:
+            return self.lock_file_name
         return "requirements.lock" if self.api_version == "v1" else "Chart.lock"
 
     @property

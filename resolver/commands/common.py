@@ -79,4 +79,8 @@ def emit_report(
     text = render(report, fmt, color=use_color(out))
     if text:
         out.write(text if text.endswith("\n") else text + "\n")
+    for error in report.errors:
+        sys.stderr.write(f"chartlock: error: {error}\n")
+    if report.errors:
+        return 2
     return 1 if report.failed(fail_on) else 0

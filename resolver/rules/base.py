@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from resolver.findings import Severity
+from resolver.findings import Finding, Severity
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class Problem:
     column: int = 0
     key: str = ""  # identifies the offending value for the fingerprint (default: message)
     fix: str = ""  # overrides the rule's default fix hint when set
+    path: str = ""  # the file, when not the target's own (e.g. Chart.lock for a chart check)
 
 
 @dataclass
@@ -116,3 +117,19 @@ def checker(*kinds: FileKind) -> Callable[[Checker], Checker]:
 
 def get_rule(rule_id: str) -> Rule:
     return RULES[rule_id]
+
+
+def to_finding(problem: Problem, path: str, severity: Severity | None = None) -> Finding:
+    """Turn a checker's problem into a finding, with the rule's name, severity and fix."""
+    rule = RULES[problem.rule]
+    return Finding(
+        rule=rule.id,
+        name=rule.name,
+        severity=severity if severity is not None else rule.severity,
+        path=problem.path or path,
+        line=problem.line,
+        column=problem.column,
+        message=problem.message,
+        fix=problem.fix or rule.fix,
+        key=problem.key,
+    )

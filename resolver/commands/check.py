@@ -1,0 +1,39 @@
+"""``chartlock check``: offline lock-sync check (never imports httpx)."""
+
+from __future__ import annotations
+
+import argparse
+
+from resolver.commands.common import add_format_option, emit_report
+
+HELP = "check that every Chart.lock is in sync with its Chart.yaml (offline)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="charts or directories to search (default: .)",
+    )
+    parser.add_argument(
+        "--require-digests",
+        action="store_true",
+        help="a missing per-dependency digest (CL205) is an error",
+    )
+    parser.add_argument(
+        "--repository-config", metavar="FILE", help="Helm repositories.yaml for @name repositories"
+    )
+    add_format_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from resolver.check import check
+
+    report = check(
+        args.paths,
+        require_digests=args.require_digests,
+        repository_config=args.repository_config,
+    )
+    return emit_report(report, args.format)

@@ -1,0 +1,17 @@
+"""``chartlock lint``."""
+
+from __future__ import annotations
+
+import argparse
+
+from resolver.errors import ChartlockError
+
+HELP = "lint (not available yet)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["."])
+
+
+def run(args: argparse.Namespace) -> int:
+    raise ChartlockError("chartlock lint is not implemented yet")

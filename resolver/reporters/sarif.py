@@ -1,0 +1,73 @@
+"""SARIF 2.1.0 for GitHub code scanning."""
+
+from __future__ import annotations
+
+import json
+
+from resolver import __version__
+from resolver.findings import Report, Severity
+from resolver.rules.base import RULES
+
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def render_sarif(report: Report) -> str:
+    findings = report.sorted()
+    used = sorted({f.rule for f in findings} | set(RULES))
+    index = {rule_id: i for i, rule_id in enumerate(used)}
+    rules: list[dict[str, object]] = []
+    for rule_id in used:
+        rule = RULES.get(rule_id)
+        if rule is None:
+            rules.append({"id": rule_id})
+            continue
+        rules.append(
+            {
+                "id": rule.id,
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": rule.rationale or rule.summary},
+                "help": {"text": f"{rule.summary}\n\nWhy: {rule.rationale}\n\nFix: {rule.fix}"},
+                "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+            }
+        )
+    results = []
+    for f in findings:
+        results.append(
+            {
+                "ruleId": f.rule,
+                "ruleIndex": index[f.rule],
+                "level": _LEVEL[f.severity],
+                "message": {"text": f.message + (f" Fix: {f.fix}" if f.fix else "")},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": f.path},
+                            "region": {
+                                "startLine": max(f.line, 1),
+                                "startColumn": max(f.column, 1),
+                            },
+                        }
+                    }
+                ],
+                "partialFingerprints": {"chartlock/v1": f.fingerprint},
+            }
+        )
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "chartlock",
+                        "version": __version__,
+                        "informationUri": "https://github.com/chartlock/chartlock",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
