@@ -31,7 +31,15 @@ def render_text(report: Report, *, color: bool = False) -> str:
             for s, n in sorted(counts.items(), reverse=True)
             if n
         )
-        lines.append(f"{summary} in {report.charts_checked} charts, {report.files_checked} files")
+        lines.append(f"{summary} in {_scope(report)}")
     else:
-        lines.append(f"no problems in {report.charts_checked} charts, {report.files_checked} files")
+        lines.append(f"no problems in {_scope(report)}")
     return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _scope(report: Report) -> str:
+    return f"{_plural(report.charts_checked, 'chart')}, {_plural(report.files_checked, 'file')}"

@@ -216,7 +216,18 @@ def check_chart(
         problems.extend(_check_entry(dep, entry, lock_path))
     if vendored:
         problems.extend(_check_vendored(chart, locked, vendored, lock_path))
-    return problems
+    return [_with_fix(p, chart) for p in problems]
+
+
+def _with_fix(problem: Problem, chart: Chart) -> Problem:
+    """Name the chart in the fix hint (``chartlock lock charts/app``)."""
+    from dataclasses import replace
+
+    from resolver.rules.base import RULES
+
+    if problem.fix:
+        return problem
+    return replace(problem, fix=RULES[problem.rule].fix.replace("<chart>", _chart_arg(chart)))
 
 
 def _chart_arg(chart: Chart) -> str:
@@ -279,7 +290,11 @@ def _check_version(dep: Dependency, entry: Dependency, lock_path: str) -> Iterab
     if not dep.repository:
         return  # charts/ directory dependency: Helm locks the constraint verbatim
     if entry.version == dep.version and dep.repository.startswith("oci://"):
-        return  # OCI exact-version shortcut: the original string is the tag
+        try:
+            parse_version(dep.version)
+            return  # OCI exact-version shortcut: the original string is the tag
+        except InvalidVersion:
+            pass
     try:
         version = parse_version(entry.version)
     except InvalidVersion:

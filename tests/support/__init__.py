@@ -1,0 +1,1 @@
+"""Test support: finding the real binaries, starting real servers."""
