@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field
 
 
@@ -50,6 +49,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across unrelated edits: rule, file and the offending value, not the line."""
+        import hashlib
+
         basis = "\0".join((self.rule, self.path, self.key or self.message))
         return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
