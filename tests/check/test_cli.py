@@ -97,12 +97,12 @@ def test_one_bad_chart_does_not_hide_the_others(tmp_path: Path) -> None:
 def test_offline_commands_do_not_import_httpx_or_jsonschema() -> None:
     code = (
         "import sys, runpy\n"
-        "sys.argv = ['chartlock', 'check', %r]\n"
+        "sys.argv = ['chartlock', 'check', {!r}]\n"
         "try:\n    runpy.run_module('resolver', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "heavy = sorted(m for m in ('httpx', 'jsonschema', 'httpcore') if m in sys.modules)\n"
         "print('HEAVY=' + ','.join(heavy))\n"
-    ) % str(FIX / "clean")
+    ).format(str(FIX / "clean"))
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )

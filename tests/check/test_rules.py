@@ -30,7 +30,7 @@ def test_rule_fires(rule: str, case: str, file: str, line: int, column: int) -> 
     assert len(hits) == 1, report.findings
     hit = hits[0]
     assert (hit.path, hit.line, hit.column) == (f"{FIX}/{case}/{file}", line, column)
-    assert f"chartlock" in hit.fix or "helm" in hit.fix
+    assert "chartlock" in hit.fix or "helm" in hit.fix
     # The positive fixture breaks only what it is about.
     others = {f.rule for f in report.findings} - {rule}
     assert others <= {"CL202"} if rule in ("CL207",) else others == set()
