@@ -1,0 +1,292 @@
+"""``chartlock lock``: load charts, gather every network fact at once, resolve, write.
+
+All charts and all their dependencies are resolved together: each OCI repository's tags are
+listed once per run, each https index is fetched once, each (repository, tag) digest is asked
+for once with ``HEAD``, all concurrently. Nothing is written until everything has resolved, and
+each Chart.lock is replaced atomically (and only when its content changes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from resolver.discovery import display_path
+from resolver.errors import ResolveError
+from resolver.lockfile import (
+    dump_lock,
+    go_rfc3339nano,
+    hash_req,
+    repo_alias_name,
+    write_lock,
+)
+from resolver.models import Chart, Dependency, Lock
+from resolver.repoconfig import RepoEntry, load_repositories
+from resolver.resolve import (
+    Facts,
+    IndexEntry,
+    is_oci,
+    oci_key,
+    oci_tag,
+    plan,
+    resolve_dependencies,
+)
+from resolver.rules.lock import load_pair
+
+
+@dataclass
+class ClientOptions:
+    """Registry/transport options (Helm's flags)."""
+
+    plain_http: bool = False
+    insecure_skip_tls_verify: bool = False
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    timeout: float = 30.0
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    repository_config: str | None = None
+    max_per_host: int = 8
+
+
+@dataclass
+class Loaded:
+    chart: Chart
+    lock: Lock | None
+    req: list[Dependency]  # dependencies after the @name rewrite (what Helm hashes)
+
+
+@dataclass
+class LockOutcome:
+    chart_dir: Path
+    display: str
+    status: str  # "created" | "updated" | "unchanged" | "would change" | "no dependencies"
+    digest: str = ""
+    entries: list[Dependency] = field(default_factory=list)
+    text: str = ""
+
+
+def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Path) -> list[Loaded]:
+    """Load every chart and rewrite ``@name``/``alias:name`` repositories like Helm."""
+    urls: dict[str, str] = {}
+    for entry in repos:
+        urls.setdefault(entry.name, entry.url)
+    out = []
+    for chart_dir in chart_dirs:
+        chart_yaml = chart_dir / "Chart.yaml"
+        chart, lock = load_pair(chart_yaml, display_path(chart_yaml, cwd))
+        req = []
+        for dep in chart.dependencies or []:
+            name = repo_alias_name(dep.repository)
+            if name is not None:
+                if name not in urls:
+                    raise ResolveError(
+                        f"{chart.display_path}: no repository definition for {dep.repository}. "
+                        "Please add it via 'helm repo add'"
+                    )
+                dep = replace(dep, repository=urls[name])
+            req.append(dep)
+        out.append(Loaded(chart, lock, req))
+    return out
+
+
+def _local_version(chart_dir: Path, repository: str) -> str | None:
+    from resolver.loader import load_chart
+
+    path = repository[len("file://") :]
+    target = Path(path) if path.startswith("/") else chart_dir / path
+    if not (target / "Chart.yaml").is_file():
+        return None
+    return load_chart(target / "Chart.yaml").version
+
+
+async def gather_facts(
+    loaded: Sequence[Loaded],
+    client: object,
+    repos: Sequence[RepoEntry],
+    options: ClientOptions,
+) -> Facts:
+    """Fetch every tag list and index the charts need, once each, concurrently."""
+    from resolver.indexrepo import fetch_indexes
+    from resolver.registry.client import RegistryClient
+    from resolver.registry.reference import oci_chart_repository
+
+    assert isinstance(client, RegistryClient)
+    facts = Facts()
+    lists: dict[str, Dependency] = {}
+    index_urls: set[str] = set()
+    for item in loaded:
+        p = plan(item.req)
+        for dep in item.req:
+            if is_oci(dep.repository) and oci_key(dep.repository, dep.name) in p.oci_lists:
+                lists.setdefault(oci_key(dep.repository, dep.name), dep)
+        index_urls |= p.index_urls
+        chart_dir = item.chart.directory
+        for repo_url in p.local_repos:
+            facts.local[repo_url] = _local_version(chart_dir, repo_url)
+        for name in p.vendored:
+            sub = chart_dir / "charts" / name / "Chart.yaml"
+            facts.vendored[name] = (
+                _local_version(chart_dir, f"file://charts/{name}") if (sub.is_file()) else None
+            )
+
+    async def list_one(key: str, dep: Dependency) -> None:
+        repo = oci_chart_repository(dep.repository, dep.name)
+        facts.tags[key] = await client.list_tags(repo)
+
+    tasks = [list_one(k, d) for k, d in lists.items()]
+    index_task = fetch_indexes(sorted(index_urls), repos, options)
+    indexes, *_ = await asyncio.gather(index_task, *tasks)
+    assert isinstance(indexes, dict)
+    facts.indexes.update(indexes)
+    return facts
+
+
+async def fetch_digests(
+    entries: Sequence[Dependency], client: object
+) -> dict[tuple[str, str, str], str]:
+    """Manifest digests (HEAD) for every OCI lock entry, deduplicated, concurrently."""
+    from resolver.registry.client import RegistryClient
+    from resolver.registry.reference import oci_chart_repository
+
+    assert isinstance(client, RegistryClient)
+    wanted = {(e.repository, e.name, e.version) for e in entries if is_oci(e.repository)}
+    keys = sorted(wanted)
+
+    async def head(key: tuple[str, str, str]) -> str:
+        repository, name, version = key
+        info = await client.head_manifest(oci_chart_repository(repository, name), oci_tag(version))
+        return info.digest
+
+    digests = await asyncio.gather(*(head(k) for k in keys))
+    return dict(zip(keys, digests, strict=True))
+
+
+def make_client(options: ClientOptions) -> object:
+    from resolver.registry.client import RegistryClient
+
+    return RegistryClient(
+        plain_http=options.plain_http,
+        insecure_skip_tls_verify=options.insecure_skip_tls_verify,
+        ca_file=options.ca_file,
+        cert_file=options.cert_file,
+        key_file=options.key_file,
+        timeout=options.timeout,
+        username=options.username,
+        password=options.password,
+        max_per_host=options.max_per_host,
+    )
+
+
+async def resolve_charts(
+    chart_dirs: Sequence[Path], options: ClientOptions, *, cwd: Path | None = None
+) -> list[LockOutcome]:
+    """Resolve every chart; returns what each Chart.lock should be (nothing is written)."""
+    from resolver.registry.client import RegistryClient
+
+    base = cwd or Path.cwd()
+    repos = load_repositories(options.repository_config)
+    loaded = load_charts(chart_dirs, repos, base)
+    client = make_client(options)
+    assert isinstance(client, RegistryClient)
+    async with client:
+        facts = await gather_facts(loaded, client, repos, options)
+        resolved = [
+            resolve_dependencies(item.req, facts, chart=item.chart.display_path)
+            if item.chart.dependencies is not None
+            else []
+            for item in loaded
+        ]
+        all_entries = [e for entries in resolved for e in entries]
+        digests = await fetch_digests(all_entries, client)
+    outcomes = []
+    for item, entries in zip(loaded, resolved, strict=True):
+        outcomes.append(_outcome(item, entries, digests))
+    return outcomes
+
+
+def _outcome(
+    item: Loaded, entries: list[Dependency], digests: dict[tuple[str, str, str], str]
+) -> LockOutcome:
+    chart = item.chart
+    display = Path(chart.display_path).parent.as_posix() or "."
+    if chart.dependencies is None:
+        return LockOutcome(chart.directory, display, "no dependencies")
+    for entry in entries:
+        key = (entry.repository, entry.name, entry.version)
+        if key in digests:
+            entry.extra["digest"] = digests[key]
+    digest = hash_req(item.req, entries)
+    lock = item.lock
+    if lock is not None and lock.digest == digest and _same_content_digests(lock, entries):
+        return LockOutcome(chart.directory, display, "unchanged", digest, entries, lock.text)
+    text = dump_lock(entries, digest, go_rfc3339nano())
+    status = "updated" if lock is not None else "created"
+    return LockOutcome(chart.directory, display, status, digest, entries, text)
+
+
+def _same_content_digests(lock: Lock, entries: Sequence[Dependency]) -> bool:
+    old = [d.content_digest for d in lock.dependencies or []]
+    return old == [e.content_digest for e in entries]
+
+
+def write_outcomes(outcomes: Sequence[LockOutcome]) -> None:
+    """Write every changed lock (each atomically, compare-and-swap against what was read)."""
+    for outcome in outcomes:
+        if outcome.status not in ("created", "updated"):
+            continue
+        path = outcome.chart_dir / "Chart.lock"
+        for name in ("requirements.lock", "Chart.lock"):
+            if (outcome.chart_dir / name).exists():
+                path = outcome.chart_dir / name
+                break
+        try:
+            expected = path.read_text("utf-8") if path.exists() and not path.is_symlink() else ""
+        except OSError:
+            expected = None
+        if not write_lock(path, outcome.text, expected=expected):
+            outcome.status = "unchanged"
+
+
+def lock_charts(
+    chart_dirs: Sequence[Path],
+    options: ClientOptions,
+    *,
+    check_only: bool = False,
+    cwd: Path | None = None,
+) -> list[LockOutcome]:
+    """Resolve and (unless ``check_only``) write every chart's lock."""
+    outcomes = asyncio.run(resolve_charts(chart_dirs, options, cwd=cwd))
+    if check_only:
+        for outcome in outcomes:
+            if outcome.status in ("created", "updated"):
+                outcome.status = "would change"
+        return outcomes
+    write_outcomes(outcomes)
+    return outcomes
+
+
+def chart_dirs_from(paths: Sequence[str]) -> list[Path]:
+    dirs = []
+    for raw in paths or ["."]:
+        path = Path(raw)
+        if path.name in ("Chart.yaml", "Chart.lock") and path.is_file():
+            path = path.parent
+        if not (path / "Chart.yaml").is_file():
+            raise ResolveError(f"{raw}: not a chart directory (no Chart.yaml)")
+        dirs.append(Path(os.path.abspath(path)))
+    return dirs
+
+
+__all__ = [
+    "ClientOptions",
+    "IndexEntry",
+    "LockOutcome",
+    "chart_dirs_from",
+    "lock_charts",
+    "resolve_charts",
+]

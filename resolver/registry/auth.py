@@ -1,0 +1,198 @@
+"""The registry auth dance as an ``httpx.Auth`` flow: 401 → (token) → retry.
+
+The first request to a host goes out without credentials. A ``Basic`` challenge is answered with
+the stored credential; a ``Bearer`` challenge with a token from its realm (a ``registrytoken``
+as is; an ``identitytoken`` through the OAuth2 refresh grant; else a GET with Basic credentials
+or anonymously). Tokens are cached per (host, scope) and reused by every later request, so a run
+asks for one token per repository. Once a host's challenge is known, a token for a new scope is
+fetched before the request, which saves the 401 round trip.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import re
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from resolver.errors import RegistryError
+from resolver.registry.credentials import Credential, CredentialStore
+
+SCOPE_EXTENSION = "chartlock_scope"
+_PARAM_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
+
+
+@dataclass(frozen=True)
+class Challenge:
+    scheme: str  # "basic" | "bearer"
+    params: dict[str, str]
+
+
+def parse_challenges(header: str) -> list[Challenge]:
+    """Parse ``WWW-Authenticate`` (several challenges, quoted or token parameter values)."""
+    out: list[Challenge] = []
+    pos = 0
+    text = header.strip()
+    while pos < len(text):
+        m = re.match(r"\s*,?\s*([A-Za-z][A-Za-z0-9_-]*)", text[pos:])
+        if not m:
+            break
+        scheme = m.group(1).lower()
+        pos += m.end()
+        params: dict[str, str] = {}
+        while True:
+            pm = re.match(r"\s*,?\s*", text[pos:])
+            start = pos + (pm.end() if pm else 0)
+            p = _PARAM_RE.match(text, start)
+            if not p:
+                break
+            params[p.group(1).lower()] = (
+                p.group(2).replace('\\"', '"') if p.group(2) is not None else p.group(3)
+            )
+            pos = p.end()
+        out.append(Challenge(scheme, params))
+    return out
+
+
+def is_loopback(host: str) -> bool:
+    name = host.rsplit(":", 1)[0].strip("[]") if host.count(":") <= 1 else host.strip("[]")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def basic_header(cred: Credential) -> str:
+    raw = f"{cred.username}:{cred.password}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+class RegistryAuth(httpx.Auth):
+    """Challenge/response for OCI registries, with a token cache shared across requests."""
+
+    requires_response_body = True
+
+    def __init__(self, credentials: CredentialStore, *, allow_plain_http: bool = False) -> None:
+        self.credentials = credentials
+        self.allow_plain_http = allow_plain_http
+        self.tokens: dict[tuple[str, str], str] = {}
+        self.challenges: dict[str, Challenge] = {}
+        self.token_requests = 0
+
+    def __repr__(self) -> str:
+        return f"RegistryAuth(hosts={sorted(self.challenges)})"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        host = request.url.netloc.decode("ascii")
+        scope = str(request.extensions.get(SCOPE_EXTENSION, ""))
+        known = self.challenges.get(host)
+        if known is not None:
+            yield from self._authorize(request, host, scope, known, fresh=False)
+        response = yield request
+        if response.status_code != 401:
+            return
+        challenges = parse_challenges(response.headers.get("WWW-Authenticate", ""))
+        challenge = next((c for c in challenges if c.scheme == "bearer"), None) or next(
+            (c for c in challenges if c.scheme == "basic"), None
+        )
+        if challenge is None:
+            return
+        self.challenges[host] = challenge
+        if challenge.scheme == "bearer" and challenge.params.get("scope"):
+            scope = challenge.params["scope"]
+        had = "Authorization" in request.headers
+        authorized = yield from self._authorize(request, host, scope, challenge, fresh=had)
+        if authorized:
+            yield request
+
+    def _authorize(
+        self, request: httpx.Request, host: str, scope: str, challenge: Challenge, *, fresh: bool
+    ) -> Generator[httpx.Request, httpx.Response, bool]:
+        cred = self.credentials.get(_host_key(host))
+        if challenge.scheme == "basic":
+            if cred.empty:
+                return False
+            self._refuse_plain_http(request, host)
+            request.headers["Authorization"] = basic_header(cred)
+            return True
+        key = (host, scope)
+        token = None if fresh else self.tokens.get(key)
+        if token is None:
+            token = yield from self._fetch_token(request, host, scope, challenge, cred)
+            if token is None:
+                return False
+            self.tokens[key] = token
+        request.headers["Authorization"] = f"Bearer {token}"
+        return True
+
+    def _fetch_token(
+        self,
+        request: httpx.Request,
+        host: str,
+        scope: str,
+        challenge: Challenge,
+        cred: Credential,
+    ) -> Generator[httpx.Request, httpx.Response, str | None]:
+        if cred.registry_token:
+            return cred.registry_token
+        realm = challenge.params.get("realm", "")
+        if not realm:
+            raise RegistryError(f"{host}: bearer challenge without a realm", registry=host)
+        service = challenge.params.get("service", "")
+        self.token_requests += 1
+        if cred.identity_token:
+            form = {
+                "grant_type": "refresh_token",
+                "refresh_token": cred.identity_token,
+                "client_id": "chartlock",
+                "service": service,
+                "scope": scope,
+            }
+            token_request = httpx.Request("POST", realm, data=form)
+        else:
+            params: dict[str, Any] = {"service": service}
+            if scope:
+                params["scope"] = scope
+            token_request = httpx.Request("GET", realm, params=params)
+            if cred.username or cred.password:
+                self._refuse_plain_http(token_request, token_request.url.netloc.decode())
+                token_request.headers["Authorization"] = basic_header(cred)
+        response = yield token_request
+        if response.status_code != 200:
+            raise RegistryError(
+                f"{host}: token request to {_redact(realm)} failed with status "
+                f"{response.status_code} (scope {scope or '-'}); check your credentials",
+                registry=host,
+                status=response.status_code,
+                code="UNAUTHORIZED" if response.status_code in (401, 403) else "",
+            )
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        token = (data or {}).get("token") or (data or {}).get("access_token")
+        if not isinstance(token, str) or not token:
+            raise RegistryError(f"{host}: token endpoint {_redact(realm)} returned no token")
+        return token
+
+    def _refuse_plain_http(self, request: httpx.Request, host: str) -> None:
+        if request.url.scheme == "http" and not self.allow_plain_http and not is_loopback(host):
+            raise RegistryError(
+                f"{host}: refusing to send credentials over plain HTTP to a non-loopback host; "
+                "use TLS, or pass --plain-http if you mean it",
+                registry=host,
+            )
+
+
+def _host_key(host: str) -> str:
+    return host
+
+
+def _redact(url: str) -> str:
+    return url.split("?", 1)[0]

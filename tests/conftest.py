@@ -1,0 +1,43 @@
+"""Shared fixtures: the real helm, a real registry with charts pushed by helm."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.registry import Pusher, RegistryServer
+from tests.support.tools import require_helm, require_registry
+
+
+@pytest.fixture(scope="session")
+def helm_bin() -> str:
+    return require_helm()
+
+
+@pytest.fixture(scope="session")
+def registry_bin() -> str:
+    return require_registry()
+
+
+@pytest.fixture(scope="session")
+def registry(registry_bin: str) -> Iterator[RegistryServer]:
+    with RegistryServer(registry_bin) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pusher(helm_bin: str, registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory) -> Pusher:
+    return Pusher(helm_bin, registry, tmp_path_factory.mktemp("push"))
+
+
+@pytest.fixture(scope="session")
+def basic_registry(registry_bin: str) -> Iterator[RegistryServer]:
+    with RegistryServer(registry_bin, username="chartuser", password="s3cr3t-P4ss") as server:
+        yield server
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    return tmp_path
