@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.registry import Pusher, RegistryServer
+from tests.support.tokenserver import TokenServer
 from tests.support.tools import require_helm, require_registry
 
 
@@ -28,7 +29,9 @@ def registry(registry_bin: str) -> Iterator[RegistryServer]:
 
 
 @pytest.fixture(scope="session")
-def pusher(helm_bin: str, registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory) -> Pusher:
+def pusher(
+    helm_bin: str, registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory
+) -> Pusher:
     return Pusher(helm_bin, registry, tmp_path_factory.mktemp("push"))
 
 
@@ -41,3 +44,19 @@ def basic_registry(registry_bin: str) -> Iterator[RegistryServer]:
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
+    server = TokenServer(
+        tmp_path_factory.mktemp("token"), username="tokenuser", password="t0ken-S3cret"
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def token_registry(registry_bin: str, token_server: TokenServer) -> Iterator[RegistryServer]:
+    with RegistryServer(registry_bin, extra_auth=token_server.registry_auth_config()) as server:
+        server.username, server.password = token_server.username, token_server.password
+        yield server
