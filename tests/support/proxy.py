@@ -46,19 +46,19 @@ class Proxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 proxy.forward(self, "GET")
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 proxy.forward(self, "HEAD")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 proxy.forward(self, "POST")
 
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 proxy.forward(self, "PUT")
 
-            def do_PATCH(self) -> None:  # noqa: N802
+            def do_PATCH(self) -> None:
                 proxy.forward(self, "PATCH")
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -136,7 +136,8 @@ def make_chart(directory: Path, name: str, version: str, *, values: str = "") ->
     )
     (chart / "values.yaml").write_text(values or f"chart: {name}\nversion: {version}\n", "utf-8")
     (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}-{{ .Release.Name }}\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+        "  name: {{ .Chart.Name }}-{{ .Release.Name }}\n"
         "data:\n  version: {{ .Chart.Version | quote }}\n",
         "utf-8",
     )

@@ -60,10 +60,10 @@ class TokenServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.handle(self)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 server.handle(self)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
