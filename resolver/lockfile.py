@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import yaml
 
 from resolver.errors import WriteError
+from resolver.fsutil import atomic_write
 from resolver.gojson import encode_string, marshal
 from resolver.models import Dependency
 from resolver.yaml11 import _BASE60_RE, resolve_plain
@@ -234,28 +235,5 @@ def write_lock(path: Path, text: str, *, expected: str | None = None) -> bool:
             raise WriteError(f"{path}: changed by another process while chartlock ran; run again")
         if current == data:
             return False
-        _atomic_write(path, data)
+        atomic_write(path, data)
     return True
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

@@ -45,15 +45,20 @@ def client_options(args: argparse.Namespace) -> object:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    from resolver.locking import ClientOptions, chart_dirs_from, lock_charts
-
-    if args.verbose:
+def setup_logging(args: argparse.Namespace) -> None:
+    """``-v``: log each request's method, URL (no query string) and status; never headers."""
+    if getattr(args, "verbose", False):
         import logging
 
         logging.basicConfig(level=logging.DEBUG, format="chartlock: %(message)s")
         logging.getLogger("httpx").setLevel(logging.WARNING)
         logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def run(args: argparse.Namespace) -> int:
+    from resolver.locking import ClientOptions, chart_dirs_from, lock_charts
+
+    setup_logging(args)
     options = client_options(args)
     assert isinstance(options, ClientOptions)
     outcomes = lock_charts(chart_dirs_from(args.charts), options, check_only=args.check)
