@@ -1,17 +1,31 @@
-"""``chartlock verify``."""
+"""``chartlock verify``: does every locked OCI tag still point at the locked digest?"""
 
 from __future__ import annotations
 
 import argparse
 
-from resolver.errors import ChartlockError
+from resolver.commands.common import add_format_option, add_registry_options, emit_report
+from resolver.commands.online import add_chart_arguments, chart_dirs, client_options, setup_logging
 
-HELP = "verify (not available yet)"
+HELP = "check against the registries that every locked chart is still what Chart.lock pins"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["."])
+    add_chart_arguments(parser)
+    parser.add_argument(
+        "--no-newer",
+        action="store_true",
+        help="do not list tags to look for newer versions in range (CL504)",
+    )
+    add_format_option(parser)
+    add_registry_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise ChartlockError("chartlock verify is not implemented yet")
+    from resolver.verify import verify_charts
+
+    setup_logging(args)
+    dirs = chart_dirs(args.charts)
+    options = client_options(args)
+    report = verify_charts(dirs, options, check_newer=not args.no_newer)
+    return emit_report(report, args.format)

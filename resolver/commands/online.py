@@ -1,0 +1,89 @@
+"""What the online commands (verify, pull, outdated) share: chart arguments and client options.
+
+Imports nothing heavy at module level: httpx is imported by the command cores, inside ``run()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from resolver.errors import InputError
+
+if TYPE_CHECKING:
+    from resolver.locking import ClientOptions
+
+
+def add_chart_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "charts",
+        nargs="*",
+        default=["."],
+        metavar="CHART_DIR",
+        help="chart directories, or directories to search for charts (default: .)",
+    )
+
+
+def chart_dirs(paths: Sequence[str]) -> list[Path]:
+    """Each argument is a chart directory (or its Chart.yaml/Chart.lock), or a directory that
+    holds charts somewhere below it."""
+    from resolver.discovery import find_charts
+
+    out: list[Path] = []
+    for raw in paths or ["."]:
+        path = Path(raw)
+        if path.name in ("Chart.yaml", "Chart.lock", "requirements.lock") and path.is_file():
+            path = path.parent
+        if (path / "Chart.yaml").is_file():
+            found = [path]
+        elif path.is_dir():
+            found = [p for p in find_charts([path]) if p.parent.name != "charts"]
+            if not found:
+                raise InputError(raw, "no charts found (no Chart.yaml below it)")
+        else:
+            raise InputError(raw, "no such directory")
+        for item in found:
+            absolute = Path(os.path.abspath(item))
+            if absolute not in out:
+                out.append(absolute)
+    return out
+
+
+def read_password(args: argparse.Namespace) -> str | None:
+    """``--password-stdin``: one line from standard input (never echoed or logged)."""
+    if not getattr(args, "password_stdin", False):
+        return None
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def client_options(args: argparse.Namespace) -> ClientOptions:
+    """:class:`ClientOptions` from the flags added by ``add_registry_options``."""
+    from resolver.locking import ClientOptions
+
+    return ClientOptions(
+        plain_http=bool(getattr(args, "plain_http", False)),
+        insecure_skip_tls_verify=bool(getattr(args, "insecure_skip_tls_verify", False)),
+        ca_file=getattr(args, "ca_file", None),
+        cert_file=getattr(args, "cert_file", None),
+        key_file=getattr(args, "key_file", None),
+        timeout=float(getattr(args, "timeout", 30.0)),
+        username=getattr(args, "username", None),
+        password=read_password(args),
+        repository_config=getattr(args, "repository_config", None),
+    )
+
+
+def setup_logging(args: argparse.Namespace) -> None:
+    """``-v``: log requests (methods, URLs without query strings, status; never headers)."""
+    if getattr(args, "verbose", False):
+        logging.basicConfig(level=logging.DEBUG, format="chartlock: %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
+    else:
+        logging.basicConfig(level=logging.WARNING, format="chartlock: warning: %(message)s")

@@ -1,0 +1,415 @@
+"""``chartlock verify``: does the registry still serve what Chart.lock pins?
+
+For every locked OCI dependency (all repositories concurrently; each ``(repository, tag)`` asked
+once, each repository's tags listed once):
+
+* ``HEAD`` the locked tag. Missing → CL503 locked-version-gone.
+* A digest other than the lock entry's ``digest`` → CL501 tag-moved (both digests named).
+* ``GET`` the manifest by digest (the locked one, else the current one; both when the tag moved):
+  a config media type other than Helm's → CL502 not-a-helm-chart.
+* When the Chart.yaml range allows a newer tag than the locked one → CL504 (info).
+
+Findings are placed at the lock entry's position. Registry failures that say nothing about the
+lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import resolver.rules.online  # noqa: F401  (registers CL501-CL504)
+from resolver.discovery import display_path
+from resolver.errors import (
+    ChartlockError,
+    InputError,
+    InvalidConstraint,
+    InvalidVersion,
+    RegistryError,
+)
+from resolver.findings import Finding, Report
+from resolver.models import Chart, Dependency, Lock, Mark
+from resolver.resolve import exact_oci_version, is_oci, oci_tag, oci_versions
+from resolver.rules.base import Problem, to_finding
+from resolver.semver import parse_constraint, parse_version
+
+if TYPE_CHECKING:
+    import httpx
+
+    from resolver.locking import ClientOptions
+    from resolver.registry.client import ChartManifest, ManifestInfo, RegistryClient
+    from resolver.registry.reference import Repository
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def make_finding(problem: Problem, path: str) -> Finding:
+    """A finding with the registered rule's metadata (CL501-CL504, ``resolver.rules.online``)."""
+    return to_finding(problem, path)
+
+
+class Memo(Generic[K, V]):
+    """Run each keyed coroutine once; every caller awaits the same task."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[K, asyncio.Task[V]] = {}
+
+    def get(self, key: K, factory: Callable[[], Awaitable[V]]) -> asyncio.Task[V]:
+        task = self._tasks.get(key)
+        if task is None:
+
+            async def run() -> V:
+                return await factory()
+
+            task = self._tasks[key] = asyncio.ensure_future(run())
+        return task
+
+    def cancel_all(self) -> None:
+        for task in self._tasks.values():
+            if not task.done():
+                task.cancel()
+
+
+def open_client(
+    options: ClientOptions, transport: httpx.AsyncBaseTransport | None = None
+) -> RegistryClient:
+    """A registry client for ``options`` (Helm's flags); ``transport`` is for tests."""
+    from resolver.registry.client import RegistryClient
+
+    return RegistryClient(
+        plain_http=options.plain_http,
+        insecure_skip_tls_verify=options.insecure_skip_tls_verify,
+        ca_file=options.ca_file,
+        cert_file=options.cert_file,
+        key_file=options.key_file,
+        timeout=options.timeout,
+        username=options.username,
+        password=options.password,
+        max_per_host=options.max_per_host,
+        transport=transport,
+    )
+
+
+def default_options() -> ClientOptions:
+    from resolver.locking import ClientOptions
+
+    return ClientOptions()
+
+
+@dataclass
+class LoadedChart:
+    chart: Chart
+    lock: Lock | None
+    display: str  # the chart directory as shown to users
+
+
+def load_chart_dir(chart_dir: Path, cwd: Path) -> LoadedChart:
+    """Chart.yaml and its lock (``requirements.*`` as Helm reads them)."""
+    from resolver.rules.lock import load_pair
+
+    chart_yaml = chart_dir / "Chart.yaml"
+    if not chart_yaml.is_file():
+        raise InputError(display_path(chart_dir, cwd), "not a chart directory (no Chart.yaml)")
+    chart, lock = load_pair(chart_yaml, display_path(chart_yaml, cwd))
+    display = Path(chart.display_path).parent.as_posix() or "."
+    return LoadedChart(chart, lock, display)
+
+
+def pair_requirements(chart: Chart, lock: Lock) -> list[Dependency | None]:
+    """For each lock entry, the Chart.yaml dependency it was resolved from (or ``None``).
+
+    Helm writes one lock entry per Chart.yaml dependency, in order; when the lock does not line
+    up (hand-edited, out of sync), fall back to the first unused dependency with the same name.
+    """
+    req = chart.dependencies or []
+    entries = lock.dependencies or []
+    if len(req) == len(entries) and all(
+        r.name == e.name for r, e in zip(req, entries, strict=True)
+    ):
+        return list(req)
+    used: set[int] = set()
+    out: list[Dependency | None] = []
+    for entry in entries:
+        match = None
+        for i, dep in enumerate(req):
+            if i not in used and dep.name == entry.name:
+                match = i
+                break
+        if match is None:
+            out.append(None)
+        else:
+            used.add(match)
+            out.append(req[match])
+    return out
+
+
+def _at(mark: Mark | None) -> tuple[int, int]:
+    return (mark.line, mark.column) if mark is not None else (0, 0)
+
+
+def is_gone(exc: RegistryError) -> bool:
+    return exc.status == 404 or exc.code in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN")
+
+
+@dataclass
+class _Item:
+    loaded: LoadedChart
+    entry: Dependency
+    req: Dependency | None
+    repo: Repository
+    tag: str
+
+
+class _Verifier:
+    def __init__(self, client: RegistryClient, *, check_newer: bool) -> None:
+        self.client = client
+        self.check_newer = check_newer
+        self.heads: Memo[tuple[str, str], ManifestInfo] = Memo()
+        self.manifests: Memo[tuple[str, str], ChartManifest] = Memo()
+        self.tags: Memo[str, list[str]] = Memo()
+
+    def head(self, repo: Repository, tag: str) -> asyncio.Task[ManifestInfo]:
+        return self.heads.get((str(repo), tag), lambda: self.client.head_manifest(repo, tag))
+
+    def manifest(self, repo: Repository, digest: str) -> asyncio.Task[ChartManifest]:
+        return self.manifests.get(
+            (str(repo), digest), lambda: self.client.get_manifest(repo, digest)
+        )
+
+    def tag_list(self, repo: Repository) -> asyncio.Task[list[str]]:
+        return self.tags.get(str(repo), lambda: self.client.list_tags(repo))
+
+    async def check(self, item: _Item) -> list[Problem]:
+        entry, repo, tag = item.entry, item.repo, item.tag
+        where = f"oci://{repo}:{tag}"
+        lock_path = item.loaded.lock.display_path if item.loaded.lock else ""
+        line, column = _at(entry.mark("version"))
+        key = f"{entry.repository}/{entry.name}:{entry.version}"
+        problems: list[Problem] = []
+        newer = asyncio.ensure_future(self.newer(item)) if self.check_newer else None
+        try:
+            locked = entry.content_digest
+            try:
+                current = (await self.head(repo, tag)).digest
+            except RegistryError as exc:
+                if not is_gone(exc):
+                    raise
+                problems.append(
+                    Problem(
+                        "CL503",
+                        f"{entry.name} {entry.version}: the locked version is gone: {where} "
+                        "does not exist in the registry",
+                        line,
+                        column,
+                        key=key,
+                        path=lock_path,
+                    )
+                )
+                current = None
+            if locked and current is not None and current != locked:
+                d_line, d_column = _at(entry.mark("digest"))
+                problems.append(
+                    Problem(
+                        "CL501",
+                        f"{entry.name}: tag {tag} moved: locked {locked}, registry now {current} "
+                        f"({where})",
+                        d_line,
+                        d_column,
+                        key=key,
+                        path=lock_path,
+                    )
+                )
+            wanted = [d for d in dict.fromkeys((locked, current)) if d]
+            if current is None:
+                wanted = []  # the tag is gone; CL503 says enough
+            for digest in wanted:
+                try:
+                    await self.manifest(repo, digest)
+                except RegistryError as exc:
+                    if exc.code == "NOT_A_CHART":
+                        problems.append(
+                            Problem(
+                                "CL502",
+                                f"{entry.name} {entry.version}: {where} ({digest}) is not a Helm "
+                                f"chart: {_cause(exc)}",
+                                line,
+                                column,
+                                key=key,
+                                path=lock_path,
+                            )
+                        )
+                    elif is_gone(exc) and digest == locked:
+                        problems.append(
+                            Problem(
+                                "CL503",
+                                f"{entry.name} {entry.version}: the locked manifest {locked} is "
+                                f"gone from oci://{repo} (tag {tag} now points at {current})",
+                                line,
+                                column,
+                                key=key,
+                                path=lock_path,
+                            )
+                        )
+                    else:
+                        raise
+            if newer is not None:
+                found = await newer
+                if found is not None and item.req is not None:
+                    problems.append(
+                        Problem(
+                            "CL504",
+                            f"{entry.name}: {found} is allowed by {item.req.version!r} and newer "
+                            f"than the locked {entry.version}",
+                            line,
+                            column,
+                            key=key,
+                            path=lock_path,
+                        )
+                    )
+        finally:
+            if newer is not None and not newer.done():
+                newer.cancel()
+        return problems
+
+    async def newer(self, item: _Item) -> str | None:
+        """The version ``chartlock lock`` would pick today, when newer than the locked one."""
+        req = item.req
+        if req is None or not is_oci(req.repository) or exact_oci_version(req):
+            return None
+        try:
+            constraint = parse_constraint(req.version)
+            locked = parse_version(item.entry.version)
+        except (InvalidConstraint, InvalidVersion):
+            return None
+        tags = await self.tag_list(item.repo)
+        for version in oci_versions(tags):
+            if constraint.allows(version):
+                return str(version) if version > locked else None
+        return None
+
+
+def _cause(exc: RegistryError) -> str:
+    text = str(exc)
+    marker = "is not a Helm chart ("
+    if marker in text:
+        return text.split(marker, 1)[1].rstrip(")")
+    return text.split(": ", 1)[-1]
+
+
+def collect_items(loaded: LoadedChart, report: Report, *, need_lock: bool = True) -> list[_Item]:
+    """The locked OCI dependencies of one chart (bad references become report errors)."""
+    from resolver.registry.reference import oci_chart_repository
+
+    chart, lock = loaded.chart, loaded.lock
+    if lock is None:
+        if need_lock and chart.dependencies:
+            report.errors.append(
+                InputError(
+                    chart.display_path,
+                    "has dependencies but no Chart.lock; run `chartlock lock` first",
+                )
+            )
+        return []
+    items = []
+    for entry, req in zip(lock.dependencies or [], pair_requirements(chart, lock), strict=True):
+        if not is_oci(entry.repository):
+            continue
+        try:
+            repo = oci_chart_repository(entry.repository, entry.name)
+        except RegistryError as exc:
+            report.errors.append(InputError(lock.display_path, str(exc)))
+            continue
+        items.append(_Item(loaded, entry, req, repo, oci_tag(entry.version)))
+    return items
+
+
+async def verify_charts_async(
+    chart_dirs: Sequence[Path],
+    options: ClientOptions | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    cwd: Path | None = None,
+    check_newer: bool = True,
+) -> Report:
+    """See the module docstring."""
+    base = cwd or Path.cwd()
+    opts = options if options is not None else default_options()
+    report = Report()
+    items: list[_Item] = []
+    for chart_dir in chart_dirs:
+        try:
+            loaded = load_chart_dir(Path(chart_dir), base)
+        except ChartlockError as exc:
+            report.errors.append(exc)
+            continue
+        report.charts_checked += 1
+        report.files_checked += 1 if loaded.lock is None else 2
+        items.extend(collect_items(loaded, report))
+    if items:
+        async with open_client(opts, transport) as client:
+            verifier = _Verifier(client, check_newer=check_newer)
+            results = await asyncio.gather(
+                *(verifier.check(item) for item in items), return_exceptions=True
+            )
+            verifier.heads.cancel_all()
+            verifier.manifests.cancel_all()
+            verifier.tags.cancel_all()
+        seen_errors: set[str] = set()
+        for item, result in zip(items, results, strict=True):
+            if isinstance(result, ChartlockError):
+                if str(result) not in seen_errors:
+                    seen_errors.add(str(result))
+                    report.errors.append(result)
+                continue
+            if isinstance(result, BaseException):
+                raise result
+            path = item.loaded.lock.display_path if item.loaded.lock else ""
+            report.findings.extend(make_finding(p, path) for p in result)
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+def verify_charts(
+    chart_dirs: Sequence[Path],
+    options: ClientOptions | None = None,
+    **kwargs: Any,
+) -> Report:
+    """Synchronous :func:`verify_charts_async`."""
+    return asyncio.run(verify_charts_async(chart_dirs, options, **kwargs))
+
+
+def verify_findings(
+    chart_dirs: Sequence[Path],
+    options: ClientOptions | None = None,
+    **kwargs: Any,
+) -> list[Finding]:
+    """The CL501-CL504 findings for ``lint --online``.
+
+    Raises the first error (a one-line :class:`ChartlockError`) when a chart could not be
+    loaded or a registry could not be asked.
+    """
+    report = verify_charts(chart_dirs, options, **kwargs)
+    if report.errors:
+        error = report.errors[0]
+        if isinstance(error, ChartlockError):
+            raise error
+        raise ChartlockError(str(error))
+    return report.findings
+
+
+__all__ = [
+    "LoadedChart",
+    "Memo",
+    "collect_items",
+    "load_chart_dir",
+    "make_finding",
+    "open_client",
+    "pair_requirements",
+    "verify_charts",
+    "verify_charts_async",
+    "verify_findings",
+]
