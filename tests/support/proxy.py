@@ -1,9 +1,10 @@
 """A small threaded HTTP proxy in front of the real registry, for tests and benchmarks.
 
-It can page tag lists (adds ``n=<page>`` so the registry answers with ``Link`` headers), add
-latency, count requests per path, and inject faults through a hook that may answer a request
-itself (``hook(method, path, headers) -> (status, headers, body) | None``) or rewrite a
-response body (``rewrite(method, path, body) -> body``).
+It can page tag lists itself (distribution 2.8 ignores ``n``), add latency, count requests per
+path, and inject faults through a hook that may answer a request itself
+(``hook(method, path, headers) -> (status, headers, body) | None``) or rewrite a response body
+(``rewrite(method, path, body) -> body``). Two special statuses: ``RESET`` closes the connection
+with a TCP reset and no response, ``TRUNCATE`` announces a longer body than it sends.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+RESET = -1
+TRUNCATE = -2
 
 Hook = Callable[[str, str, dict[str, str]], "tuple[int, dict[str, str], bytes] | None"]
 Rewrite = Callable[[str, str, bytes], bytes]
@@ -139,6 +143,24 @@ class Proxy:
     def _reply(
         req: BaseHTTPRequestHandler, method: str, status: int, headers: dict[str, str], body: bytes
     ) -> None:
+        if status == RESET:
+            import socket
+            import struct
+
+            req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            req.connection.close()
+            req.close_connection = True
+            return
+        if status == TRUNCATE:
+            req.send_response(200)
+            for key, value in headers.items():
+                req.send_header(key, value)
+            req.send_header("Content-Length", str(len(body) * 4 + 100))
+            req.end_headers()
+            req.wfile.write(body)
+            req.wfile.flush()
+            req.close_connection = True
+            return
         req.send_response(status)
         for key, value in headers.items():
             if key.lower() != "content-length":

@@ -1,0 +1,87 @@
+"""Fault-matrix fixtures: the real registry with charts pushed by helm, and a way to run
+chartlock through a fault-injecting proxy and check the three promises: exit 2 with one line
+naming registry and repository, every file unchanged, no secret in any output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.registry import Pusher, RegistryServer
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETS = ("s3cr3t-P4ss", "t0ken-S3cret")
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.strip()]
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*") if p.is_file()
+    }
+
+
+def run_chartlock(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Run:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("HELM_", "DOCKER_"))}
+    base.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "-m", "resolver", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        input=stdin,
+        env=base,
+        timeout=120,
+    )
+    return Run(result.returncode, result.stdout, result.stderr)
+
+
+def assert_clean_failure(run: Run, *names: str) -> None:
+    """Exit 2, one line, naming what it must name, no traceback, no secret."""
+    assert run.code == 2, (run.code, run.stdout, run.stderr)
+    assert "Traceback" not in run.stderr
+    assert len(run.error_lines) == 1, run.stderr
+    line = run.error_lines[0]
+    assert line.startswith("chartlock: error: ")
+    for name in names:
+        assert name in line, (name, line)
+    for secret in SECRETS:
+        assert secret not in run.stdout + run.stderr
+
+
+@pytest.fixture(scope="session")
+def fault_registry(pusher: Pusher) -> RegistryServer:
+    for version in ("1.0.0", "1.1.0", "1.2.0"):
+        pusher.push("faults", "web", version)
+    return pusher.server
+
+
+def write_chart(directory: Path, host: str, version: str = "^1.0.0") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+        f"  - name: web\n    version: {version!r}\n    repository: oci://{host}/faults\n",
+        "utf-8",
+    )
+    return directory
+
+
+@pytest.fixture
+def chart_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "app"
