@@ -1,17 +1,71 @@
-"""``chartlock pull``."""
+"""``chartlock pull``: download the locked charts into charts/, verified, like helm dep build."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
-from resolver.errors import ChartlockError
+from resolver.commands.common import add_format_option, add_registry_options
+from resolver.commands.online import add_chart_arguments, chart_dirs, client_options, setup_logging
 
-HELP = "pull (not available yet)"
+HELP = (
+    "download every locked dependency into charts/ by digest, verified and cached "
+    "(a verified `helm dependency build`)"
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["."])
+    add_chart_arguments(parser)
+    add_format_option(parser, ("text", "json"))
+    add_registry_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise ChartlockError("chartlock pull is not implemented yet")
+    from resolver.pull import pull_charts
+
+    setup_logging(args)
+    dirs = chart_dirs(args.charts)
+    options = client_options(args)
+    result = pull_charts(dirs, options)
+    for warning in result.warnings:
+        sys.stderr.write(f"chartlock: warning: {warning}\n")
+    if args.format == "json":
+        doc = {
+            "charts": [
+                {
+                    "path": c.display,
+                    "files": [
+                        {
+                            "name": f.name,
+                            "version": f.version,
+                            "path": f"charts/{f.filename}",
+                            "digest": f.digest,
+                            "manifest_digest": f.manifest_digest or None,
+                            "source": f.source,
+                            "status": f.status,
+                        }
+                        for f in c.files
+                    ],
+                    "removed": c.removed,
+                    "notes": c.notes,
+                }
+                for c in result.charts
+            ],
+            "downloaded": result.downloaded,
+            "from_cache": result.from_cache,
+        }
+        print(json.dumps(doc, indent=2))
+        return 0
+    for chart in result.charts:
+        for item in chart.files:
+            origin = "cached" if item.source == "cache" else "downloaded"
+            print(
+                f"{chart.display}: charts/{item.filename} {item.digest} ({origin}, {item.status})"
+            )
+        for removed in chart.removed:
+            print(f"{chart.display}: removed stale {removed}")
+    total = result.downloaded + result.from_cache
+    noun = "chart" if total == 1 else "charts"
+    print(f"Pulled {total} {noun} ({result.from_cache} from cache, {result.downloaded} downloaded)")
+    return 0
