@@ -122,7 +122,7 @@ def test_pull_writes_layer_archives_and_helm_template_renders(
 def test_second_pull_downloads_nothing(
     app: tuple[Path, str, str], registry: RegistryServer, tmp_path: Path
 ) -> None:
-    chart, ns, repo = app
+    chart, _ns, repo = app
     with Proxy(registry.host) as proxy:
         proxied = write_parent(
             tmp_path / "proxied",
@@ -242,7 +242,7 @@ def test_entry_without_digest_is_pulled_by_tag_with_a_warning(
     repo = f"oci://{registry.host}/{ns}"
     chart = write_parent(tmp_path / "app", [("web", "1.0.0", repo)])
     write_lock(chart, [("web", repo, "1.0.0", None)])
-    code, out, err = run(capsys, "pull", str(chart), "--plain-http")
+    code, _out, err = run(capsys, "pull", str(chart), "--plain-http")
     assert code == 0, err
     assert "has no digest" in err and manifest in err
     assert sha256(chart / "charts" / "web-1.0.0.tgz") == layer_digest(
