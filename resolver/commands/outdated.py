@@ -1,17 +1,37 @@
-"""``chartlock outdated``."""
+"""``chartlock outdated``: locked vs newest-in-range vs newest, per dependency."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from resolver.errors import ChartlockError
+from resolver.commands.common import add_format_option, add_registry_options
+from resolver.commands.online import add_chart_arguments, chart_dirs, client_options, setup_logging
 
-HELP = "outdated (not available yet)"
+HELP = "show, per dependency, the locked version, the newest its range allows and the newest"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["."])
+    add_chart_arguments(parser)
+    parser.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when a lock is behind the newest version its range allows",
+    )
+    add_format_option(parser, ("text", "json"))
+    add_registry_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise ChartlockError("chartlock outdated is not implemented yet")
+    from resolver.outdated import outdated, render_json, render_text
+
+    setup_logging(args)
+    dirs = chart_dirs(args.charts)
+    report = outdated(dirs, client_options(args))
+    print(render_json(report) if args.format == "json" else render_text(report))
+    for error in report.errors:
+        sys.stderr.write(f"chartlock: error: {error}\n")
+    if report.errors:
+        return 2
+    behind = any(d.outdated for c in report.charts for d in c.dependencies)
+    return 1 if args.exit_code and behind else 0
