@@ -7,6 +7,7 @@ are printed as one line (``chartlock: error: ...``), never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -39,9 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C: temp files are removed, no lock is half-written."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    import signal
+
+    with contextlib.suppress(ValueError):  # not in the main thread (tests calling main())
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         code: int = args._run(args)
         return code
