@@ -226,7 +226,8 @@ def test_docker_config_lookup_order_and_credential_helper(tmp_path: Path) -> Non
     helper = tmp_path / "bin" / "docker-credential-fake"
     helper.parent.mkdir()
     helper.write_text(
-        '#!/bin/sh\nread server\necho "{\\"Username\\":\\"helper-user\\",\\"Secret\\":\\"helper-pw\\"}"\n',
+        "#!/bin/sh\nread server\n"
+        'echo "{\\"Username\\":\\"helper-user\\",\\"Secret\\":\\"helper-pw\\"}"\n',
         "utf-8",
     )
     helper.chmod(helper.stat().st_mode | stat.S_IEXEC)
