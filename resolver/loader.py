@@ -8,6 +8,7 @@ tags. Every value keeps the line and column it came from.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,15 @@ def _scalar_string(node: yaml.Node, display: str, what: str) -> str:
 
 def _to_json_value(node: yaml.Node, display: str) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        return resolve_scalar(node)
+        value = resolve_scalar(node)
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            raise InputError(
+                display,
+                f"{node.value!r} cannot be hashed (Go's encoding/json rejects NaN and Inf)",
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+            )
+        return value
     if isinstance(node, yaml.SequenceNode):
         return [_to_json_value(item, display) for item in node.value]
     if isinstance(node, yaml.MappingNode):
