@@ -301,7 +301,10 @@ def format_float32(value: float) -> str:
         return ".nan"
     if math.isinf(value):
         return ".inf" if value > 0 else "-.inf"
-    f32 = struct.unpack("<f", struct.pack("<f", value))[0] if abs(value) < 3.5e38 else value
+    try:
+        f32 = struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:  # Go's float32 conversion gives +/-Inf
+        return ".inf" if value > 0 else "-.inf"
     if f32 == 0:
         return "-0" if math.copysign(1.0, f32) < 0 else "0"
     digits, exp = _shortest_float32_digits(f32)

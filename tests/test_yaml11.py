@@ -80,6 +80,8 @@ def test_special_floats() -> None:
         (2.0, "2"),
         (1e21, "1e+21"),
         (math.inf, ".inf"),
+        (1e300, ".inf"),
+        (-1e300, "-.inf"),
     ],
 )
 def test_float32_formatting(value: float, expected: str) -> None:
