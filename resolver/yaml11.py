@@ -316,7 +316,11 @@ def _shortest_float32_digits(f32: float) -> tuple[str, int]:
     target = struct.pack("<f", f32)
     for precision in range(1, 10):
         text = f"{abs(f32):.{precision - 1}e}"
-        if struct.pack("<f", float(text)) == target:
+        try:
+            candidate = struct.pack("<f", float(text))
+        except OverflowError:  # rounded past float32's range: needs more digits
+            continue
+        if candidate == target:
             mantissa, exp_text = text.split("e")
             return mantissa.replace(".", "").rstrip("0") or "0", int(exp_text)
     text = f"{abs(f32):.8e}"
