@@ -6,7 +6,6 @@ Imports nothing heavy at module level: httpx is imported by the command cores, i
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -81,6 +80,8 @@ def client_options(args: argparse.Namespace) -> ClientOptions:
 
 def setup_logging(args: argparse.Namespace) -> None:
     """``-v``: log requests (methods, URLs without query strings, status; never headers)."""
+    import logging
+
     if getattr(args, "verbose", False):
         logging.basicConfig(level=logging.DEBUG, format="chartlock: %(message)s")
         logging.getLogger("httpx").setLevel(logging.WARNING)
