@@ -37,9 +37,12 @@ async def resolve_async(chart_dir: str | Path, **options: Any) -> ResolvedLock:
     ``options`` are :class:`resolver.locking.ClientOptions` fields (``plain_http``,
     ``ca_file``, ``timeout``, ``username``, ``password``, ``repository_config``, ...).
     """
-    from resolver.locking import ClientOptions, chart_dirs_from, resolve_charts
+    import os
 
-    (outcome,) = await resolve_charts(chart_dirs_from([str(chart_dir)]), ClientOptions(**options))
+    from resolver.locking import ClientOptions, resolve_charts
+
+    directory = Path(os.path.abspath(chart_dir))
+    (outcome,) = await resolve_charts([directory], ClientOptions(**options))
     return ResolvedLock(
         chart_dir=outcome.chart_dir,
         digest=outcome.digest,

@@ -9,7 +9,6 @@ each Chart.lock is replaced atomically (and only when its content changes).
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -270,23 +269,10 @@ def lock_charts(
     return outcomes
 
 
-def chart_dirs_from(paths: Sequence[str]) -> list[Path]:
-    dirs = []
-    for raw in paths or ["."]:
-        path = Path(raw)
-        if path.name in ("Chart.yaml", "Chart.lock") and path.is_file():
-            path = path.parent
-        if not (path / "Chart.yaml").is_file():
-            raise ResolveError(f"{raw}: not a chart directory (no Chart.yaml)")
-        dirs.append(Path(os.path.abspath(path)))
-    return dirs
-
-
 __all__ = [
     "ClientOptions",
     "IndexEntry",
     "LockOutcome",
-    "chart_dirs_from",
     "lock_charts",
     "resolve_charts",
 ]

@@ -25,8 +25,8 @@ import asyncio
 import contextlib
 import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from resolver.registry.reference import Repository
     from resolver.repoconfig import RepoEntry
 
+PULL_CONCURRENCY = 32
 FILE_DEP_NOTE = "file:// dependencies are not pulled; run helm dependency build"
 
 
@@ -211,14 +212,16 @@ def _normal_digest(value: str) -> str:
 class _Puller:
     def __init__(
         self,
-        client: RegistryClient,
+        open_registry: Callable[[], Awaitable[RegistryClient]],
         cache: BlobCache,
         options: ClientOptions,
         repos: Sequence[RepoEntry],
         transport: httpx.AsyncBaseTransport | None,
         result: PullResult,
     ) -> None:
-        self.client = client
+        self._open_registry = open_registry
+        self._client: RegistryClient | None = None
+        self._client_lock = asyncio.Lock()
         self.cache = cache
         self.options = options
         self.repos = repos
@@ -234,6 +237,13 @@ class _Puller:
         if self._http is not None:
             await self._http.aclose()
 
+    async def client(self) -> RegistryClient:
+        """The registry client, opened on first use (a fully cached pull never imports httpx)."""
+        async with self._client_lock:
+            if self._client is None:
+                self._client = await self._open_registry()
+        return self._client
+
     # -- OCI --------------------------------------------------------------------------------
 
     async def _manifest(self, repo: Repository, reference: str) -> ChartManifest:
@@ -243,7 +253,7 @@ class _Puller:
             raw = self.cache.get_manifest(reference)
             if raw is not None:
                 return parse_chart_manifest(raw, reference, repo)
-        manifest = await self.client.get_manifest(repo, reference)
+        manifest = await (await self.client()).get_manifest(repo, reference)
         self.cache.put_manifest(manifest.digest, manifest.raw)
         return manifest
 
@@ -251,7 +261,8 @@ class _Puller:
         data = self.cache.get(digest)
         if data is not None:
             return data, "cache"
-        data = await self.client.fetch_blob(repo, digest)  # verified: DigestMismatch otherwise
+        client = await self.client()
+        data = await client.fetch_blob(repo, digest)  # verified: DigestMismatch otherwise
         self.cache.put(digest, data)
         return data, "registry"
 
@@ -522,6 +533,8 @@ async def pull_charts_async(
 
     base = cwd or Path.cwd()
     opts = options if options is not None else default_options()
+    # Helm downloads one chart after the other; a pull fetches them all at once (bounded).
+    opts = replace(opts, max_per_host=max(opts.max_per_host, PULL_CONCURRENCY))
     store = cache if cache is not None else BlobCache()
     repos = load_repositories(opts.repository_config)
     repo_urls: dict[str, str] = {}
@@ -533,8 +546,12 @@ async def pull_charts_async(
         loaded = load_chart_dir(Path(chart_dir), base)
         jobs.extend(plan_chart(loaded, repo_urls, result))
     if jobs:
-        async with open_client(opts, transport) as client:
-            puller = _Puller(client, store, opts, repos, transport, result)
+        async with contextlib.AsyncExitStack() as stack:
+
+            async def open_registry() -> RegistryClient:
+                return await stack.enter_async_context(open_client(opts, transport))
+
+            puller = _Puller(open_registry, store, opts, repos, transport, result)
             try:
                 outcomes = await asyncio.gather(
                     *(puller.pull(job) for job in jobs), return_exceptions=True
