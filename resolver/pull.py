@@ -254,7 +254,8 @@ class _Puller:
             if raw is not None:
                 return parse_chart_manifest(raw, reference, repo)
         manifest = await (await self.client()).get_manifest(repo, reference)
-        self.cache.put_manifest(manifest.digest, manifest.raw)
+        # fsync waits for the disk: do it off the event loop, beside the other downloads.
+        await asyncio.to_thread(self.cache.put_manifest, manifest.digest, manifest.raw)
         return manifest
 
     async def _blob(self, repo: Repository, digest: str) -> tuple[bytes, str]:
@@ -263,7 +264,7 @@ class _Puller:
             return data, "cache"
         client = await self.client()
         data = await client.fetch_blob(repo, digest)  # verified: DigestMismatch otherwise
-        self.cache.put(digest, data)
+        await asyncio.to_thread(self.cache.put, digest, data)
         return data, "registry"
 
     async def pull_oci(self, job: _Job) -> PulledFile:
