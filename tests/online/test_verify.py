@@ -174,3 +174,41 @@ def test_unreachable_registry_is_an_error(
     assert "127.0.0.1:9/ns/web" in err and "cannot connect" in err
     with pytest.raises(Exception, match="cannot connect"):
         verify_findings([chart], ClientOptions(plain_http=True, timeout=2))
+
+
+def test_password_stdin_with_basic_auth_is_never_printed(
+    basic_registry: RegistryServer, helm_bin: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    pusher = Pusher(helm_bin, basic_registry, tmp_path / "push")
+    ns = unique("v")
+    digest = pusher.push(ns, "web", "1.0.0")
+    repo = f"oci://{basic_registry.host}/{ns}"
+    chart = write_parent(tmp_path / "app", [("web", "1.0.0", repo)])
+    write_lock(chart, [("web", repo, "1.0.0", digest)])
+    root = Path(__file__).resolve().parents[2]
+    base = ["verify", str(chart), "--plain-http", "-v", "--username", "chartuser"]
+    ok = subprocess.run(
+        [sys.executable, "-m", "resolver", *base, "--password-stdin"],
+        cwd=root,
+        input="s3cr3t-P4ss\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "s3cr3t" not in ok.stdout + ok.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "resolver", *base, "--password-stdin"],
+        cwd=root,
+        input="wrong-Pass\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "wrong-Pass" not in bad.stdout + bad.stderr
+    assert basic_registry.host in bad.stderr
+    assert len([x for x in bad.stderr.splitlines() if x.startswith("chartlock: error")]) == 1
