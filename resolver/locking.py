@@ -49,7 +49,7 @@ class ClientOptions:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     repository_config: str | None = None
-    max_per_host: int = 8
+    max_per_host: int = 32
 
 
 @dataclass

@@ -116,7 +116,7 @@ class RegistryClient:
         username: str | None = None,
         password: str | None = None,
         credentials: CredentialStore | None = None,
-        max_per_host: int = 8,
+        max_per_host: int = 32,
         retries: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -150,8 +150,9 @@ class RegistryClient:
             follow_redirects=False,
             transport=transport,
         )
-        # Redirect targets on other hosts (blob storage) get no Authorization header.
-        self._bare = httpx.AsyncClient(
+        # Redirect targets on other hosts (blob storage) get no Authorization header: they are
+        # fetched with a second client without auth, made when first needed.
+        self._bare_options: dict[str, object] = dict(
             verify=verify,
             timeout=timeouts,
             limits=limits,
@@ -159,6 +160,7 @@ class RegistryClient:
             follow_redirects=True,
             transport=transport,
         )
+        self._bare_client: httpx.AsyncClient | None = None
         self.max_per_host = max_per_host
         self.retries = retries
         self._semaphores: dict[str, asyncio.Semaphore] = {}
@@ -175,9 +177,16 @@ class RegistryClient:
     ) -> None:
         await self.aclose()
 
+    @property
+    def _bare(self) -> httpx.AsyncClient:
+        if self._bare_client is None:
+            self._bare_client = httpx.AsyncClient(**self._bare_options)  # type: ignore[arg-type]
+        return self._bare_client
+
     async def aclose(self) -> None:
         await self._http.aclose()
-        await self._bare.aclose()
+        if self._bare_client is not None:
+            await self._bare_client.aclose()
 
     # -- plumbing --------------------------------------------------------------------------
 

@@ -67,6 +67,7 @@ class Proxy:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            request_queue_size = 256  # the default of 5 drops concurrent connects
 
             def handle_error(self, request: object, client_address: object) -> None:
                 pass  # clients that hang up (interrupted runs) are expected here

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Lock a 20-dependency chart through a proxy adding 25 ms each way (50 ms round trip):
+`chartlock lock` vs `helm dependency update`, median of N cold runs each.
+
+Starts its own docker-registry on 127.0.0.1, pushes 20 charts with the real helm, and counts
+the requests each tool makes. Run from the repository root:
+
+    python bench/lock_bench.py [--runs 3] [--deps 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.proxy import Proxy  # noqa: E402
+from tests.support.registry import Pusher, RegistryServer  # noqa: E402
+from tests.support.tools import find_helm, find_registry, helm_env  # noqa: E402
+
+
+def chart(directory: Path, host: str, deps: int) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    body = "".join(
+        f"  - name: dep{i:02d}\n    version: ^1.0.0\n    repository: oci://{host}/bench\n"
+        for i in range(deps)
+    )
+    (directory / "Chart.yaml").write_text(
+        f"apiVersion: v2\nname: bench\nversion: 0.1.0\ndependencies:\n{body}", "utf-8"
+    )
+    return directory
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:3])} failed: {result.stderr[-500:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--deps", type=int, default=20)
+    parser.add_argument("--delay", type=float, default=0.025, help="seconds added each way")
+    parser.add_argument(
+        "--chartlock",
+        default=shutil.which("chartlock") or "",
+        help="chartlock executable (default: the one on PATH, else python -m resolver)",
+    )
+    args = parser.parse_args()
+    helm, registry_bin = find_helm(), find_registry()
+    chartlock = [args.chartlock] if args.chartlock else [sys.executable, "-m", "resolver"]
+    if not helm or not registry_bin:
+        raise SystemExit("needs helm and docker-registry: bash scripts/install-test-tools.sh")
+    work = Path(tempfile.mkdtemp(prefix="chartlock-bench-"))
+    try:
+        with RegistryServer(registry_bin) as server:
+            pusher = Pusher(helm, server, work / "push")
+            for i in range(args.deps):
+                for version in ("1.0.0", "1.1.0", "2.0.0"):
+                    pusher.push("bench", f"dep{i:02d}", version)
+            with Proxy(server.host, delay=args.delay) as proxy:
+                ours, theirs = [], []
+                ours_requests = theirs_requests = 0
+                for run in range(args.runs):
+                    a = chart(work / f"ours{run}", proxy.host, args.deps)
+                    before = len(proxy.log)
+                    ours.append(timed([*chartlock, "lock", str(a), "--plain-http"]))
+                    ours_requests = len(proxy.log) - before
+                    b = chart(work / f"helm{run}", proxy.host, args.deps)
+                    before = len(proxy.log)
+                    theirs.append(
+                        timed(
+                            [helm, "dependency", "update", str(b), "--plain-http"],
+                            env=helm_env(work / f"henv{run}"),
+                        )
+                    )
+                    theirs_requests = len(proxy.log) - before
+                    assert (a / "Chart.lock").is_file() and (b / "Chart.lock").is_file()
+                # The same work with no added latency: what is left is the round trips.
+                proxy.delay = 0.0
+                zero = []
+                for run in range(args.runs):
+                    c = chart(work / f"zero{run}", proxy.host, args.deps)
+                    zero.append(timed([*chartlock, "lock", str(c), "--plain-http"]))
+                base = statistics.median(zero)
+        m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
+        rtt = 2 * args.delay
+        print(
+            f"deps={args.deps} round trip added={rtt * 1000:.0f} ms runs={args.runs} "
+            f"chartlock={' '.join(chartlock)}"
+        )
+        print(f"chartlock lock:         median {m_ours:.2f} s  ({ours_requests} requests)")
+        print(f"helm dependency update: median {m_theirs:.2f} s  ({theirs_requests} requests)")
+        print(f"speed-up: {m_theirs / m_ours:.1f}x")
+        print(
+            f"chartlock critical path: ~{(m_ours - base) / rtt:.1f} round trips "
+            f"(({m_ours:.2f} s - {base:.2f} s with no added latency) / {rtt * 1000:.0f} ms)"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
