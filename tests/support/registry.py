@@ -36,8 +36,10 @@ class RegistryServer:
         username: str | None = None,
         password: str | None = None,
         extra_auth: str = "",
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.binary = binary
+        self.tls = tls  # (certificate, key): serve HTTPS
         self.username = username
         self.password = password
         self.extra_auth = extra_auth
@@ -51,7 +53,7 @@ class RegistryServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.tls else 'http'}://{self.host}"
 
     def config(self) -> str:
         auth = self.extra_auth
@@ -71,7 +73,12 @@ class RegistryServer:
             f"storage:\n  filesystem:\n    rootdirectory: {self.workdir / 'data'}\n"
             "  delete:\n    enabled: true\n"
             f"http:\n  addr: 127.0.0.1:{self.port}\n"
-            f"{auth}"
+            + (
+                f"  tls:\n    certificate: {self.tls[0]}\n    key: {self.tls[1]}\n"
+                if self.tls
+                else ""
+            )
+            + f"{auth}"
         )
 
     def start(self) -> RegistryServer:
@@ -95,7 +102,10 @@ class RegistryServer:
             if self.process is not None and self.process.poll() is not None:
                 return False
             try:
-                urllib.request.urlopen(f"{self.url}/v2/", timeout=1)
+                import ssl
+
+                context = ssl._create_unverified_context() if self.tls else None
+                urllib.request.urlopen(f"{self.url}/v2/", timeout=1, context=context)
                 return True
             except urllib.error.HTTPError:
                 return True  # 401: up, with auth
