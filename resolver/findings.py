@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+
+from resolver._struct import Struct
 
 
 class Severity(enum.IntEnum):
@@ -27,24 +28,37 @@ class Severity(enum.IntEnum):
             ) from None
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Struct):
     """One problem at one place.
 
     ``path`` is relative to the working directory where possible (posix separators); ``line``
-    and ``column`` are 1-based, 0 when unknown. ``name`` is the rule's kebab-case name.
+    and ``column`` are 1-based, 0 when unknown. ``name`` is the rule's kebab-case name; ``key``
+    identifies the offending value independently of its line (for the fingerprint).
     """
 
-    rule: str
-    name: str
-    severity: Severity
-    path: str
-    line: int
-    column: int
-    message: str
-    fix: str = ""
-    # Text that identifies the finding independently of its line (for the fingerprint).
-    key: str = ""
+    __slots__ = ("column", "fix", "key", "line", "message", "name", "path", "rule", "severity")
+
+    def __init__(
+        self,
+        rule: str,
+        name: str,
+        severity: Severity,
+        path: str,
+        line: int,
+        column: int,
+        message: str,
+        fix: str = "",
+        key: str = "",
+    ) -> None:
+        self.rule = rule
+        self.name = name
+        self.severity = severity
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message
+        self.fix = fix
+        self.key = key
 
     @property
     def fingerprint(self) -> str:
@@ -71,15 +85,26 @@ class Finding:
         }
 
 
-@dataclass
-class Report:
-    """The findings of one run, plus the files that were examined."""
+class Report(Struct):
+    """The findings of one run, plus the files that were examined.
 
-    findings: list[Finding] = field(default_factory=list)
-    files_checked: int = 0
-    charts_checked: int = 0
-    # Input that could not be read (one-line ChartlockError each); the CLI exits 2 for these.
-    errors: list[Exception] = field(default_factory=list)
+    ``errors`` holds input that could not be read (one-line ChartlockError each); the CLI
+    prints them and exits 2.
+    """
+
+    __slots__ = ("charts_checked", "errors", "files_checked", "findings")
+
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        files_checked: int = 0,
+        charts_checked: int = 0,
+        errors: list[Exception] | None = None,
+    ) -> None:
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.files_checked = files_checked
+        self.charts_checked = charts_checked
+        self.errors: list[Exception] = errors if errors is not None else []
 
     def sorted(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)

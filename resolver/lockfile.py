@@ -15,7 +15,6 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -101,7 +100,7 @@ def rewrite_repo_aliases(
         url = (repo_urls or {}).get(name)
         if url is None and lock is not None and i < len(lock):
             url = lock[i].repository
-        out.append(replace(dep, repository=url) if url is not None else dep)
+        out.append(dep.replace(repository=url) if url is not None else dep)
     return out
 
 

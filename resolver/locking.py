@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from resolver.discovery import display_path
@@ -87,7 +87,7 @@ def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Pat
                         f"{chart.display_path}: no repository definition for {dep.repository}. "
                         "Please add it via 'helm repo add'"
                     )
-                dep = replace(dep, repository=urls[name])
+                dep = dep.replace(repository=urls[name])
             req.append(dep)
         out.append(Loaded(chart, lock, req))
     return out

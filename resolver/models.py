@@ -7,18 +7,24 @@ as written in the file, and where it was written, are kept beside them for the l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from resolver._struct import Struct
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(Struct):
     """Where a value stands: a path (as given to the loader) and a 1-based line and column."""
 
-    path: str
-    line: int
-    column: int
+    __slots__ = ("column", "line", "path")
+
+    def __init__(self, path: str, line: int, column: int) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
 
 
 # Field names of a Helm dependency, in Go struct order (the order HashReq writes them).
@@ -34,31 +40,64 @@ DEPENDENCY_FIELDS: tuple[str, ...] = (
 )
 
 
-@dataclass
-class Dependency:
+class Dependency(Struct):
     """One entry of Chart.yaml ``dependencies`` (or of Chart.lock ``dependencies``).
 
     String fields hold Helm's view of the value (``version: 1.10`` is ``"1.1"``); ``source``
     holds the scalar text as written for fields that were scalars (``{"version": "1.10"}``) and
     ``quoted`` tells which of those were quoted. ``marks`` maps a field name to the mark of its
-    value, and ``"-"`` to the mark of the list item itself.
+    value, and ``"-"`` to the mark of the list item itself. ``extra`` holds non-Helm keys (for
+    Chart.lock: the per-dependency ``digest``); they are not hashed.
     """
 
-    name: str = ""
-    version: str = ""
-    repository: str = ""
-    condition: str = ""
-    tags: list[str] = field(default_factory=list)
-    enabled: bool = False
-    import_values: list[Any] = field(default_factory=list)
-    alias: str = ""
-    # Extra, non-Helm keys (for Chart.lock: the per-dependency ``digest``). Not hashed.
-    extra: dict[str, Any] = field(default_factory=dict)
-    present: frozenset[str] = frozenset()
-    source: dict[str, str] = field(default_factory=dict)
-    quoted: frozenset[str] = frozenset()
-    marks: dict[str, Mark] = field(default_factory=dict)
-    index: int = 0
+    __slots__ = (
+        "alias",
+        "condition",
+        "enabled",
+        "extra",
+        "import_values",
+        "index",
+        "marks",
+        "name",
+        "present",
+        "quoted",
+        "repository",
+        "source",
+        "tags",
+        "version",
+    )
+
+    def __init__(
+        self,
+        name: str = "",
+        version: str = "",
+        repository: str = "",
+        condition: str = "",
+        tags: list[str] | None = None,
+        enabled: bool = False,
+        import_values: list[Any] | None = None,
+        alias: str = "",
+        extra: dict[str, Any] | None = None,
+        present: frozenset[str] = frozenset(),
+        source: dict[str, str] | None = None,
+        quoted: frozenset[str] = frozenset(),
+        marks: dict[str, Mark] | None = None,
+        index: int = 0,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.repository = repository
+        self.condition = condition
+        self.tags: list[str] = tags if tags is not None else []
+        self.enabled = enabled
+        self.import_values: list[Any] = import_values if import_values is not None else []
+        self.alias = alias
+        self.extra: dict[str, Any] = extra if extra is not None else {}
+        self.present = present
+        self.source: dict[str, str] = source if source is not None else {}
+        self.quoted = quoted
+        self.marks: dict[str, Mark] = marks if marks is not None else {}
+        self.index = index
 
     @property
     def effective_name(self) -> str:
@@ -76,21 +115,47 @@ class Dependency:
         return self.marks.get(key) or self.marks.get("-")
 
 
-@dataclass
-class Chart:
-    """A chart directory's ``Chart.yaml``."""
+class Chart(Struct):
+    """A chart directory's ``Chart.yaml``.
 
-    path: Path
-    api_version: str = ""
-    name: str = ""
-    version: str = ""
-    app_version: str = ""
-    # ``None`` when the file has no ``dependencies`` key (or it is null): Helm writes no lock then.
-    dependencies: list[Dependency] | None = None
-    marks: dict[str, Mark] = field(default_factory=dict)
-    display_path: str = ""
-    # The lock file found beside it ("Chart.lock" or "requirements.lock"), if any.
-    lock_file_name: str = ""
+    ``dependencies`` is ``None`` when the file has no ``dependencies`` key (or it is null):
+    Helm writes no lock then.
+    """
+
+    __slots__ = (
+        "api_version",
+        "app_version",
+        "dependencies",
+        "display_path",
+        "lock_file_name",
+        "marks",
+        "name",
+        "path",
+        "version",
+    )
+
+    def __init__(
+        self,
+        path: Path,
+        api_version: str = "",
+        name: str = "",
+        version: str = "",
+        app_version: str = "",
+        dependencies: list[Dependency] | None = None,
+        marks: dict[str, Mark] | None = None,
+        display_path: str = "",
+        lock_file_name: str = "",
+    ) -> None:
+        self.path = path
+        self.api_version = api_version
+        self.name = name
+        self.version = version
+        self.app_version = app_version
+        self.dependencies = dependencies
+        self.marks: dict[str, Mark] = marks if marks is not None else {}
+        self.display_path = display_path
+        # The lock file found beside it ("Chart.lock" or "requirements.lock"), if any.
+        self.lock_file_name = lock_file_name
 
     @property
     def directory(self) -> Path:
@@ -108,14 +173,25 @@ class Chart:
         return self.directory / self.lock_name
 
 
-@dataclass
-class Lock:
+class Lock(Struct):
     """A ``Chart.lock`` file."""
 
-    path: Path
-    digest: str = ""
-    generated: str = ""
-    dependencies: list[Dependency] | None = None
-    marks: dict[str, Mark] = field(default_factory=dict)
-    display_path: str = ""
-    text: str = ""
+    __slots__ = ("dependencies", "digest", "display_path", "generated", "marks", "path", "text")
+
+    def __init__(
+        self,
+        path: Path,
+        digest: str = "",
+        generated: str = "",
+        dependencies: list[Dependency] | None = None,
+        marks: dict[str, Mark] | None = None,
+        display_path: str = "",
+        text: str = "",
+    ) -> None:
+        self.path = path
+        self.digest = digest
+        self.generated = generated
+        self.dependencies = dependencies
+        self.marks: dict[str, Mark] = marks if marks is not None else {}
+        self.display_path = display_path
+        self.text = text
