@@ -13,8 +13,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from resolver._struct import Struct
 from resolver.errors import InvalidConstraint, InvalidVersion
 from resolver.gosort import go_sort
 
@@ -110,16 +110,26 @@ def _compare_prerelease(a: str, b: str) -> int:
 
 
 @functools.total_ordering
-@dataclass(frozen=True, eq=False)
 class Version:
     """A parsed version. Ordering and equality follow SemVer precedence (metadata ignored)."""
 
-    major: int
-    minor: int
-    patch: int
-    prerelease: str = ""
-    metadata: str = ""
-    original: str = ""
+    __slots__ = ("major", "minor", "patch", "prerelease", "metadata", "original")
+
+    def __init__(
+        self,
+        major: int,
+        minor: int,
+        patch: int,
+        prerelease: str = "",
+        metadata: str = "",
+        original: str = "",
+    ) -> None:
+        self.major = major
+        self.minor = minor
+        self.patch = patch
+        self.prerelease = prerelease
+        self.metadata = metadata
+        self.original = original
 
     def __str__(self) -> str:
         text = f"{self.major}.{self.minor}.{self.patch}"
@@ -226,16 +236,20 @@ def sort_desc(versions: Iterable[Version]) -> list[Version]:
 # --- constraints ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Comparator:
+class Comparator(Struct):
     """One ``op version`` item of a constraint group."""
 
-    op: str
-    orig: str
-    base: Version
-    dirty: bool
-    minor_dirty: bool
-    patch_dirty: bool
+    __slots__ = ("op", "orig", "base", "dirty", "minor_dirty", "patch_dirty")
+
+    def __init__(
+        self, op: str, orig: str, base: Version, dirty: bool, minor_dirty: bool, patch_dirty: bool
+    ) -> None:
+        self.op = op
+        self.orig = orig
+        self.base = base
+        self.dirty = dirty
+        self.minor_dirty = minor_dirty
+        self.patch_dirty = patch_dirty
 
     def __str__(self) -> str:
         return f"{self.op}{self.orig}"
@@ -369,13 +383,20 @@ def _rewrite_range(text: str) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class Constraint:
+class Constraint(Struct):
     """A parsed ``NewConstraint``: OR groups of AND-ed comparators."""
 
-    original: str
-    groups: tuple[tuple[Comparator, ...], ...]
-    group_has_pre: tuple[bool, ...]
+    __slots__ = ("original", "groups", "group_has_pre")
+
+    def __init__(
+        self,
+        original: str,
+        groups: tuple[tuple[Comparator, ...], ...],
+        group_has_pre: tuple[bool, ...],
+    ) -> None:
+        self.original = original
+        self.groups = groups
+        self.group_has_pre = group_has_pre
 
     def allows(self, version: Version, *, include_prerelease: bool = False) -> bool:
         """``Check``: some group accepts ``version`` (pre-release gate per group)."""
