@@ -9,8 +9,10 @@ unless the magnitude is below 1e-6 or at least 1e21; no whitespace anywhere.
 from __future__ import annotations
 
 import math
-from typing import Any
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 _HEX = "0123456789abcdef"
 _SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 

@@ -11,10 +11,12 @@ The functions mirror ``src/sort/zsortinterface.go``; ``less(x, y)`` compares two
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
-T = TypeVar("T")
-Less = Callable[[T, T], bool]
+TYPE_CHECKING = False  # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 _MASK64 = (1 << 64) - 1
 _UNKNOWN_HINT, _INCREASING_HINT, _DECREASING_HINT = 0, 1, 2

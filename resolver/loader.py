@@ -11,13 +11,16 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from resolver.errors import InputError
 from resolver.models import DEPENDENCY_FIELDS, Chart, Dependency, Lock, Mark
 from resolver.yaml11 import compose, go_map_key, go_string, read_text, resolve_scalar, sanitize
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _STRING_FIELDS = ("name", "version", "repository", "condition", "alias")
 _RFC3339_RE = re.compile(

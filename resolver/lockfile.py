@@ -16,7 +16,6 @@ import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
 
 import yaml
 
@@ -25,6 +24,10 @@ from resolver.fsutil import atomic_write
 from resolver.gojson import encode_string, marshal
 from resolver.models import Dependency
 from resolver.yaml11 import _BASE60_RE, resolve_plain
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 # --- the digest -------------------------------------------------------------------------
 

@@ -14,11 +14,14 @@ import re
 import struct
 import unicodedata
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from resolver.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 200_000

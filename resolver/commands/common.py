@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TextIO
 
 from resolver.findings import Report, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 REPORT_FORMATS = ("text", "json", "sarif", "github")
 

@@ -10,9 +10,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from resolver.errors import InputError
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from resolver.locking import ClientOptions
