@@ -8,7 +8,7 @@ configuration (select/ignore/severity) and suppressions, and turns problems into
 
 Custom rules (plugins) use exactly this API::
 
-    from resolver.rules import FileKind, Problem, Rule, checker, register
+    from resolver.rules import FileKind, Problem, Rule, Severity, checker, register
 
     register(Rule(id="X100", name="no-foo", severity=Severity.WARNING, family="custom",
                   summary="...", rationale="...", fix="..."))
@@ -17,6 +17,9 @@ Custom rules (plugins) use exactly this API::
     def no_foo(target, options):
         if "foo" in target.text:
             yield Problem("X100", "found foo", line=1, column=1)
+
+Put that in a module importable by name and list it under ``plugins`` in the configuration
+(``.chartlock.yaml`` or ``[tool.chartlock]``); the engine imports it before linting.
 """
 
 from __future__ import annotations
@@ -76,6 +79,21 @@ class LintTarget:
     kind: FileKind
     text: str  # decoded text ("" for FileKind.LOCK when the lock is missing)
     chart_dir: Path | None = None  # the chart this file belongs to, when it belongs to one
+    # Parsed forms shared by the checkers of one file (e.g. ``"chart"``: the loaded
+    # :class:`resolver.models.Chart`, ``"yaml"``: the composed node). Filled lazily.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def yaml_node(self) -> Any:
+        """The file composed as YAML (``yaml11.compose``), parsed once per file.
+
+        Raises :class:`resolver.errors.InputError` for invalid YAML; the engine reports that as
+        CL003 unparseable-file.
+        """
+        if "yaml" not in self.cache:
+            from resolver.yaml11 import compose
+
+            self.cache["yaml"] = compose(self.text, self.display)
+        return self.cache["yaml"]
 
 
 @dataclass
