@@ -3,7 +3,9 @@
 `chartlock lock` vs `helm dependency update`, median of N cold runs each.
 
 Starts its own docker-registry on 127.0.0.1, pushes 20 charts with the real helm, and counts
-the requests each tool makes. Run from the repository root:
+the requests each tool makes. Latency is added below HTTP by a TCP proxy (each packet waits
+``--delay`` in each direction, each new connection pays one more round trip). Run from the
+repository root:
 
     python bench/lock_bench.py [--runs 3] [--deps 20]
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.latency import LatencyProxy  # noqa: E402
 from tests.support.proxy import Proxy  # noqa: E402
 from tests.support.registry import Pusher, RegistryServer  # noqa: E402
 from tests.support.tools import find_helm, find_registry, helm_env  # noqa: E402
@@ -70,31 +73,49 @@ def main() -> None:
             for i in range(args.deps):
                 for version in ("1.0.0", "1.1.0", "2.0.0"):
                     pusher.push("bench", f"dep{i:02d}", version)
-            with Proxy(server.host, delay=args.delay) as proxy:
-                ours, theirs = [], []
-                ours_requests = theirs_requests = 0
+            # Latency below HTTP: +delay each way per packet, +1 round trip per new connection.
+            with (
+                LatencyProxy(server.host, delay=args.delay) as slow,
+                LatencyProxy(server.host, delay=0.0) as fast,
+            ):
+                ours, theirs, zero = [], [], []
                 for run in range(args.runs):
-                    a = chart(work / f"ours{run}", proxy.host, args.deps)
-                    before = len(proxy.log)
+                    a = chart(work / f"ours{run}", slow.host, args.deps)
                     ours.append(timed([*chartlock, "lock", str(a), "--plain-http"]))
-                    ours_requests = len(proxy.log) - before
-                    b = chart(work / f"helm{run}", proxy.host, args.deps)
-                    before = len(proxy.log)
+                    b = chart(work / f"helm{run}", slow.host, args.deps)
                     theirs.append(
                         timed(
                             [helm, "dependency", "update", str(b), "--plain-http"],
                             env=helm_env(work / f"henv{run}"),
                         )
                     )
-                    theirs_requests = len(proxy.log) - before
                     assert (a / "Chart.lock").is_file() and (b / "Chart.lock").is_file()
-                # The same work with no added latency: what is left is the round trips.
-                proxy.delay = 0.0
-                zero = []
-                for run in range(args.runs):
-                    c = chart(work / f"zero{run}", proxy.host, args.deps)
+                    # The same work with no added latency: the difference is the round trips.
+                    c = chart(work / f"zero{run}", fast.host, args.deps)
                     zero.append(timed([*chartlock, "lock", str(c), "--plain-http"]))
                 base = statistics.median(zero)
+            # Requests, counted once by an HTTP proxy (not timed).
+            with Proxy(server.host) as counter:
+                timed(
+                    [
+                        *chartlock,
+                        "lock",
+                        str(chart(work / "count1", counter.host, args.deps)),
+                        "--plain-http",
+                    ]
+                )
+                ours_requests = len(counter.log)
+                timed(
+                    [
+                        helm,
+                        "dependency",
+                        "update",
+                        str(chart(work / "count2", counter.host, args.deps)),
+                        "--plain-http",
+                    ],
+                    env=helm_env(work / "henvc"),
+                )
+                theirs_requests = len(counter.log) - ours_requests
         m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
         rtt = 2 * args.delay
         print(
