@@ -26,27 +26,61 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from resolver._struct import Struct
 from resolver.findings import Finding, Severity
 
+TYPE_CHECKING = False  # typing and dataclasses stay off the start-up path
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass(frozen=True)
-class Rule:
-    """A rule's identity and documentation (ruff-style sections)."""
 
-    id: str  # stable, e.g. "CL303"
-    name: str  # kebab-case, e.g. "image-not-pinned-by-digest"
-    severity: Severity  # default severity
-    family: str  # meta | chart | lock | image | ci | online | policy | custom
-    summary: str  # one line: what it checks
-    rationale: str  # why it matters
-    fix: str  # default fix hint
-    bad: str = ""  # example that triggers it
-    good: str = ""  # what to write instead
-    online: bool = False  # needs the network (only run by ``lint --online``/``verify``)
+class Rule(Struct):
+    """A rule's identity and documentation (ruff-style sections).
+
+    ``id`` is stable (``CL303``), ``name`` kebab-case, ``severity`` the default, ``family`` one of
+    meta, chart, lock, image, ci, online, policy, custom; ``summary`` says what it checks in one
+    line, ``rationale`` why it matters, ``fix`` the default fix hint; ``bad``/``good`` are
+    examples; ``online`` rules need the network (``lint --online``/``verify``).
+    """
+
+    __slots__ = (
+        "id",
+        "name",
+        "severity",
+        "family",
+        "summary",
+        "rationale",
+        "fix",
+        "bad",
+        "good",
+        "online",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        severity: Severity,
+        family: str,
+        summary: str,
+        rationale: str,
+        fix: str,
+        bad: str = "",
+        good: str = "",
+        online: bool = False,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.severity = severity
+        self.family = family
+        self.summary = summary
+        self.rationale = rationale
+        self.fix = fix
+        self.bad = bad
+        self.good = good
+        self.online = online
 
 
 class FileKind(str, enum.Enum):
@@ -57,31 +91,76 @@ class FileKind(str, enum.Enum):
     CI = "ci"  # workflows, .gitlab-ci.yml, *.sh, Makefile, Taskfile, Jenkinsfile
 
 
-@dataclass(frozen=True)
-class Problem:
-    """What a checker reports; the engine adds path, severity and name."""
+class Problem(Struct):
+    """What a checker reports; the engine adds path, severity and name.
 
-    rule: str
-    message: str
-    line: int = 0
-    column: int = 0
-    key: str = ""  # identifies the offending value for the fingerprint (default: message)
-    fix: str = ""  # overrides the rule's default fix hint when set
-    path: str = ""  # the file, when not the target's own (e.g. Chart.lock for a chart check)
+    ``key`` identifies the offending value for the fingerprint (default: the message); ``fix``
+    overrides the rule's default fix hint; ``path`` names the file when it is not the target's
+    own (e.g. Chart.lock for a chart check).
+    """
+
+    __slots__ = ("rule", "message", "line", "column", "key", "fix", "path")
+
+    def __init__(
+        self,
+        rule: str,
+        message: str,
+        line: int = 0,
+        column: int = 0,
+        key: str = "",
+        fix: str = "",
+        path: str = "",
+    ) -> None:
+        self.rule = rule
+        self.message = message
+        self.line = line
+        self.column = column
+        self.key = key
+        self.fix = fix
+        self.path = path
 
 
-@dataclass
-class LintTarget:
-    """One file handed to checkers."""
+class LintTarget(Struct):
+    """One file handed to checkers.
 
-    path: Path  # real path on disk
-    display: str  # path as reported (relative to the working directory, posix separators)
-    kind: FileKind
-    text: str  # decoded text ("" for FileKind.LOCK when the lock is missing)
-    chart_dir: Path | None = None  # the chart this file belongs to, when it belongs to one
-    # Parsed forms shared by the checkers of one file (e.g. ``"chart"``: the loaded
-    # :class:`resolver.models.Chart`, ``"yaml"``: the composed node). Filled lazily.
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    ``path`` is the real path, ``display`` the path as reported (relative to the working
+    directory, posix separators), ``text`` the decoded text (``""`` for FileKind.LOCK when the
+    lock is missing), ``chart_dir`` the chart the file belongs to. ``cache`` holds parsed forms
+    shared by the checkers of one file (``"chart"``: the loaded :class:`resolver.models.Chart`,
+    ``"yaml"``: the composed node), filled lazily; it takes no part in equality.
+    """
+
+    __slots__ = ("path", "display", "kind", "text", "chart_dir", "cache")
+
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        kind: FileKind,
+        text: str,
+        chart_dir: Path | None = None,
+        cache: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.display = display
+        self.kind = kind
+        self.text = text
+        self.chart_dir = chart_dir
+        self.cache: dict[str, Any] = cache if cache is not None else {}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LintTarget):
+            return NotImplemented
+        return (self.path, self.display, self.kind, self.text, self.chart_dir) == (
+            other.path,
+            other.display,
+            other.kind,
+            other.text,
+            other.chart_dir,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.display, self.kind))
 
     def yaml_node(self) -> Any:
         """The file composed as YAML (``yaml11.compose``), parsed once per file.
@@ -96,14 +175,27 @@ class LintTarget:
         return self.cache["yaml"]
 
 
-@dataclass
-class CheckOptions:
-    """Settings checkers may read (from configuration)."""
+class CheckOptions(Struct):
+    """Settings checkers may read (from configuration); ``settings`` is free-form, for plugins."""
 
-    allowed_registries: tuple[str, ...] = ()
-    require_chart_digests: bool = False
-    require_image_digests: bool = False
-    settings: Mapping[str, Any] = field(default_factory=dict)  # free-form, for plugins
+    __slots__ = (
+        "allowed_registries",
+        "require_chart_digests",
+        "require_image_digests",
+        "settings",
+    )
+
+    def __init__(
+        self,
+        allowed_registries: tuple[str, ...] = (),
+        require_chart_digests: bool = False,
+        require_image_digests: bool = False,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.allowed_registries = allowed_registries
+        self.require_chart_digests = require_chart_digests
+        self.require_image_digests = require_image_digests
+        self.settings: Mapping[str, Any] = settings if settings is not None else {}
 
 
 Checker = Callable[[LintTarget, CheckOptions], Iterable[Problem]]

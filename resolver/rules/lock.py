@@ -221,13 +221,11 @@ def check_chart(
 
 def _with_fix(problem: Problem, chart: Chart) -> Problem:
     """Name the chart in the fix hint (``chartlock lock charts/app``)."""
-    from dataclasses import replace
-
     from resolver.rules.base import RULES
 
     if problem.fix:
         return problem
-    return replace(problem, fix=RULES[problem.rule].fix.replace("<chart>", _chart_arg(chart)))
+    return problem.replace(fix=RULES[problem.rule].fix.replace("<chart>", _chart_arg(chart)))
 
 
 def _chart_arg(chart: Chart) -> str:
