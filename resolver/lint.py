@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -488,36 +490,35 @@ class _Run:
 
     def _meta_one(self, path: str, sup: suppressions.Suppression) -> Iterator[Finding]:
         found: list[Finding | None] = []
-        if True:
-            if not sup.reason:
-                found.append(
-                    self._meta_finding(
-                        "CL001",
-                        path,
-                        sup,
-                        f"`chartlock: ignore[{','.join(sup.ids)}]` gives no reason",
-                    )
+        if not sup.reason:
+            found.append(
+                self._meta_finding(
+                    "CL001",
+                    path,
+                    sup,
+                    f"`chartlock: ignore[{','.join(sup.ids)}]` gives no reason",
                 )
-            if sup.misplaced:
-                found.append(
-                    self._meta_finding(
-                        "CL002",
-                        path,
-                        sup,
-                        "`ignore-file` only works in the first comment block of a file",
-                        fix="move the comment to the top of the file, or use `ignore[...]` here",
-                    )
+            )
+        if sup.misplaced:
+            found.append(
+                self._meta_finding(
+                    "CL002",
+                    path,
+                    sup,
+                    "`ignore-file` only works in the first comment block of a file",
+                    fix="move the comment to the top of the file, or use `ignore[...]` here",
                 )
-            for selector in () if sup.misplaced else sup.ids:
-                if selector in sup.used:
-                    continue
-                if not any(rid.startswith(selector) for rid in RULES):
-                    message = f"`{selector}` is not a chartlock rule id or prefix"
-                elif not any(self.is_enabled(r) for r in RULES if r.startswith(selector)):
-                    continue  # the rule did not run: no evidence either way
-                else:
-                    message = f"`{selector}` suppresses nothing here"
-                found.append(self._meta_finding("CL002", path, sup, message))
+            )
+        for selector in () if sup.misplaced else sup.ids:
+            if selector in sup.used:
+                continue
+            if not any(rid.startswith(selector) for rid in RULES):
+                message = f"`{selector}` is not a chartlock rule id or prefix"
+            elif not any(self.is_enabled(r) for r in RULES if r.startswith(selector)):
+                continue  # the rule did not run: no evidence either way
+            else:
+                message = f"`{selector}` suppresses nothing here"
+            found.append(self._meta_finding("CL002", path, sup, message))
         yield from (f for f in found if f is not None)
 
     def _meta_finding(
@@ -537,3 +538,20 @@ class _Run:
         if not self._applies(rule_id, path):
             return None
         return self._with_severity(finding)
+
+
+class _CallableModule(types.ModuleType):
+    """``resolver.lint`` is both this module and the function: once the submodule is imported,
+    Python binds the name ``lint`` in the ``resolver`` package to the module, which would shadow
+    the lazily exported function. Calling the module calls :func:`lint`."""
+
+    def __call__(
+        self,
+        paths: Sequence[str | Path] = (".",),
+        config: Config | None = None,
+        **kwargs: Any,
+    ) -> Report:
+        return lint(paths, config, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from resolver import __version__
 from resolver.findings import Report, Severity
-from resolver.rules.base import RULES
+from resolver.rules.base import RULES, Rule
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """A relative URI for paths below the working directory, a file:// URI otherwise."""
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(path)}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+
+
+def _help_markdown(rule: Rule) -> str:
+    parts = [rule.summary, "", f"**Why is this bad?** {rule.rationale}", "", f"**Fix.** {rule.fix}"]
+    for title, example in (("Example", rule.bad), ("Use instead", rule.good)):
+        if example:
+            parts += ["", f"**{title}:**", "", "```yaml", example, "```"]
+    return "\n".join(parts)
 
 
 def render_sarif(report: Report) -> str:
@@ -27,8 +43,12 @@ def render_sarif(report: Report) -> str:
                 "name": rule.name,
                 "shortDescription": {"text": rule.summary},
                 "fullDescription": {"text": rule.rationale or rule.summary},
-                "help": {"text": f"{rule.summary}\n\nWhy: {rule.rationale}\n\nFix: {rule.fix}"},
+                "help": {
+                    "text": f"{rule.summary}\n\nWhy: {rule.rationale}\n\nFix: {rule.fix}",
+                    "markdown": _help_markdown(rule),
+                },
                 "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+                "properties": {"tags": [rule.family]},
             }
         )
     results = []
@@ -42,7 +62,7 @@ def render_sarif(report: Report) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": f.path},
+                            "artifactLocation": _artifact(f.path),
                             "region": {
                                 "startLine": max(f.line, 1),
                                 "startColumn": max(f.column, 1),
