@@ -20,10 +20,10 @@ import hashlib
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from resolver.errors import DigestMismatch
+from resolver.fsutil import atomic_write
 
 log = logging.getLogger("chartlock.cache")
 
@@ -97,19 +97,8 @@ class BlobCache:
         path = self.path(digest)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:16]}.", suffix=".tmp")
+            atomic_write(path, data)
         except OSError as exc:
-            log.warning("cannot write the cache at %s: %s", self.root, exc.strerror or exc)
-            return False
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
             log.warning("cannot write the cache at %s: %s", self.root, exc.strerror or exc)
             return False
         return True

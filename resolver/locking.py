@@ -166,19 +166,9 @@ async def fetch_digests(
 
 
 def make_client(options: ClientOptions) -> object:
-    from resolver.registry.client import RegistryClient
+    from resolver.registry.session import open_client
 
-    return RegistryClient(
-        plain_http=options.plain_http,
-        insecure_skip_tls_verify=options.insecure_skip_tls_verify,
-        ca_file=options.ca_file,
-        cert_file=options.cert_file,
-        key_file=options.key_file,
-        timeout=options.timeout,
-        username=options.username,
-        password=options.password,
-        max_per_host=options.max_per_host,
-    )
+    return open_client(options)
 
 
 async def resolve_charts(

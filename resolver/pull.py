@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -117,54 +116,9 @@ def check_in_sync(loaded: LoadedChart, repo_urls: dict[str, str]) -> None:
 
 def parse_chart_manifest(raw: bytes, digest: str, repo: Repository) -> ChartManifest:
     """A cached manifest, checked exactly like ``RegistryClient.get_manifest`` checks one."""
-    from resolver.registry.client import (
-        HELM_CHART_LAYER_MEDIA_TYPES,
-        HELM_CONFIG_MEDIA_TYPE,
-        ChartManifest,
-    )
-    from resolver.registry.reference import DIGEST_RE
+    from resolver.registry.client import parse_chart_manifest as parse
 
-    try:
-        data = json.loads(raw)
-        config_type = str(data["config"]["mediaType"])
-        layers = list(data.get("layers") or [])
-    except (ValueError, KeyError, TypeError):
-        raise RegistryError(
-            f"{repo}@{digest}: not a Helm chart (the manifest has no config)",
-            registry=repo.registry,
-            repository=repo.path,
-            code="NOT_A_CHART",
-        ) from None
-    if config_type != HELM_CONFIG_MEDIA_TYPE:
-        raise RegistryError(
-            f"{repo}@{digest} is not a Helm chart (config media type {config_type})",
-            registry=repo.registry,
-            repository=repo.path,
-            code="NOT_A_CHART",
-        )
-    layer = next(
-        (
-            x
-            for x in layers
-            if isinstance(x, dict) and x.get("mediaType") in HELM_CHART_LAYER_MEDIA_TYPES
-        ),
-        None,
-    )
-    if layer is None or not DIGEST_RE.fullmatch(str(layer.get("digest", ""))):
-        raise RegistryError(
-            f"{repo}@{digest}: the manifest has no Helm chart layer",
-            registry=repo.registry,
-            repository=repo.path,
-            code="NOT_A_CHART",
-        )
-    return ChartManifest(
-        digest=digest,
-        config_media_type=config_type,
-        layer_digest=str(layer["digest"]),
-        layer_size=int(layer.get("size") or 0),
-        layer_media_type=str(layer["mediaType"]),
-        raw=raw,
-    )
+    return parse(raw, digest, repo)
 
 
 def resolve_reference_url(base_url: str, ref_url: str) -> str:

@@ -71,6 +71,47 @@ def _sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def parse_chart_manifest(
+    raw: bytes, digest: str, repo: Repository, reference: str = ""
+) -> ChartManifest:
+    """Parse a manifest and insist it is a Helm chart (config media type, chart layer)."""
+    where = f"{repo}: {reference or digest}"
+    try:
+        data = json.loads(raw)
+        config_type = str(data["config"]["mediaType"])
+        layers = [x for x in (data.get("layers") or []) if isinstance(x, dict)]
+    except (ValueError, KeyError, TypeError):
+        raise RegistryError(
+            f"{where}: not a Helm chart (the manifest has no config)",
+            registry=repo.registry,
+            repository=repo.path,
+            code="NOT_A_CHART",
+        ) from None
+    if config_type != HELM_CONFIG_MEDIA_TYPE:
+        raise RegistryError(
+            f"{where} is not a Helm chart (config media type {config_type})",
+            registry=repo.registry,
+            repository=repo.path,
+            code="NOT_A_CHART",
+        )
+    layer = next((x for x in layers if x.get("mediaType") in HELM_CHART_LAYER_MEDIA_TYPES), None)
+    if layer is None or not DIGEST_RE.fullmatch(str(layer.get("digest", ""))):
+        raise RegistryError(
+            f"{where}: the manifest has no Helm chart layer",
+            registry=repo.registry,
+            repository=repo.path,
+            code="NOT_A_CHART",
+        )
+    return ChartManifest(
+        digest=digest,
+        config_media_type=config_type,
+        layer_digest=str(layer["digest"]),
+        layer_size=int(layer.get("size") or 0),
+        layer_media_type=str(layer["mediaType"]),
+        raw=raw,
+    )
+
+
 def parse_link_next(header: str) -> str | None:
     """The ``rel="next"`` target of a ``Link`` header, if any."""
     for part in header.split(","):
@@ -388,41 +429,7 @@ class RegistryClient:
     async def get_manifest(self, repo: Repository, reference: str) -> ChartManifest:
         """The manifest of a Helm chart, verified; refuses artifacts that are not charts."""
         raw, digest, _ = await self._get_manifest_bytes(repo, reference)
-        try:
-            data = json.loads(raw)
-            config_type = str(data["config"]["mediaType"])
-            layers = list(data.get("layers") or [])
-        except (ValueError, KeyError, TypeError):
-            raise RegistryError(
-                f"{repo}: {reference}: not a Helm chart (the manifest has no config)",
-                registry=repo.registry,
-                repository=repo.path,
-            ) from None
-        if config_type != HELM_CONFIG_MEDIA_TYPE:
-            raise RegistryError(
-                f"{repo}: {reference} is not a Helm chart (config media type {config_type})",
-                registry=repo.registry,
-                repository=repo.path,
-                code="NOT_A_CHART",
-            )
-        layer = next(
-            (x for x in layers if x.get("mediaType") in HELM_CHART_LAYER_MEDIA_TYPES), None
-        )
-        if layer is None or not DIGEST_RE.fullmatch(str(layer.get("digest", ""))):
-            raise RegistryError(
-                f"{repo}: {reference}: the manifest has no Helm chart layer",
-                registry=repo.registry,
-                repository=repo.path,
-                code="NOT_A_CHART",
-            )
-        return ChartManifest(
-            digest=digest,
-            config_media_type=config_type,
-            layer_digest=str(layer["digest"]),
-            layer_size=int(layer.get("size") or 0),
-            layer_media_type=str(layer["mediaType"]),
-            raw=raw,
-        )
+        return parse_chart_manifest(raw, digest, repo, reference)
 
     async def fetch_blob(self, repo: Repository, digest: str) -> bytes:
         """A blob by digest, verified (redirects to storage hosts carry no credentials)."""
