@@ -55,3 +55,26 @@ def test_chart_lock_is_a_directory(tmp_path: Path, command: str) -> None:
     )
     run = run_chartlock(command, str(chart))
     assert_clean_failure(run, "Chart.lock", "is a directory")
+
+
+def test_lint_reports_cl003_and_goes_on(tmp_path: Path) -> None:
+    import json
+
+    app = tmp_path / "app"
+    (app / "templates").mkdir(parents=True)
+    (app / "Chart.yaml").write_text('dependencies: "x"\n', "utf-8")
+    (app / "values.yaml").write_text("image: nginx:latest\n", "utf-8")
+    (app / "values-bad.yaml").write_text("a: [\n", "utf-8")
+    (app / "values-bin.yaml").write_bytes(b"\xff\xfe\n")
+    (app / "values-bomb.yaml").write_text(BOMB, "utf-8")
+    before = snapshot(tmp_path)
+    run = run_chartlock("lint", str(tmp_path), "--format", "json")
+    assert run.code == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    found = {(f["rule"], f["path"].rsplit("/", 1)[-1]) for f in json.loads(run.stdout)["findings"]}
+    assert ("CL003", "Chart.yaml") in found
+    assert ("CL003", "values-bad.yaml") in found
+    assert ("CL003", "values-bin.yaml") in found
+    assert ("CL003", "values-bomb.yaml") in found
+    assert ("CL301", "values.yaml") in found  # the other files are still linted
+    assert snapshot(tmp_path) == before
