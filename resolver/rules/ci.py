@@ -143,8 +143,30 @@ _PREFIX_WORDS = frozenset(
 )
 _SHELLS = frozenset(("sh", "bash", "zsh", "dash", "ksh", "eval", "kubesh"))
 _ECHO_LIKE = frozenset(
-    "echo printf print log info warn warning error debug notice "
-    "git grep sed awk jq yq cat die fail test [ [[".split()
+    [
+        "echo",
+        "printf",
+        "print",
+        "log",
+        "info",
+        "warn",
+        "warning",
+        "error",
+        "debug",
+        "notice",
+        "git",
+        "grep",
+        "sed",
+        "awk",
+        "jq",
+        "yq",
+        "cat",
+        "die",
+        "fail",
+        "test",
+        "[",
+        "[[",
+    ]
 )
 _XARGS_VALUE_FLAGS = frozenset(("-L", "-n", "-I", "-P", "-d", "-s", "-a", "-E"))
 _VARIABLE_RE = re.compile(r"\$(?:\([^()]*\)|\{[^{}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
@@ -621,4 +643,5 @@ def check_ci(target: LintTarget, options: CheckOptions) -> list[Problem]:
             continue
         for call in _find_helm(line, 0, len(line.text)):
             out.extend(check_call(call))
+    out.sort(key=lambda p: (p.line, p.column, p.rule))
     return out

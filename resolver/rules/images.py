@@ -30,10 +30,8 @@ module).
 
 from __future__ import annotations
 
-import functools
-import importlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import yaml
@@ -50,9 +48,9 @@ from resolver.rules.imageref import (
     normalize_digest_value,
     parse,
     path_problem,
-    registry_host,
     tag_problem,
 )
+from resolver.rules.policy import registry_allowed
 
 TAG_LATEST = register(
     Rule(
@@ -152,13 +150,6 @@ _SHAPE_KEYS = frozenset(("tag", "version", "digest", "sha", "pullPolicy"))
 _TEMPLATE_IMAGE_RE = re.compile(r"^(\s*(?:-\s+)?)(image:[ \t]*)(\S.*?)\s*$")
 
 
-def compose_values(text: str, display: str) -> yaml.Node | None:
-    """The values document as a node tree (the shared hardened composer)."""
-    from resolver.yaml11 import compose
-
-    return compose(text, display)
-
-
 @dataclass(frozen=True)
 class _Part:
     """A scalar value and where it starts (1-based)."""
@@ -189,36 +180,10 @@ def _problem(rule: str, message: str, part: _Part, key: str, fix: str = "") -> P
     return Problem(rule, message, line=part.line, column=part.column, key=key, fix=fix)
 
 
-def _private_registry_allowed(host: str, allowed: tuple[str, ...]) -> bool:
-    """Exact host, or ``*.example.com`` for any subdomain (case-insensitive)."""
-    host = host.lower()
-    for pattern in allowed:
-        pattern = pattern.lower()
-        if pattern.startswith("*."):
-            if host.endswith(pattern[1:]):
-                return True
-        elif host == pattern:
-            return True
-    return False
-
-
-@functools.lru_cache(maxsize=1)
-def _allowed_function() -> Callable[[str, tuple[str, ...]], bool]:
-    """``resolver.rules.policy.registry_allowed`` when the policy module has it."""
-    try:
-        module = importlib.import_module("resolver.rules.policy")
-    except ImportError:
-        return _private_registry_allowed
-    func = getattr(module, "registry_allowed", None)
-    return func if callable(func) else _private_registry_allowed
-
-
-def _registry_allowed(host: str, allowed: tuple[str, ...]) -> bool:
-    return bool(_allowed_function()(host, tuple(allowed)))
-
-
-def _policy(host: str, display: str, part: _Part, options: CheckOptions) -> Iterator[Problem]:
-    if options.allowed_registries and not _registry_allowed(host, options.allowed_registries):
+def _policy(
+    host: str, path: str, display: str, part: _Part, options: CheckOptions
+) -> Iterator[Problem]:
+    if options.allowed_registries and not registry_allowed(host, options.allowed_registries, path):
         yield _problem(
             "CL601",
             f"registry `{host}` is not allowed (`{display}`)",
@@ -229,8 +194,16 @@ def _policy(host: str, display: str, part: _Part, options: CheckOptions) -> Iter
 
 def check_reference(part: _Part, options: CheckOptions) -> Iterator[Problem]:
     """Rules for one image written as a single string (``image: repo:tag``)."""
-    text = part.text.strip()
-    if not text or is_templated(text):
+    text = part.text
+    if not text.strip() or is_templated(text):
+        return
+    if text != text.strip():
+        yield _problem(
+            "CL304",
+            f"`{text}` is not a valid image reference: leading or trailing whitespace",
+            part,
+            text,
+        )
         return
     if has_oci_scheme(text):
         yield _problem("CL305", f"`{text}` uses the oci:// scheme (it is for charts)", part, text)
@@ -260,7 +233,7 @@ def check_reference(part: _Part, options: CheckOptions) -> Iterator[Problem]:
                 text,
                 fix=f"pin the digest: `{text}@sha256:<digest>` (`crane digest {text}`)",
             )
-    yield from _policy(ref.host, text, part, options)
+    yield from _policy(ref.host, ref.path, text, part, options)
 
 
 def _get(node: yaml.MappingNode, keys: tuple[str, ...]) -> tuple[str, yaml.Node] | None:
@@ -460,8 +433,12 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
                 fix=f"add `digest: sha256:<digest>` (`crane digest {display}`)",
             )
     if not templated:
-        host = registry_text.split("/", 1)[0] if registry_text else registry_host(repo_text)
-        yield from _policy(host, display, registry or repo, options)
+        if registry_text:
+            host, _, prefix = registry_text.partition("/")
+            path = f"{prefix}/{repo_text}" if prefix else repo_text
+        else:
+            host, path = ref.host, ref.path
+        yield from _policy(host, path, display, registry or repo, options)
 
 
 def _image_candidate(
@@ -562,7 +539,7 @@ def check_values(target: LintTarget, options: CheckOptions) -> list[Problem]:
     if "mage" not in target.text and "epository" not in target.text:
         return []
     try:
-        root = compose_values(target.text, target.display)
+        root = target.yaml_node()
     except InputError:
         return []  # unparsable values are reported by the engine, not once per rule family
     if root is None:
