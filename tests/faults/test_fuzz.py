@@ -138,3 +138,29 @@ def test_loaders_survive_arbitrary_text(text: str) -> None:
             parse(text, Path("x"), "x.yaml")  # type: ignore[operator]
         except InputError as exc:
             assert "\n" not in str(exc)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(chart_value=yaml_values, values_value=yaml_values, ci_text=st.text(max_size=300))
+def test_lint_engine_survives_arbitrary_files(
+    chart_value: Any, values_value: Any, ci_text: str, tmp_path_factory: Any
+) -> None:
+    from resolver.config import Config
+    from resolver.lint import lint
+
+    root = tmp_path_factory.mktemp("fuzz")
+    chart = root / "app"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(_dump(chart_value), "utf-8")
+    (chart / "Chart.lock").write_text(_dump(values_value), "utf-8")
+    (chart / "values.yaml").write_text(_dump(values_value), "utf-8")
+    (chart / "templates" / "deploy.yaml").write_text(f"image: {ci_text[:40]}\n", "utf-8")
+    (root / "build.sh").write_text(ci_text, "utf-8")
+    report = lint([root], Config(), cwd=root)
+    for finding in report.findings:
+        assert finding.rule.startswith("CL")
+        assert finding.line >= 0 and "\n" not in finding.message

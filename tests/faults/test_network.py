@@ -181,3 +181,25 @@ def test_json_output_carries_no_secret(fault_registry: RegistryServer, tmp_path:
     json.loads(run.stdout)
     assert "s3cr3t-P4ss" not in run.stdout + run.stderr
     assert "s3cr3t-P4ss" not in (chart / "Chart.lock").read_text("utf-8")
+
+
+def test_token_endpoint_refusal_against_real_token_registry(
+    token_registry: RegistryServer, helm_bin: str, tmp_path: Path
+) -> None:
+    from tests.support.registry import Pusher
+
+    Pusher(helm_bin, token_registry, tmp_path / "push").push("faults", "web", "1.0.0")
+    chart = write_chart(tmp_path / "app", token_registry.host)
+    before = snapshot(chart)
+    run = run_chartlock(
+        "lock",
+        str(chart),
+        "--plain-http",
+        "--username",
+        "tokenuser",
+        "--password-stdin",
+        stdin="not-the-t0ken-S3cret\n",
+    )
+    assert_clean_failure(run, token_registry.host, "faults/web", "token request")
+    assert "not-the-t0ken-S3cret" not in run.stdout + run.stderr
+    assert snapshot(chart) == before
