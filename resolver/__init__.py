@@ -22,7 +22,7 @@ _LAZY: dict[str, str] = {
     "load_chart": "resolver.loader",
     "load_lock": "resolver.loader",
     "hash_req": "resolver.lockfile",
-    "check": "resolver.check",
+    "check": "resolver.checking",
     "lint": "resolver.lint",
     "Config": "resolver.config",
     "resolve": "resolver.api",

@@ -227,8 +227,8 @@ def _parse_toml(text: str, display: str) -> dict[str, Any]:
 def _schema() -> dict[str, Any]:
     here = Path(__file__).resolve().parent
     for candidate in (
+        here / "schemas" / "config.schema.json",  # package data (a copy of schemas/)
         here.parent / "schemas" / "config.schema.json",  # source checkout
-        here / "schemas" / "config.schema.json",  # installed package data
     ):
         if candidate.is_file():
             loaded: dict[str, Any] = json.loads(candidate.read_text("utf-8"))

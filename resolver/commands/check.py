@@ -29,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from resolver.check import check
+    from resolver.checking import check
 
     report = check(
         args.paths,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from resolver.check import check
+from resolver.checking import check
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "fixtures" / "corpus"
