@@ -230,16 +230,25 @@ def get_rule(rule_id: str) -> Rule:
 
 
 def to_finding(problem: Problem, path: str, severity: Severity | None = None) -> Finding:
-    """Turn a checker's problem into a finding, with the rule's name, severity and fix."""
+    """Turn a checker's problem into a finding, with the rule's name, severity and fix.
+
+    A ``<chart>`` placeholder in the rule's default fix names the chart directory (the
+    directory of the file the finding is in), so hints read ``chartlock lock charts/app``.
+    """
     rule = RULES[problem.rule]
+    where = problem.path or path
+    fix = problem.fix
+    if not fix:
+        directory = where.rpartition("/")[0] or "."
+        fix = rule.fix.replace("<chart>", directory)
     return Finding(
         rule=rule.id,
         name=rule.name,
         severity=severity if severity is not None else rule.severity,
-        path=problem.path or path,
+        path=where,
         line=problem.line,
         column=problem.column,
         message=problem.message,
-        fix=problem.fix or rule.fix,
+        fix=fix,
         key=problem.key,
     )

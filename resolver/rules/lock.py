@@ -216,16 +216,7 @@ def check_chart(
         problems.extend(_check_entry(dep, entry, lock_path))
     if vendored:
         problems.extend(_check_vendored(chart, locked, vendored, lock_path))
-    return [_with_fix(p, chart) for p in problems]
-
-
-def _with_fix(problem: Problem, chart: Chart) -> Problem:
-    """Name the chart in the fix hint (``chartlock lock charts/app``)."""
-    from resolver.rules.base import RULES
-
-    if problem.fix:
-        return problem
-    return problem.replace(fix=RULES[problem.rule].fix.replace("<chart>", _chart_arg(chart)))
+    return problems
 
 
 def _chart_arg(chart: Chart) -> str:
