@@ -32,6 +32,13 @@ _TYPE_NAMES: dict[type[yaml.Node], str] = {
 }
 
 
+def _error(display: str, node: yaml.Node, message: str) -> InputError:
+    """A one-line error naming the file and the node's 1-based line and column."""
+    return InputError(
+        display, message, line=node.start_mark.line + 1, column=node.start_mark.column + 1
+    )
+
+
 def _mark(node: yaml.Node, display: str) -> Mark:
     return Mark(display, node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -75,12 +82,7 @@ def _unknown_keys(node: yaml.MappingNode, names: tuple[str, ...]) -> dict[str, y
 
 def _scalar_string(node: yaml.Node, display: str, what: str) -> str:
     if not isinstance(node, yaml.ScalarNode):
-        raise InputError(
-            display,
-            f"{what} must be a string, not {_kind(node)}",
-            line=node.start_mark.line + 1,
-            column=node.start_mark.column + 1,
-        )
+        raise _error(display, node, f"{what} must be a string, not {_kind(node)}")
     value = resolve_scalar(node)
     try:
         return go_string(value)
@@ -94,11 +96,10 @@ def _to_json_value(node: yaml.Node, display: str) -> Any:
     if isinstance(node, yaml.ScalarNode):
         value = resolve_scalar(node)
         if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-            raise InputError(
+            raise _error(
                 display,
+                node,
                 f"{node.value!r} cannot be hashed (Go's encoding/json rejects NaN and Inf)",
-                line=node.start_mark.line + 1,
-                column=node.start_mark.column + 1,
             )
         return value
     if isinstance(node, yaml.SequenceNode):
@@ -109,12 +110,7 @@ def _to_json_value(node: yaml.Node, display: str) -> Any:
             try:
                 name = go_map_key(_to_json_value(key, display))
             except (ValueError, TypeError):
-                raise InputError(
-                    display,
-                    "unsupported map key type",
-                    line=key.start_mark.line + 1,
-                    column=key.start_mark.column + 1,
-                ) from None
+                raise _error(display, key, "unsupported map key type") from None
             out[name] = _to_json_value(value, display)
         return out
     return None
@@ -123,19 +119,9 @@ def _to_json_value(node: yaml.Node, display: str) -> Any:
 def _dependency(node: yaml.Node, display: str, index: int, *, chart_yaml: bool) -> Dependency:
     what = f"dependencies[{index}]"
     if isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
-        raise InputError(
-            display,
-            f"{what}: dependencies must not contain empty or null nodes",
-            line=node.start_mark.line + 1,
-            column=node.start_mark.column + 1,
-        )
+        raise _error(display, node, f"{what}: dependencies must not contain empty or null nodes")
     if not isinstance(node, yaml.MappingNode):
-        raise InputError(
-            display,
-            f"{what} must be a mapping, not {_kind(node)}",
-            line=node.start_mark.line + 1,
-            column=node.start_mark.column + 1,
-        )
+        raise _error(display, node, f"{what} must be a mapping, not {_kind(node)}")
     dep = Dependency(index=index)
     marks: dict[str, Mark] = {"-": _mark(node, display)}
     source: dict[str, str] = {}
@@ -160,11 +146,8 @@ def _dependency(node: yaml.Node, display: str, index: int, *, chart_yaml: bool) 
             if isinstance(value, yaml.ScalarNode) and resolve_scalar(value) is None:
                 dep.import_values = []
             elif not isinstance(value, yaml.SequenceNode):
-                raise InputError(
-                    display,
-                    f"{what}.import-values must be a list, not {_kind(value)}",
-                    line=value.start_mark.line + 1,
-                    column=value.start_mark.column + 1,
+                raise _error(
+                    display, value, f"{what}.import-values must be a list, not {_kind(value)}"
                 )
             else:
                 dep.import_values = [_to_json_value(item, display) for item in value.value]
@@ -184,12 +167,7 @@ def _string_list(node: yaml.Node, display: str, what: str, *, sanitize_items: bo
     if isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
         return []
     if not isinstance(node, yaml.SequenceNode):
-        raise InputError(
-            display,
-            f"{what} must be a list of strings, not {_kind(node)}",
-            line=node.start_mark.line + 1,
-            column=node.start_mark.column + 1,
-        )
+        raise _error(display, node, f"{what} must be a list of strings, not {_kind(node)}")
     items = [_scalar_string(item, display, what) for item in node.value]
     return [sanitize(item) for item in items] if sanitize_items else items
 
@@ -199,12 +177,7 @@ def _bool(node: yaml.Node, display: str, what: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise InputError(
-            display,
-            f"{what} must be a boolean",
-            line=node.start_mark.line + 1,
-            column=node.start_mark.column + 1,
-        )
+        raise _error(display, node, f"{what} must be a boolean")
     return value
 
 
@@ -216,12 +189,7 @@ def _dependencies(
     if isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
         return None
     if not isinstance(node, yaml.SequenceNode):
-        raise InputError(
-            display,
-            f"dependencies must be a list, not {_kind(node)}",
-            line=node.start_mark.line + 1,
-            column=node.start_mark.column + 1,
-        )
+        raise _error(display, node, f"dependencies must be a list, not {_kind(node)}")
     return [
         _dependency(item, display, i, chart_yaml=chart_yaml) for i, item in enumerate(node.value)
     ]
@@ -238,12 +206,7 @@ def _root_mapping(
             return yaml.MappingNode("tag:yaml.org,2002:map", [])
         raise InputError(display, f"{what} is empty")
     if not isinstance(root, yaml.MappingNode):
-        raise InputError(
-            display,
-            f"{what} must be a mapping, not {_kind(root)}",
-            line=root.start_mark.line + 1,
-            column=root.start_mark.column + 1,
-        )
+        raise _error(display, root, f"{what} must be a mapping, not {_kind(root)}")
     return root
 
 
@@ -308,10 +271,7 @@ def _generated(node: yaml.Node, display: str) -> str:
         return ""
     if not isinstance(value, str) or not _RFC3339_RE.fullmatch(value):
         shown = node.value if isinstance(node, yaml.ScalarNode) else _kind(node)
-        raise InputError(
-            display,
-            f"cannot load Chart.lock: generated {shown!r} is not an RFC 3339 time",
-            line=node.start_mark.line + 1,
-            column=node.start_mark.column + 1,
+        raise _error(
+            display, node, f"cannot load Chart.lock: generated {shown!r} is not an RFC 3339 time"
         )
     return value
