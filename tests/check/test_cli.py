@@ -10,19 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_chartlock
+
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "fixtures" / "lint" / "lock"
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "resolver", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
-    )
+    return run_chartlock(*args, cwd=cwd, env={"NO_COLOR": "1"})
 
 
 def test_clean_exits_0() -> None:

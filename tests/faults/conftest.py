@@ -4,15 +4,13 @@ naming registry and repository, every file unchanged, no secret in any output.""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support import cli
 from tests.support.registry import Pusher, RegistryServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,18 +35,7 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 
 def run_chartlock(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Run:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("HELM_", "DOCKER_"))}
-    base.update(env or {})
-    result = subprocess.run(
-        [sys.executable, "-m", "resolver", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        input=stdin,
-        env=base,
-        timeout=120,
-    )
+    result = cli.run_chartlock(*args, stdin=stdin, env=env, timeout=120)
     return Run(result.returncode, result.stdout, result.stderr)
 
 

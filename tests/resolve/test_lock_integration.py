@@ -7,7 +7,6 @@ import http.server
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from resolver.loader import load_lock
+from tests.support.cli import run_chartlock as chartlock
 from tests.support.proxy import Proxy
 from tests.support.registry import Pusher, RegistryServer
 from tests.support.tokenserver import TokenServer
@@ -22,20 +22,6 @@ from tests.support.tools import helm_env
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def chartlock(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "resolver", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        input=stdin,
-        env=env,
-    )
 
 
 def write_chart(directory: Path, deps: list[tuple[str, str, str]]) -> Path:
