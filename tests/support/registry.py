@@ -8,7 +8,6 @@ storage in a temp dir (modes: anonymous, htpasswd Basic), waits for ``/v2/``, an
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -16,7 +15,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 from tests.support.tools import helm_env
@@ -205,14 +203,3 @@ class Pusher:
                 digest = line.split(":", 1)[1].strip()
         self.digests[(namespace, name, version)] = digest
         return digest
-
-
-@contextlib.contextmanager
-def running_registry(binary: str, **kwargs: str) -> Iterator[RegistryServer]:
-    server = RegistryServer(binary, **kwargs)  # type: ignore[arg-type]
-    with server:
-        yield server
-
-
-def env_without_proxies() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
