@@ -62,10 +62,17 @@ def format_float64(value: float) -> str:
     else:
         exp = -(len(frac) - len(frac.lstrip("0"))) - 1
     digits = digits.rstrip("0") or "0"
+    exponent = abs(value) < 1e-6 or abs(value) >= 1e21
+    return layout_digits(digits, exp, negative=negative, exponent=exponent, exp_width=1)
+
+
+def layout_digits(digits: str, exp: int, *, negative: bool, exponent: bool, exp_width: int) -> str:
+    """Write significant ``digits`` (first digit at 10**``exp``) the way Go's strconv does:
+    ``d.ddde+XX`` (exponent padded to ``exp_width`` digits) or plain fixed notation."""
     sign = "-" if negative else ""
-    if abs(value) < 1e-6 or abs(value) >= 1e21:
+    if exponent:
         mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{mant}e{'-' if exp < 0 else '+'}{abs(exp)}"
+        return f"{sign}{mant}e{'-' if exp < 0 else '+'}{abs(exp):0{exp_width}d}"
     if exp < 0:
         return f"{sign}0.{'0' * (-exp - 1)}{digits}"
     if exp + 1 >= len(digits):

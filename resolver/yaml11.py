@@ -333,15 +333,10 @@ def _shortest_float32_digits(f32: float) -> tuple[str, int]:
 
 def _format_g(digits: str, exp: int, *, negative: bool) -> str:
     """Go's ``'g'`` layout for shortest digits: ``%e`` when exp < -4 or exp >= 6."""
-    sign = "-" if negative else ""
-    if exp < -4 or exp >= 6:
-        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if exp < 0:
-        return f"{sign}0.{'0' * (-exp - 1)}{digits}"
-    if exp + 1 >= len(digits):
-        return f"{sign}{digits}{'0' * (exp + 1 - len(digits))}"
-    return f"{sign}{digits[: exp + 1]}.{digits[exp + 1 :]}"
+    from resolver.gojson import layout_digits
+
+    exponent = exp < -4 or exp >= 6
+    return layout_digits(digits, exp, negative=negative, exponent=exponent, exp_width=2)
 
 
 _GO_SPACES = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | frozenset(

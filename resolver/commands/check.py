@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from resolver.commands.common import add_format_option, emit_report
+from resolver.commands.common import add_format_option, add_path_arguments, emit_report
 
 HELP = "check that every Chart.lock is in sync with its Chart.yaml (offline)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        default=["."],
-        metavar="PATH",
-        help="charts or directories to search (default: .)",
-    )
+    add_path_arguments(parser, "charts or directories to search")
     parser.add_argument(
         "--require-digests",
         action="store_true",

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 REPORT_FORMATS = ("text", "json", "sarif", "github")
 
 
+def add_path_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH", help=f"{what} (default: .)"
+    )
+
+
 def add_format_option(
     parser: argparse.ArgumentParser, choices: tuple[str, ...] = REPORT_FORMATS
 ) -> None:

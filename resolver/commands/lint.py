@@ -5,19 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from resolver.commands.common import add_format_option, add_registry_options, emit_report
+from resolver.commands.common import (
+    add_format_option,
+    add_path_arguments,
+    add_registry_options,
+    emit_report,
+)
 
 HELP = "lint charts, values, templates and CI files (offline; --online adds registry rules)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        default=["."],
-        metavar="PATH",
-        help="files or directories to lint (default: .)",
-    )
+    add_path_arguments(parser, "files or directories to lint")
     add_format_option(parser)
     parser.add_argument(
         "--config",

@@ -376,14 +376,7 @@ class RegistryClient:
             "HEAD", url, repo, headers={"Accept": MANIFEST_ACCEPT}, what=what
         )
         if response.status_code == 404:
-            raise RegistryError(
-                f"{repo}: tag {reference} does not exist (manifest unknown); "
-                "check the version, or push the chart",
-                registry=repo.registry,
-                repository=repo.path,
-                code="MANIFEST_UNKNOWN",
-                status=404,
-            )
+            raise _manifest_unknown(repo, f"tag {reference}")
         if response.status_code != 200:
             raise self._error(response, repo, what)
         digest = response.headers.get("Docker-Content-Digest", "")
@@ -402,14 +395,7 @@ class RegistryClient:
         )
         if response.status_code != 200:
             if response.status_code == 404:
-                raise RegistryError(
-                    f"{repo}: {reference} does not exist (manifest unknown); "
-                    "check the version, or push the chart",
-                    registry=repo.registry,
-                    repository=repo.path,
-                    code="MANIFEST_UNKNOWN",
-                    status=404,
-                )
+                raise _manifest_unknown(repo, reference)
             raise self._error(response, repo, what)
         raw = response.content
         if len(raw) > MAX_MANIFEST_BYTES:
@@ -450,6 +436,16 @@ class RegistryClient:
                 repository=repo.path,
             )
         return data
+
+
+def _manifest_unknown(repo: Repository, what: str) -> RegistryError:
+    return RegistryError(
+        f"{repo}: {what} does not exist (manifest unknown); check the version, or push the chart",
+        registry=repo.registry,
+        repository=repo.path,
+        code="MANIFEST_UNKNOWN",
+        status=404,
+    )
 
 
 def _retryable(exc: httpx.HTTPError) -> bool:
