@@ -23,7 +23,7 @@ _LAZY: dict[str, str] = {
     "load_lock": "resolver.loader",
     "hash_req": "resolver.lockfile",
     "check": "resolver.checking",
-    "lint": "resolver.lint",
+    "lint": "resolver.linting",
     "Config": "resolver.config",
     "resolve": "resolver.api",
     "resolve_async": "resolver.api",

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_check_and_lint_are_callable_after_their_modules_are_imported() -> None:
     code = (
-        "import resolver, resolver.checking, resolver.lint\n"
+        "import resolver, resolver.checking, resolver.linting\n"
         "r = resolver.check(['fixtures/lint/lock/clean'])\n"
         "l = resolver.lint(['fixtures/example'])\n"
         "print(len(r.findings), l.charts_checked)\n"

@@ -50,7 +50,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from resolver.config import load_config, split_selectors
-    from resolver.lint import lint
+    from resolver.linting import lint
 
     config = load_config(Path(args.config) if args.config else None)
     config = config.with_overrides(

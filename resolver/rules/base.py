@@ -2,7 +2,7 @@
 
 A rule is metadata (:class:`Rule`) plus one or more *checkers*: functions that take one file
 (:class:`LintTarget`) and yield :class:`Problem` objects naming a rule id. The engine
-(``resolver.lint``) picks the files, runs the checkers registered for each file kind, applies
+(``resolver.linting``) picks the files, runs the checkers registered for each file kind, applies
 configuration (select/ignore/severity) and suppressions, and turns problems into
 :class:`resolver.findings.Finding` objects.
 

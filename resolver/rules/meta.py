@@ -1,6 +1,6 @@
 """Meta rules (CL001-CL003): about chartlock's own comments and about files it cannot read.
 
-The engine (``resolver.lint``) produces these findings itself; there are no checkers here.
+The engine (``resolver.linting``) produces these findings itself; there are no checkers here.
 """
 
 from __future__ import annotations

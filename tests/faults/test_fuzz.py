@@ -150,7 +150,7 @@ def test_lint_engine_survives_arbitrary_files(
     chart_value: Any, values_value: Any, ci_text: str, tmp_path_factory: Any
 ) -> None:
     from resolver.config import Config
-    from resolver.lint import lint
+    from resolver.linting import lint
 
     root = tmp_path_factory.mktemp("fuzz")
     chart = root / "app"

@@ -9,7 +9,7 @@ import pytest
 
 from resolver.config import Config
 from resolver.findings import Severity
-from resolver.lint import lint
+from resolver.linting import lint
 from resolver.rules.policy import registry_allowed
 from tests.lint.helpers import FIXTURES, ROOT, run, where, write
 

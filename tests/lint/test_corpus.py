@@ -20,7 +20,7 @@ import pytest
 
 from resolver.config import Config
 from resolver.findings import Severity
-from resolver.lint import lint
+from resolver.linting import lint
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "fixtures" / "corpus" / "locks"

@@ -11,7 +11,7 @@ import pytest
 import resolver
 from resolver.config import Config
 from resolver.findings import Severity
-from resolver.lint import glob_match
+from resolver.linting import glob_match
 from resolver.rules import CHECKERS, RULES, FileKind
 from tests.lint.helpers import CHART, run, where, write
 

@@ -1,4 +1,4 @@
-"""End to end through the lint engine (resolver.lint.lint), when it is present."""
+"""End to end through the lint engine (resolver.linting.lint), when it is present."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-lint_module = pytest.importorskip("resolver.lint")
+lint_module = pytest.importorskip("resolver.linting")
 
 MINE = {f"CL30{i}" for i in range(1, 7)} | {f"CL40{i}" for i in range(1, 7)} | {"CL601"}
 

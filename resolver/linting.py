@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -538,20 +536,3 @@ class _Run:
         if not self._applies(rule_id, path):
             return None
         return self._with_severity(finding)
-
-
-class _CallableModule(types.ModuleType):
-    """``resolver.lint`` is both this module and the function: once the submodule is imported,
-    Python binds the name ``lint`` in the ``resolver`` package to the module, which would shadow
-    the lazily exported function. Calling the module calls :func:`lint`."""
-
-    def __call__(
-        self,
-        paths: Sequence[str | Path] = (".",),
-        config: Config | None = None,
-        **kwargs: Any,
-    ) -> Report:
-        return lint(paths, config, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
