@@ -275,8 +275,10 @@ class RegistryClient:
                         await response.aread()
             except RegistryError:
                 raise
-            except httpx.TimeoutException:
-                if attempt <= self.retries:
+            except httpx.TimeoutException as exc:
+                # A connect timeout may be a dropped SYN: retry. A server that accepted the
+                # request and went silent is not retried: that would multiply the wait.
+                if isinstance(exc, httpx.ConnectTimeout) and attempt <= self.retries:
                     await self._backoff(attempt)
                     continue
                 raise RegistryError(

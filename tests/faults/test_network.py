@@ -203,3 +203,17 @@ def test_token_endpoint_refusal_against_real_token_registry(
     assert_clean_failure(run, token_registry.host, "faults/web", "token request")
     assert "not-the-t0ken-S3cret" not in run.stdout + run.stderr
     assert snapshot(chart) == before
+
+
+def test_silent_server_is_not_retried_into_a_long_hang(
+    fault_registry: RegistryServer, tmp_path: Path
+) -> None:
+    with Proxy(fault_registry.host) as proxy:
+        chart = write_chart(tmp_path / "app", proxy.host)
+        proxy.delay = 3.0
+        start = time.monotonic()
+        run = run_chartlock("lock", str(chart), "--plain-http", "--timeout", "1")
+        elapsed = time.monotonic() - start
+        assert_clean_failure(run, proxy.host, "faults/web", "timed out")
+        assert elapsed < 6, elapsed  # one read timeout, not four
+        assert proxy.counts[TAGS] == 1
