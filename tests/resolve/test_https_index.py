@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.server
 import ssl
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from resolver.loader import load_lock
 from tests.support.certs import make_ca_and_server_cert
+from tests.support.cli import run_chartlock
 from tests.support.registry import make_chart
 from tests.support.tools import helm_env
 
@@ -90,21 +90,7 @@ def test_at_name_https_repository_matches_helm(
         check=False,
     )
     assert helm.returncode == 0, helm.stderr
-    ours = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "resolver",
-            "lock",
-            str(tmp_path / "ours"),
-            "--repository-config",
-            str(repos),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    ours = run_chartlock("lock", str(tmp_path / "ours"), "--repository-config", str(repos))
     assert ours.returncode == 0, ours.stderr
     theirs, mine = (
         load_lock(tmp_path / "helm" / "Chart.lock"),
@@ -114,19 +100,5 @@ def test_at_name_https_repository_matches_helm(
     assert [(d.repository, d.version) for d in mine.dependencies or []] == [(url, "1.4.2")]
     (entry,) = mine.dependencies or []
     assert (entry.content_digest or "").startswith("sha256:")
-    check = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "resolver",
-            "check",
-            str(tmp_path / "ours"),
-            "--repository-config",
-            str(repos),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    check = run_chartlock("check", str(tmp_path / "ours"), "--repository-config", str(repos))
     assert check.returncode == 0, check.stdout + check.stderr

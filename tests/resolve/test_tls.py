@@ -4,7 +4,6 @@ against a real registry serving HTTPS with a certificate from a throwaway CA."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from resolver.loader import load_lock
 from tests.support.certs import make_ca_and_server_cert
+from tests.support.cli import run_chartlock
 from tests.support.registry import RegistryServer
 from tests.support.tools import helm_env
 
@@ -50,13 +50,7 @@ def tls_registry(
 
 
 def lock(chart: Path, *flags: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "resolver", "lock", str(chart), *flags],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_chartlock("lock", str(chart), *flags)
 
 
 def chart(tmp_path: Path, host: str) -> Path:
