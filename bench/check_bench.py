@@ -35,9 +35,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--chart", default="fixtures/lint/lock/clean")
     args = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     entry = shutil.which("chartlock")
     cmd = [entry] if entry else [sys.executable, "-m", "resolver"]
+    # The installed command imports the installed package; only ``python -m resolver`` needs
+    # the source tree on the path.
+    env = dict(os.environ) if entry else dict(os.environ, PYTHONPATH=str(ROOT))
     helm = shutil.which("helm") or "/opt/chartlock-tools/bin/helm"
     has_helm = Path(helm).exists()
     ours: list[float] = []

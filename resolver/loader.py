@@ -12,11 +12,11 @@ import math
 import re
 from pathlib import Path
 
-import yaml
-
 from resolver.errors import InputError
 from resolver.models import DEPENDENCY_FIELDS, Chart, Dependency, Lock, Mark
 from resolver.yaml11 import compose, go_map_key, go_string, read_text, resolve_scalar, sanitize
+from resolver.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode
+from resolver.yamlnodes import Mark as YamlMark
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,37 +26,37 @@ _STRING_FIELDS = ("name", "version", "repository", "condition", "alias")
 _RFC3339_RE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[-+][0-9]{2}:[0-9]{2})"
 )
-_TYPE_NAMES: dict[type[yaml.Node], str] = {
-    yaml.MappingNode: "a mapping",
-    yaml.SequenceNode: "a list",
+_TYPE_NAMES: dict[type[Node], str] = {
+    MappingNode: "a mapping",
+    SequenceNode: "a list",
 }
 
 
-def _error(display: str, node: yaml.Node, message: str) -> InputError:
+def _error(display: str, node: Node, message: str) -> InputError:
     """A one-line error naming the file and the node's 1-based line and column."""
     return InputError(
         display, message, line=node.start_mark.line + 1, column=node.start_mark.column + 1
     )
 
 
-def _mark(node: yaml.Node, display: str) -> Mark:
+def _mark(node: Node, display: str) -> Mark:
     return Mark(display, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _kind(node: yaml.Node) -> str:
+def _kind(node: Node) -> str:
     return _TYPE_NAMES.get(type(node), "a scalar")
 
 
-def _fields(node: yaml.MappingNode, names: tuple[str, ...]) -> dict[str, yaml.Node]:
+def _fields(node: MappingNode, names: tuple[str, ...]) -> dict[str, Node]:
     """Known fields of a mapping, matched case-insensitively like encoding/json.
 
     sigs.k8s.io/yaml goes through a JSON object whose keys are sorted, so when two keys match
     the same field (``name`` and ``Name``) the one sorting last wins.
     """
     wanted = {n.lower(): n for n in names}
-    matches: list[tuple[bytes, str, yaml.Node]] = []
+    matches: list[tuple[bytes, str, Node]] = []
     for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode):
+        if not isinstance(key, ScalarNode):
             continue
         try:
             text = go_map_key(resolve_scalar(key))
@@ -69,19 +69,19 @@ def _fields(node: yaml.MappingNode, names: tuple[str, ...]) -> dict[str, yaml.No
     return {field: value for _, field, value in matches}
 
 
-def _unknown_keys(node: yaml.MappingNode, names: tuple[str, ...]) -> dict[str, yaml.Node]:
+def _unknown_keys(node: MappingNode, names: tuple[str, ...]) -> dict[str, Node]:
     known = {n.lower() for n in names}
-    out: dict[str, yaml.Node] = {}
+    out: dict[str, Node] = {}
     for key, value in node.value:
-        if isinstance(key, yaml.ScalarNode):
+        if isinstance(key, ScalarNode):
             text = str(key.value)
             if text.lower() not in known:
                 out[text] = value
     return out
 
 
-def _scalar_string(node: yaml.Node, display: str, what: str) -> str:
-    if not isinstance(node, yaml.ScalarNode):
+def _scalar_string(node: Node, display: str, what: str) -> str:
+    if not isinstance(node, ScalarNode):
         raise _error(display, node, f"{what} must be a string, not {_kind(node)}")
     value = resolve_scalar(node)
     try:
@@ -92,8 +92,8 @@ def _scalar_string(node: yaml.Node, display: str, what: str) -> str:
         ) from None
 
 
-def _to_json_value(node: yaml.Node, display: str) -> Any:
-    if isinstance(node, yaml.ScalarNode):
+def _to_json_value(node: Node, display: str) -> Any:
+    if isinstance(node, ScalarNode):
         value = resolve_scalar(node)
         if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
             raise _error(
@@ -102,9 +102,9 @@ def _to_json_value(node: yaml.Node, display: str) -> Any:
                 f"{node.value!r} cannot be hashed (Go's encoding/json rejects NaN and Inf)",
             )
         return value
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, SequenceNode):
         return [_to_json_value(item, display) for item in node.value]
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, MappingNode):
         out: dict[str, Any] = {}
         for key, value in node.value:
             try:
@@ -116,11 +116,11 @@ def _to_json_value(node: yaml.Node, display: str) -> Any:
     return None
 
 
-def _dependency(node: yaml.Node, display: str, index: int, *, chart_yaml: bool) -> Dependency:
+def _dependency(node: Node, display: str, index: int, *, chart_yaml: bool) -> Dependency:
     what = f"dependencies[{index}]"
-    if isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
+    if isinstance(node, ScalarNode) and resolve_scalar(node) is None:
         raise _error(display, node, f"{what}: dependencies must not contain empty or null nodes")
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(node, MappingNode):
         raise _error(display, node, f"{what} must be a mapping, not {_kind(node)}")
     dep = Dependency(index=index)
     marks: dict[str, Mark] = {"-": _mark(node, display)}
@@ -129,7 +129,7 @@ def _dependency(node: yaml.Node, display: str, index: int, *, chart_yaml: bool) 
     fields = _fields(node, DEPENDENCY_FIELDS)
     for name, value in fields.items():
         marks[name] = _mark(value, display)
-        if isinstance(value, yaml.ScalarNode):
+        if isinstance(value, ScalarNode):
             source[name] = value.value
             if value.style not in (None, ""):
                 quoted.add(name)
@@ -143,9 +143,9 @@ def _dependency(node: yaml.Node, display: str, index: int, *, chart_yaml: bool) 
         elif name == "enabled":
             dep.enabled = _bool(value, display, f"{what}.enabled")
         elif name == "import-values":
-            if isinstance(value, yaml.ScalarNode) and resolve_scalar(value) is None:
+            if isinstance(value, ScalarNode) and resolve_scalar(value) is None:
                 dep.import_values = []
-            elif not isinstance(value, yaml.SequenceNode):
+            elif not isinstance(value, SequenceNode):
                 raise _error(
                     display, value, f"{what}.import-values must be a list, not {_kind(value)}"
                 )
@@ -154,7 +154,7 @@ def _dependency(node: yaml.Node, display: str, index: int, *, chart_yaml: bool) 
     for key, value in _unknown_keys(node, DEPENDENCY_FIELDS).items():
         dep.extra[key] = _to_json_value(value, display)
         marks.setdefault(key, _mark(value, display))
-        if isinstance(value, yaml.ScalarNode):
+        if isinstance(value, ScalarNode):
             source[key] = value.value
     dep.present = frozenset(fields)
     dep.marks = marks
@@ -163,17 +163,17 @@ def _dependency(node: yaml.Node, display: str, index: int, *, chart_yaml: bool) 
     return dep
 
 
-def _string_list(node: yaml.Node, display: str, what: str, *, sanitize_items: bool) -> list[str]:
-    if isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
+def _string_list(node: Node, display: str, what: str, *, sanitize_items: bool) -> list[str]:
+    if isinstance(node, ScalarNode) and resolve_scalar(node) is None:
         return []
-    if not isinstance(node, yaml.SequenceNode):
+    if not isinstance(node, SequenceNode):
         raise _error(display, node, f"{what} must be a list of strings, not {_kind(node)}")
     items = [_scalar_string(item, display, what) for item in node.value]
     return [sanitize(item) for item in items] if sanitize_items else items
 
 
-def _bool(node: yaml.Node, display: str, what: str) -> bool:
-    value = resolve_scalar(node) if isinstance(node, yaml.ScalarNode) else node
+def _bool(node: Node, display: str, what: str) -> bool:
+    value = resolve_scalar(node) if isinstance(node, ScalarNode) else node
     if value is None:
         return False
     if not isinstance(value, bool):
@@ -181,31 +181,27 @@ def _bool(node: yaml.Node, display: str, what: str) -> bool:
     return value
 
 
-def _dependencies(
-    node: yaml.Node | None, display: str, *, chart_yaml: bool
-) -> list[Dependency] | None:
+def _dependencies(node: Node | None, display: str, *, chart_yaml: bool) -> list[Dependency] | None:
     if node is None:
         return None
-    if isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
+    if isinstance(node, ScalarNode) and resolve_scalar(node) is None:
         return None
-    if not isinstance(node, yaml.SequenceNode):
+    if not isinstance(node, SequenceNode):
         raise _error(display, node, f"dependencies must be a list, not {_kind(node)}")
     return [
         _dependency(item, display, i, chart_yaml=chart_yaml) for i, item in enumerate(node.value)
     ]
 
 
-def _root_mapping(
-    text: str, display: str, what: str, *, allow_empty: bool = False
-) -> yaml.MappingNode:
+def _root_mapping(text: str, display: str, what: str, *, allow_empty: bool = False) -> MappingNode:
     root = compose(text, display)
     if root is None or (
-        allow_empty and isinstance(root, yaml.ScalarNode) and resolve_scalar(root) is None
+        allow_empty and isinstance(root, ScalarNode) and resolve_scalar(root) is None
     ):
         if allow_empty:  # Helm unmarshals an empty document into the zero value
-            return yaml.MappingNode("tag:yaml.org,2002:map", [])
+            return MappingNode([], YamlMark(0, 0))
         raise InputError(display, f"{what} is empty")
-    if not isinstance(root, yaml.MappingNode):
+    if not isinstance(root, MappingNode):
         raise _error(display, root, f"{what} must be a mapping, not {_kind(root)}")
     return root
 
@@ -264,13 +260,13 @@ def parse_lock(text: str, path: Path, display: str) -> Lock:
     return lock
 
 
-def _generated(node: yaml.Node, display: str) -> str:
+def _generated(node: Node, display: str) -> str:
     """``generated`` is a Go time.Time: Helm refuses to load a lock whose time does not parse."""
-    value = resolve_scalar(node) if isinstance(node, yaml.ScalarNode) else node
+    value = resolve_scalar(node) if isinstance(node, ScalarNode) else node
     if value is None:
         return ""
     if not isinstance(value, str) or not _RFC3339_RE.fullmatch(value):
-        shown = node.value if isinstance(node, yaml.ScalarNode) else _kind(node)
+        shown = node.value if isinstance(node, ScalarNode) else _kind(node)
         raise _error(
             display, node, f"cannot load Chart.lock: generated {shown!r} is not an RFC 3339 time"
         )

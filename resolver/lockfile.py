@@ -17,8 +17,6 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-import yaml
-
 from resolver.errors import WriteError
 from resolver.fsutil import atomic_write
 from resolver.gojson import encode_string, marshal
@@ -27,7 +25,9 @@ from resolver.yaml11 import _BASE60_RE, resolve_plain
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, ClassVar
+    from typing import Any
+
+    import yaml
 
 # --- the digest -------------------------------------------------------------------------
 
@@ -110,10 +110,15 @@ def rewrite_repo_aliases(
 # --- the bytes ----------------------------------------------------------------------------
 
 
-class _GoDumper(getattr(yaml, "CDumper", yaml.Dumper)):  # type: ignore[misc]
-    """libyaml's emitter with no implicit resolvers: quoting is decided by go-yaml's rules."""
+def _go_dumper() -> Any:
+    """libyaml's emitter with no implicit resolvers: quoting is decided by go-yaml's rules.
 
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+    Built on first use: PyYAML is imported only when a lock is written.
+    """
+    import yaml
+
+    base: Any = getattr(yaml, "CDumper", yaml.Dumper)
+    return type("_GoDumper", (base,), {"yaml_implicit_resolvers": {}})
 
 
 def _needs_double_quotes(text: str) -> bool:
@@ -124,6 +129,8 @@ def _needs_double_quotes(text: str) -> bool:
 
 
 def _scalar(text: str) -> yaml.ScalarNode:
+    import yaml
+
     if "\n" in text:
         style: str | None = "|"
     elif _needs_double_quotes(text):
@@ -134,6 +141,8 @@ def _scalar(text: str) -> yaml.ScalarNode:
 
 
 def _mapping(items: Mapping[str, str | yaml.Node]) -> yaml.MappingNode:
+    import yaml
+
     pairs = []
     for key in sorted(items):
         value = items[key]
@@ -155,6 +164,8 @@ def lock_entry(dep: Dependency) -> dict[str, str]:
 
 def dump_lock(dependencies: Sequence[Dependency], digest: str, generated: str) -> str:
     """Chart.lock text as helm 4.1.4 writes it (with optional per-entry ``digest`` keys)."""
+    import yaml
+
     seq = yaml.SequenceNode(
         "tag:yaml.org,2002:seq",
         [_mapping(lock_entry(d)) for d in dependencies],
@@ -163,7 +174,7 @@ def dump_lock(dependencies: Sequence[Dependency], digest: str, generated: str) -
     root = _mapping({"dependencies": seq, "digest": digest, "generated": generated})
     text: str = yaml.serialize(
         root,
-        Dumper=_GoDumper,
+        Dumper=_go_dumper(),
         allow_unicode=True,
         width=80,
         indent=2,

@@ -6,11 +6,10 @@ import os
 import sys
 from pathlib import Path
 
-import yaml
-
 from resolver._struct import Struct
 from resolver.errors import InputError
 from resolver.yaml11 import compose, read_text, to_python
+from resolver.yamlnodes import Node
 
 
 class RepoEntry(Struct):
@@ -79,7 +78,7 @@ def load_repositories(path: str | Path | None = None) -> list[RepoEntry]:
         return []
     display = str(file)
     root = compose(read_text(file, display), display)
-    data = to_python(root) if isinstance(root, yaml.Node) else None
+    data = to_python(root) if isinstance(root, Node) else None
     entries: list[RepoEntry] = []
     repos = data.get("repositories") if isinstance(data, dict) else None
     for item in repos or []:

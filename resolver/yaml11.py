@@ -1,6 +1,7 @@
-"""YAML as Helm reads it: go-yaml v2 (YAML 1.1) resolution on top of PyYAML's composer.
+"""YAML as Helm reads it: go-yaml v2 (YAML 1.1) resolution on top of a YAML composer.
 
-PyYAML builds the node tree (with marks); this module resolves plain scalars the way
+:mod:`resolver.yamlfast` composes the node tree (with marks) for plain block YAML, PyYAML for
+everything else (:mod:`resolver.yamlnodes`); this module resolves plain scalars the way
 ``go.yaml.in/yaml/v2`` does (``y``/``on`` are booleans, ``010`` is 8, ``1e3`` is a float, ``1:30``
 is a string) and converts values into Go ``string`` fields the way ``sigs.k8s.io/yaml`` does
 (``1.10`` becomes ``"1.1"``). It also guards against hostile input: size limits, non-UTF-8
@@ -15,9 +16,8 @@ import struct
 import unicodedata
 from pathlib import Path
 
-import yaml
-
 from resolver.errors import InputError
+from resolver.yamlnodes import STR_TAG, MappingNode, Node, ScalarNode, SequenceNode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 200_000
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-STR_TAG = "tag:yaml.org,2002:str"
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _BASE60_RE = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 _TIMESTAMP_RES = (
@@ -99,10 +96,28 @@ def decode(data: bytes, display: str) -> str:
         ) from None
 
 
-def compose(text: str, display: str) -> yaml.Node | None:
-    """Compose one YAML document into nodes; errors become one-line InputErrors."""
+def compose(text: str, display: str) -> Node | None:
+    """Compose one YAML document into nodes; errors become one-line InputErrors.
+
+    Plain block YAML (nearly every chart file) goes through :mod:`resolver.yamlfast`, which
+    builds the same tree as libyaml without importing PyYAML; anything else through PyYAML.
+    """
+    from resolver import yamlfast
+
+    fast = yamlfast.compose(text)
+    if fast is not yamlfast.UNSUPPORTED:
+        return fast  # type: ignore[return-value]
+    return _compose_pyyaml(text, display)
+
+
+def _compose_pyyaml(text: str, display: str) -> Node | None:
+    import yaml
+
+    from resolver.yamlnodes import from_pyyaml
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        node: yaml.Node | None = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -114,19 +129,22 @@ def compose(text: str, display: str) -> yaml.Node | None:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(display, f"invalid YAML: {str(exc).splitlines()[0]}") from None
-    if node is not None:
-        _check_tree(node, display)
-    return node
+    if node is None:
+        return None
+    _check_tree(node, display)
+    return from_pyyaml(node)
 
 
-def _check_tree(root: yaml.Node, display: str) -> None:
-    """Refuse alias bombs: bound the size of the document with every alias expanded.
+def _check_tree(root: Any, display: str) -> None:
+    """Refuse alias bombs: bound the size of a PyYAML tree with every alias expanded.
 
     Duplicate mapping keys are allowed, as in go-yaml v2's non-strict decoding that Helm uses
     (the last one wins); :func:`duplicate_keys` lists them for the linter.
     """
+    import yaml
+
     count = 0
-    stack: list[yaml.Node] = [root]
+    stack: list[Any] = [root]
     while stack:
         node = stack.pop()
         count += 1
@@ -144,20 +162,20 @@ def _check_tree(root: yaml.Node, display: str) -> None:
             stack.extend(node.value)
 
 
-def duplicate_keys(node: yaml.MappingNode) -> list[yaml.ScalarNode]:
+def duplicate_keys(node: MappingNode) -> list[ScalarNode]:
     """Key nodes that repeat an earlier key of the same mapping."""
     seen: set[str] = set()
-    out: list[yaml.ScalarNode] = []
+    out: list[ScalarNode] = []
     for key, _ in node.value:
-        if isinstance(key, yaml.ScalarNode):
+        if isinstance(key, ScalarNode):
             if key.value in seen:
                 out.append(key)
             seen.add(key.value)
     return out
 
 
-def is_plain(node: yaml.ScalarNode) -> bool:
-    return node.style is None or node.style == ""
+def is_plain(node: ScalarNode) -> bool:
+    return not node.style
 
 
 def resolve_plain(text: str) -> Any:
@@ -238,31 +256,30 @@ def _parse_go_int(text: str) -> int | None:
     return None
 
 
-def resolve_scalar(node: yaml.ScalarNode) -> Any:
+def resolve_scalar(node: ScalarNode) -> Any:
     """The Go value of a scalar node: quoted and block scalars are strings."""
     if not is_plain(node):
         return node.value
-    if node.tag == STR_TAG and _explicit_str(node):
+    # Only PyYAML's nodes can carry an explicit tag (the fast composer refuses tags).
+    if node.resolved_tag == STR_TAG and _explicit_str(node):
         return node.value
     return resolve_plain(node.value)
 
 
-_PY_RESOLVER = yaml.resolver.Resolver()
-
-
-def _explicit_str(node: yaml.ScalarNode) -> bool:
+def _explicit_str(node: ScalarNode) -> bool:
     """A plain scalar tagged ``!!str`` explicitly (PyYAML would not resolve it to str)."""
-    implicit = _PY_RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
-    return bool(implicit != STR_TAG)
+    from resolver.yamlnodes import implicit_tag
+
+    return implicit_tag(node.value, "") != STR_TAG
 
 
-def to_python(node: yaml.Node) -> Any:
+def to_python(node: Node) -> Any:
     """Convert a node to Go-ish Python values (maps keep string keys, as sigs.k8s.io/yaml)."""
-    if isinstance(node, yaml.ScalarNode):
+    if isinstance(node, ScalarNode):
         return resolve_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, SequenceNode):
         return [to_python(item) for item in node.value]
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, MappingNode):
         out: dict[str, Any] = {}
         for key, value in node.value:
             out[go_map_key(to_python(key))] = to_python(value)

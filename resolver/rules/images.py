@@ -33,8 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-import yaml
+from typing import TypeGuard
 
 from resolver.errors import InputError
 from resolver.findings import Severity
@@ -51,6 +50,7 @@ from resolver.rules.imageref import (
     tag_problem,
 )
 from resolver.rules.policy import registry_allowed
+from resolver.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode
 
 TAG_LATEST = register(
     Rule(
@@ -159,13 +159,13 @@ class _Part:
     column: int
 
 
-def _part(node: yaml.Node) -> _Part:
-    value = node.value if isinstance(node, yaml.ScalarNode) else ""
+def _part(node: Node) -> _Part:
+    value = node.value if isinstance(node, ScalarNode) else ""
     return _Part(str(value), node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _is_str(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG
+def _is_str(node: Node | None) -> TypeGuard[ScalarNode]:
+    return isinstance(node, ScalarNode) and node.tag == STR_TAG
 
 
 def _is_image_key(key: str) -> bool:
@@ -236,18 +236,18 @@ def check_reference(part: _Part, options: CheckOptions) -> Iterator[Problem]:
     yield from _policy(ref.host, ref.path, text, part, options)
 
 
-def _get(node: yaml.MappingNode, keys: tuple[str, ...]) -> tuple[str, yaml.Node] | None:
+def _get(node: MappingNode, keys: tuple[str, ...]) -> tuple[str, Node] | None:
     for key_node, value in node.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.value in keys:
+        if isinstance(key_node, ScalarNode) and key_node.value in keys:
             return str(key_node.value), value
     return None
 
 
-def _keys(node: yaml.MappingNode) -> set[str]:
-    return {str(k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+def _keys(node: MappingNode) -> set[str]:
+    return {str(k.value) for k, _ in node.value if isinstance(k, ScalarNode)}
 
 
-def _repository_node(node: yaml.MappingNode, *, image_key: bool) -> yaml.Node | None:
+def _repository_node(node: MappingNode, *, image_key: bool) -> ScalarNode | None:
     """The repository of an image mapping, or ``None`` when ``node`` is not one."""
     for key in _IMAGE_MAP_REPOSITORY_KEYS if image_key else _REPOSITORY_KEYS:
         found = _get(node, (key,))
@@ -272,20 +272,20 @@ def _looks_like_image_repository(text: str) -> bool:
 class ImageParts:
     """The nodes an image is assembled from (mapping form or sibling keys)."""
 
-    repository: yaml.Node
-    registry: yaml.Node | None = None
-    tag: yaml.Node | None = None
-    digest: yaml.Node | None = None
+    repository: Node
+    registry: Node | None = None
+    tag: Node | None = None
+    digest: Node | None = None
     partial: bool = False  # only registry/repository: an override of a subchart's image
 
 
 _PARTIAL_KEYS = frozenset(("registry", "repository", "repo", "image", "name"))
 
 
-def _parts_of_map(node: yaml.MappingNode, repo_node: yaml.Node) -> ImageParts:
+def _parts_of_map(node: MappingNode, repo_node: Node) -> ImageParts:
     registry = _get(node, ("registry",))
     tag = _get(node, _TAG_KEYS)
-    if tag is not None and tag[0] == "version" and not isinstance(tag[1], yaml.ScalarNode):
+    if tag is not None and tag[0] == "version" and not isinstance(tag[1], ScalarNode):
         tag = None  # ``version: {...}`` is something else
     digest = _get(node, _DIGEST_KEYS)
     return ImageParts(
@@ -297,9 +297,9 @@ def _parts_of_map(node: yaml.MappingNode, repo_node: yaml.Node) -> ImageParts:
     )
 
 
-def _scalar_state(node: yaml.Node | None) -> tuple[_Part | None, str]:
+def _scalar_state(node: Node | None) -> tuple[_Part | None, str]:
     """``(part, state)``; state is absent, empty (``""``/null), templated or value."""
-    if node is None or not isinstance(node, yaml.ScalarNode):
+    if node is None or not isinstance(node, ScalarNode):
         return None, "absent"
     part = _part(node)
     if node.tag == NULL_TAG or not part.text.strip():
@@ -309,9 +309,7 @@ def _scalar_state(node: yaml.Node | None) -> tuple[_Part | None, str]:
     return part, "value"
 
 
-def check_image_map(
-    node: yaml.MappingNode, repo_node: yaml.Node, options: CheckOptions
-) -> Iterator[Problem]:
+def check_image_map(node: MappingNode, repo_node: Node, options: CheckOptions) -> Iterator[Problem]:
     """Rules for an image written as a mapping (registry/repository/tag/digest)."""
     return check_image_parts(_parts_of_map(node, repo_node), options)
 
@@ -441,44 +439,42 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
         yield from _policy(host, path, display, registry or repo, options)
 
 
-def _image_candidate(
-    node: yaml.Node, options: CheckOptions, *, image_key: bool
-) -> Iterator[Problem]:
+def _image_candidate(node: Node, options: CheckOptions, *, image_key: bool) -> Iterator[Problem]:
     """A value found under an image-named key (or inside an ``images`` collection)."""
     if _is_str(node):
         yield from check_reference(_part(node), options)
-    elif isinstance(node, yaml.MappingNode):
+    elif isinstance(node, MappingNode):
         repo = _repository_node(node, image_key=image_key)
         if repo is not None:
             yield from check_image_map(node, repo, options)
         else:
             yield from _walk(node, options)
-    elif isinstance(node, yaml.SequenceNode):
+    elif isinstance(node, SequenceNode):
         for item in node.value:
             yield from _image_candidate(item, options, image_key=image_key)
 
 
-def _walk(root: yaml.Node, options: CheckOptions) -> Iterator[Problem]:
-    stack: list[yaml.Node] = [root]
+def _walk(root: Node, options: CheckOptions) -> Iterator[Problem]:
+    stack: list[Node] = [root]
     seen: set[int] = set()
     while stack:
         node = stack.pop()
         if id(node) in seen:  # aliases: each node once
             continue
         seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, SequenceNode):
             stack.extend(reversed(node.value))
             continue
-        if not isinstance(node, yaml.MappingNode):
+        if not isinstance(node, MappingNode):
             continue
         if _structural_image(node):
             repo = _repository_node(node, image_key=False)
             assert repo is not None
             yield from check_image_map(node, repo, options)
             continue
-        pending: list[yaml.Node] = []
+        pending: list[Node] = []
         for key_node, value in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
+            key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
             if _is_image_key(key) and _is_str(value):
                 parts = _sibling_parts(node, key, value)
                 if parts is not None:
@@ -487,7 +483,7 @@ def _walk(root: yaml.Node, options: CheckOptions) -> Iterator[Problem]:
                     yield from check_reference(_part(value), options)
             elif _is_image_key(key):
                 yield from _image_candidate(value, options, image_key=True)
-            elif _is_images_key(key) and isinstance(value, yaml.MappingNode):
+            elif _is_images_key(key) and isinstance(value, MappingNode):
                 for _, child in value.value:
                     if _is_str(child):
                         text = str(child.value)
@@ -495,14 +491,14 @@ def _walk(root: yaml.Node, options: CheckOptions) -> Iterator[Problem]:
                             yield from check_reference(_part(child), options)
                     else:
                         yield from _image_candidate(child, options, image_key=True)
-            elif _is_images_key(key) and isinstance(value, yaml.SequenceNode):
+            elif _is_images_key(key) and isinstance(value, SequenceNode):
                 yield from _image_candidate(value, options, image_key=True)
             else:
                 pending.append(value)
         stack.extend(reversed(pending))
 
 
-def _sibling_parts(node: yaml.MappingNode, key: str, value: yaml.Node) -> ImageParts | None:
+def _sibling_parts(node: MappingNode, key: str, value: Node) -> ImageParts | None:
     """``image: repo`` with its tag/digest in sibling keys (``imageTag``, ``tag``, ``digest``)."""
     if key == "image":
         tag_keys: tuple[str, ...] = ("imageTag", "imageVersion", "tag")
@@ -517,12 +513,12 @@ def _sibling_parts(node: yaml.MappingNode, key: str, value: yaml.Node) -> ImageP
     return ImageParts(
         value,
         registry[1] if registry is not None else None,
-        tag[1] if tag is not None and isinstance(tag[1], yaml.ScalarNode) else None,
-        digest[1] if digest is not None and isinstance(digest[1], yaml.ScalarNode) else None,
+        tag[1] if tag is not None and isinstance(tag[1], ScalarNode) else None,
+        digest[1] if digest is not None and isinstance(digest[1], ScalarNode) else None,
     )
 
 
-def _structural_image(node: yaml.MappingNode) -> bool:
+def _structural_image(node: MappingNode) -> bool:
     repo = _repository_node(node, image_key=False)
     if repo is None or not _looks_like_image_repository(str(repo.value)):
         return False
