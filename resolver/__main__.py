@@ -1,7 +1,5 @@
 """``python -m resolver`` is the ``chartlock`` command."""
 
-import sys
+from resolver.cli import entry
 
-from resolver.cli import main
-
-sys.exit(main())
+entry()

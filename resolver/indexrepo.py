@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-import yaml
 
 from resolver import __version__
 from resolver.errors import RegistryError
@@ -19,7 +18,6 @@ from resolver.repoconfig import RepoEntry
 from resolver.resolve import IndexEntry
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def index_url(repo_url: str) -> str:
@@ -34,8 +32,11 @@ def _entry_for(url: str, repos: Sequence[RepoEntry]) -> RepoEntry | None:
 
 
 def parse_index(data: bytes, url: str) -> dict[str, list[IndexEntry]]:
+    import yaml  # only charts with https repositories pay for PyYAML
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        doc = yaml.load(data, Loader=_Loader)
+        doc = yaml.load(data, Loader=loader)
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0]
         raise RegistryError(f"{url}: index.yaml is not valid YAML ({first})") from None

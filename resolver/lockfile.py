@@ -164,6 +164,50 @@ def lock_entry(dep: Dependency) -> dict[str, str]:
 
 def dump_lock(dependencies: Sequence[Dependency], digest: str, generated: str) -> str:
     """Chart.lock text as helm 4.1.4 writes it (with optional per-entry ``digest`` keys)."""
+    fast = _dump_simple(dependencies, digest, generated)
+    if fast is not None:
+        return fast
+    return _dump_libyaml(dependencies, digest, generated)
+
+
+_SIMPLE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/:@+-")
+
+
+def _simple_scalar(text: str) -> str | None:
+    """The emitted form of a string that libyaml writes the same way at any width (letters,
+    digits and ``._/:@+-``, starting with a letter or digit, no ``:`` at the end), else None.
+
+    Such a string has no space to fold at, nothing to escape and no indicator: it is plain
+    unless go-yaml would quote it (``true``, ``1.10``, timestamps...), then double-quoted.
+    """
+    if not text or not text[0].isalnum() or text[-1] == ":" or not _SIMPLE_CHARS.issuperset(text):
+        return None
+    return f'"{text}"' if _needs_double_quotes(text) else text
+
+
+def _dump_simple(dependencies: Sequence[Dependency], digest: str, generated: str) -> str | None:
+    """:func:`dump_lock` without PyYAML for locks whose every string is simple (see
+    :func:`_simple_scalar`); None otherwise. The tests hold it to the libyaml path."""
+    if not dependencies:
+        return None
+    lines = ["dependencies:"]
+    for dep in dependencies:
+        prefix = "- "
+        for key, value in sorted(lock_entry(dep).items()):
+            out = _simple_scalar(value)
+            if out is None:
+                return None
+            lines.append(f"{prefix}{key}: {out}")
+            prefix = "  "
+    for key, value in (("digest", digest), ("generated", generated)):
+        out = _simple_scalar(value)
+        if out is None:
+            return None
+        lines.append(f"{key}: {out}")
+    return "\n".join(lines) + "\n"
+
+
+def _dump_libyaml(dependencies: Sequence[Dependency], digest: str, generated: str) -> str:
     import yaml
 
     seq = yaml.SequenceNode(

@@ -83,9 +83,7 @@ def test_every_corpus_chart_file_takes_the_fast_path() -> None:
     locks = sorted((FIXTURES / "corpus").rglob("Chart.lock"))
     assert len(charts) == len(locks) == 1226
     refused = [
-        p
-        for p in charts + locks
-        if verdict(p.read_text("utf-8").removeprefix("\ufeff")) != "same"
+        p for p in charts + locks if verdict(p.read_text("utf-8").removeprefix("\ufeff")) != "same"
     ]
     assert refused == []
 

@@ -10,6 +10,7 @@ from resolver.commands.online import (
     add_chart_arguments,
     chart_dirs,
     client_options,
+    preconnect,
     setup_logging,
 )
 
@@ -26,10 +27,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    dirs = chart_dirs(args.charts)
+    preconnect(args, dirs)
     from resolver.locking import lock_charts
 
     setup_logging(args)
-    outcomes = lock_charts(chart_dirs(args.charts), client_options(args), check_only=args.check)
+    outcomes = lock_charts(dirs, client_options(args), check_only=args.check)
     if args.format == "json":
         doc = {
             "charts": [

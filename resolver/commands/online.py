@@ -79,6 +79,19 @@ def client_options(args: argparse.Namespace) -> ClientOptions:
     )
 
 
+def preconnect(args: argparse.Namespace, dirs: list[Path]) -> None:
+    """Begin the TCP handshakes to the charts' registries before the heavy imports
+    (:mod:`resolver.registry.preconnect`)."""
+    from resolver.registry.preconnect import start_for_charts
+
+    tls_options = bool(
+        getattr(args, "ca_file", None)
+        or (getattr(args, "cert_file", None) and getattr(args, "key_file", None))
+        or getattr(args, "insecure_skip_tls_verify", False)
+    )
+    start_for_charts(dirs, plain_http=bool(getattr(args, "plain_http", False)) and not tls_options)
+
+
 def avoid_trio_import() -> None:
     """The CLI runs on asyncio only. httpcore imports ``trio`` when it is installed (~100 ms of
     start-up, for nothing here); mark it absent unless something already imported it."""

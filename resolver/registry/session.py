@@ -40,46 +40,27 @@ def open_client(
 
 
 def lazy_tls_transport(options: ClientOptions) -> httpx.AsyncBaseTransport:
-    """An httpx transport with the TLS settings ``RegistryClient`` would use (Helm's flags:
-    ``--insecure-skip-tls-verify``, ``--ca-file``, ``--cert-file``/``--key-file``, else the
-    default store), whose TLS context is built on the first ``https://`` request."""
+    """chartlock's HTTP/1.1 transport with the TLS settings ``RegistryClient`` would use
+    (Helm's flags: ``--insecure-skip-tls-verify``, ``--ca-file``, ``--cert-file``/``--key-file``,
+    else the default store); the TLS context is built on the first ``https://`` request."""
     import ssl
 
-    import httpx
+    from resolver.registry.transport import HTTP11Transport
 
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
-
-    def tls_context() -> ssl.SSLContext | bool:
+    def tls_context() -> ssl.SSLContext:
         if options.insecure_skip_tls_verify:
-            return False
-        if options.ca_file or (options.cert_file and options.key_file):
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        elif options.ca_file or (options.cert_file and options.key_file):
             context = ssl.create_default_context(cafile=options.ca_file or None)
-            if options.cert_file and options.key_file:
-                context.load_cert_chain(options.cert_file, options.key_file)
-            return context
-        return httpx.create_ssl_context()
+        else:
+            import httpx
 
-    class LazyTLSTransport(httpx.AsyncBaseTransport):
-        def __init__(self) -> None:
-            # ``verify=False`` builds a bare TLS context (no certificate store); this pool only
-            # ever carries http:// requests.
-            self._plain = httpx.AsyncHTTPTransport(verify=False, limits=limits)
-            self._tls: httpx.AsyncHTTPTransport | None = None
-            self._closed = False
+            context = httpx.create_ssl_context()
+        if options.cert_file and options.key_file:
+            context.load_cert_chain(options.cert_file, options.key_file)
+        context.set_alpn_protocols(["http/1.1"])
+        return context
 
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if request.url.scheme != "https":
-                return await self._plain.handle_async_request(request)
-            if self._tls is None:
-                self._tls = httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits)
-            return await self._tls.handle_async_request(request)
-
-        async def aclose(self) -> None:
-            if self._closed:
-                return
-            self._closed = True
-            await self._plain.aclose()
-            if self._tls is not None:
-                await self._tls.aclose()
-
-    return LazyTLSTransport()
+    return HTTP11Transport(tls_context)
