@@ -29,6 +29,7 @@ from resolver.resolve import (
     IndexEntry,
     is_oci,
     oci_key,
+    oci_pick,
     oci_tag,
     plan,
     resolve_dependencies,
@@ -103,13 +104,60 @@ def _local_version(chart_dir: Path, repository: str) -> str | None:
     return load_chart(target / "Chart.yaml").version
 
 
+class DigestFetcher:
+    """Manifest digests by ``HEAD``, each fetched once, started as early as it is known.
+
+    A dependency's digest is fetched as soon as its version is known: at once for an exact
+    version, when its own tag list arrives for a range (the lock is still resolved as a whole,
+    afterwards). The critical path is then one dependency's list-then-HEAD, not the slowest
+    list plus the slowest HEAD. Errors surface only where a digest is awaited.
+    """
+
+    def __init__(self, client: object) -> None:
+        self.client = client
+        self.tasks: dict[tuple[str, str, str], asyncio.Task[str]] = {}
+
+    def start(self, repository: str, name: str, version: str) -> None:
+        key = (repository, name, version)
+        if key not in self.tasks:
+            task = asyncio.ensure_future(self._head(key))
+            task.add_done_callback(_consume)
+            self.tasks[key] = task
+
+    async def get(self, key: tuple[str, str, str]) -> str:
+        self.start(*key)
+        return await self.tasks[key]
+
+    def cancel(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+
+    async def _head(self, key: tuple[str, str, str]) -> str:
+        from resolver.registry.client import RegistryClient
+        from resolver.registry.reference import oci_chart_repository
+
+        assert isinstance(self.client, RegistryClient)
+        repository, name, version = key
+        repo = oci_chart_repository(repository, name)
+        info = await self.client.head_manifest(repo, oci_tag(version))
+        return info.digest
+
+
+def _consume(task: asyncio.Task[str]) -> None:
+    """Mark a failure as retrieved: it is raised again where (and if) the digest is awaited."""
+    if not task.cancelled():
+        task.exception()
+
+
 async def gather_facts(
     loaded: Sequence[Loaded],
     client: object,
     repos: Sequence[RepoEntry],
     options: ClientOptions,
+    digests: DigestFetcher | None = None,
 ) -> Facts:
-    """Fetch every tag list and index the charts need, once each, concurrently."""
+    """Fetch every tag list and index the charts need, once each, concurrently (and, with
+    ``digests``, start each OCI dependency's digest as soon as its version is known)."""
     from resolver.indexrepo import fetch_indexes
     from resolver.registry.client import RegistryClient
     from resolver.registry.reference import oci_chart_repository
@@ -117,12 +165,19 @@ async def gather_facts(
     assert isinstance(client, RegistryClient)
     facts = Facts()
     lists: dict[str, Dependency] = {}
+    users: dict[str, list[Dependency]] = {}
     index_urls: set[str] = set()
     for item in loaded:
         p = plan(item.req)
         for dep in item.req:
-            if is_oci(dep.repository) and oci_key(dep.repository, dep.name) in p.oci_lists:
-                lists.setdefault(oci_key(dep.repository, dep.name), dep)
+            if not is_oci(dep.repository):
+                continue
+            key = oci_key(dep.repository, dep.name)
+            if key in p.oci_lists:
+                lists.setdefault(key, dep)
+                users.setdefault(key, []).append(dep)
+            elif digests is not None:
+                digests.start(dep.repository, dep.name, dep.version)
         index_urls |= p.index_urls
         chart_dir = item.chart.directory
         for repo_url in p.local_repos:
@@ -135,7 +190,12 @@ async def gather_facts(
 
     async def list_one(key: str, dep: Dependency) -> None:
         repo = oci_chart_repository(dep.repository, dep.name)
-        facts.tags[key] = await client.list_tags(repo)
+        facts.tags[key] = tags = await client.list_tags(repo)
+        if digests is not None:
+            for user in users[key]:
+                version = oci_pick(user, tags)
+                if version is not None:
+                    digests.start(user.repository, user.name, version)
 
     tasks = [list_one(k, d) for k, d in lists.items()]
     index_task = fetch_indexes(sorted(index_urls), repos, options)
@@ -146,23 +206,14 @@ async def gather_facts(
 
 
 async def fetch_digests(
-    entries: Sequence[Dependency], client: object
+    entries: Sequence[Dependency], client: object, digests: DigestFetcher | None = None
 ) -> dict[tuple[str, str, str], str]:
     """Manifest digests (HEAD) for every OCI lock entry, deduplicated, concurrently."""
-    from resolver.registry.client import RegistryClient
-    from resolver.registry.reference import oci_chart_repository
-
-    assert isinstance(client, RegistryClient)
+    fetcher = digests if digests is not None else DigestFetcher(client)
     wanted = {(e.repository, e.name, e.version) for e in entries if is_oci(e.repository)}
     keys = sorted(wanted)
-
-    async def head(key: tuple[str, str, str]) -> str:
-        repository, name, version = key
-        info = await client.head_manifest(oci_chart_repository(repository, name), oci_tag(version))
-        return info.digest
-
-    digests = await asyncio.gather(*(head(k) for k in keys))
-    return dict(zip(keys, digests, strict=True))
+    values = await asyncio.gather(*(fetcher.get(k) for k in keys))
+    return dict(zip(keys, values, strict=True))
 
 
 def make_client(options: ClientOptions) -> object:
@@ -183,15 +234,19 @@ async def resolve_charts(
     client = make_client(options)
     assert isinstance(client, RegistryClient)
     async with client:
-        facts = await gather_facts(loaded, client, repos, options)
-        resolved = [
-            resolve_dependencies(item.req, facts, chart=item.chart.display_path)
-            if item.chart.dependencies is not None
-            else []
-            for item in loaded
-        ]
-        all_entries = [e for entries in resolved for e in entries]
-        digests = await fetch_digests(all_entries, client)
+        fetcher = DigestFetcher(client)
+        try:
+            facts = await gather_facts(loaded, client, repos, options, fetcher)
+            resolved = [
+                resolve_dependencies(item.req, facts, chart=item.chart.display_path)
+                if item.chart.dependencies is not None
+                else []
+                for item in loaded
+            ]
+            all_entries = [e for entries in resolved for e in entries]
+            digests = await fetch_digests(all_entries, client, fetcher)
+        finally:
+            fetcher.cancel()
     outcomes = []
     for item, entries in zip(loaded, resolved, strict=True):
         outcomes.append(_outcome(item, entries, digests))

@@ -187,6 +187,27 @@ def _allows(constraint: Constraint, version: str) -> bool:
         return False
 
 
+def oci_pick(dep: Dependency, tags: Sequence[str]) -> str | None:
+    """The version Helm locks for an OCI dependency given its repository's tags (None when
+    no tag matches or the constraint is invalid). Lets the caller fetch the digest of one
+    dependency as soon as its own tag list arrives."""
+    if exact_oci_version(dep):
+        return dep.version
+    try:
+        constraint = parse_constraint(dep.version)
+    except InvalidConstraint:
+        return None
+    version = _first_allowed(constraint, oci_versions(tags))
+    return None if version is None else str(version)
+
+
+def _first_allowed(constraint: Constraint, ordered: Sequence[Version]) -> Version | None:
+    for version in ordered:
+        if constraint.allows(version):
+            return version
+    return None
+
+
 def _resolve_oci(dep: Dependency, constraint: Constraint, facts: Facts, where: str) -> Dependency:
     if exact_oci_version(dep):
         return Dependency(name=dep.name, repository=dep.repository, version=dep.version)
@@ -195,9 +216,9 @@ def _resolve_oci(dep: Dependency, constraint: Constraint, facts: Facts, where: s
     if tags is None:
         raise ResolveError(f"{where}no tag list for {dep.repository}/{dep.name}")
     ordered = oci_versions(tags)
-    for version in ordered:
-        if constraint.allows(version):
-            return Dependency(name=dep.name, repository=dep.repository, version=str(version))
+    picked = _first_allowed(constraint, ordered)
+    if picked is not None:
+        return Dependency(name=dep.name, repository=dep.repository, version=str(picked))
     releases = [str(v) for v in ordered if not v.prerelease] or [str(v) for v in ordered]
     raise ResolveError(
         f"{where}dependency {dep.name!r} ({dep.repository}): no version matches "

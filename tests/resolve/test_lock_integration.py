@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,6 +112,43 @@ def test_each_repository_listed_once_and_each_tag_headed_once(
     heads = [p for m, p in proxy.log if m == "HEAD"]
     assert sorted(heads) == sorted(set(heads))  # one HEAD per (repository, tag)
     assert "/v2/lock/web/manifests/1.1.0" in heads
+
+
+def test_each_digest_is_fetched_as_soon_as_its_version_is_known(
+    registry: RegistryServer, pushed: dict[tuple[str, str, str], str], tmp_path: Path
+) -> None:
+    """A slow tag list delays only its own dependency: the other range's HEAD and the exact
+    version's HEAD go out while it is still being answered."""
+    arrivals: list[tuple[float, str, str]] = []
+
+    def hook(method: str, path: str, headers: dict[str, str]) -> None:
+        arrivals.append((time.monotonic(), method, path))
+        if method == "GET" and path.endswith("/lock/db/tags/list"):
+            time.sleep(1.0)
+
+    with Proxy(registry.host, hook=hook) as proxy:
+        repo = f"oci://{proxy.host}/lock"
+        deps = [("db", "~0.1", repo), ("web", "^1.0.0", repo), ("web", "2.0.0", repo)]
+        chart = write_chart(tmp_path / "app", deps)
+        text = (chart / "Chart.yaml").read_text("utf-8")
+        (chart / "Chart.yaml").write_text(
+            text.replace("  - name: web", "  - alias: w2\n    name: web", 1), "utf-8"
+        )
+        result = chartlock("lock", str(chart), "--plain-http")
+        assert result.returncode == 0, result.stderr
+    when = {(m, p): t for t, m, p in arrivals}
+    slow_done = when[("GET", "/v2/lock/db/tags/list")] + 1.0
+    assert when[("HEAD", "/v2/lock/web/manifests/1.1.0")] < slow_done
+    assert when[("HEAD", "/v2/lock/web/manifests/2.0.0")] < slow_done
+    assert when[("HEAD", "/v2/lock/db/manifests/0.1.0")] >= slow_done
+    lock = load_lock(chart / "Chart.lock")
+    assert lock.dependencies is not None
+    assert [d.version for d in lock.dependencies] == ["0.1.0", "1.1.0", "2.0.0"]
+    assert [d.content_digest for d in lock.dependencies] == [
+        pushed[("lock", "db", "0.1.0")],
+        pushed[("lock", "web", "1.1.0")],
+        pushed[("lock", "web", "2.0.0")],
+    ]
 
 
 def test_paging_registry(
