@@ -6,7 +6,13 @@ import argparse
 import sys
 
 from resolver.commands.common import add_format_option, add_registry_options
-from resolver.commands.online import add_chart_arguments, chart_dirs, client_options, setup_logging
+from resolver.commands.online import (
+    add_chart_arguments,
+    chart_dirs,
+    client_options,
+    preconnect,
+    setup_logging,
+)
 
 HELP = "show, per dependency, the locked version, the newest its range allows and the newest"
 
@@ -23,10 +29,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    dirs = chart_dirs(args.charts)
+    preconnect(args, dirs)
     from resolver.outdated import outdated, render_json, render_text
 
     setup_logging(args)
-    dirs = chart_dirs(args.charts)
     report = outdated(dirs, client_options(args))
     print(render_json(report) if args.format == "json" else render_text(report))
     for error in report.errors:

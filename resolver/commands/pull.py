@@ -7,7 +7,13 @@ import json
 import sys
 
 from resolver.commands.common import add_format_option, add_registry_options
-from resolver.commands.online import add_chart_arguments, chart_dirs, client_options, setup_logging
+from resolver.commands.online import (
+    add_chart_arguments,
+    chart_dirs,
+    client_options,
+    preconnect,
+    setup_logging,
+)
 
 HELP = (
     "download every locked dependency into charts/ by digest, verified and cached "
@@ -22,10 +28,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    dirs = chart_dirs(args.charts)
+    preconnect(args, dirs)
     from resolver.pull import pull_charts
 
     setup_logging(args)
-    dirs = chart_dirs(args.charts)
     options = client_options(args)
     result = pull_charts(dirs, options)
     for warning in result.warnings:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 
 from resolver.commands.common import add_format_option, add_registry_options, emit_report
-from resolver.commands.online import add_chart_arguments, chart_dirs, client_options, setup_logging
+from resolver.commands.online import (
+    add_chart_arguments,
+    chart_dirs,
+    client_options,
+    preconnect,
+    setup_logging,
+)
 
 HELP = "check against the registries that every locked chart is still what Chart.lock pins"
 
@@ -22,10 +28,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    dirs = chart_dirs(args.charts)
+    preconnect(args, dirs)
     from resolver.verify import verify_charts
 
     setup_logging(args)
-    dirs = chart_dirs(args.charts)
     options = client_options(args)
     report = verify_charts(dirs, options, check_newer=not args.no_newer)
     return emit_report(report, args.format)
