@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from resolver._struct import Struct
 from resolver.discovery import display_path
 from resolver.errors import ResolveError
 from resolver.lockfile import (
@@ -37,37 +37,81 @@ from resolver.resolve import (
 from resolver.rules.lock import load_pair
 
 
-@dataclass
-class ClientOptions:
+class ClientOptions(Struct):
     """Registry/transport options (Helm's flags)."""
 
-    plain_http: bool = False
-    insecure_skip_tls_verify: bool = False
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    timeout: float = 30.0
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    repository_config: str | None = None
-    max_per_host: int = 32
+    __slots__ = (
+        "plain_http",
+        "insecure_skip_tls_verify",
+        "ca_file",
+        "cert_file",
+        "key_file",
+        "timeout",
+        "username",
+        "password",
+        "repository_config",
+        "max_per_host",
+    )
+
+    def __init__(
+        self,
+        plain_http: bool = False,
+        insecure_skip_tls_verify: bool = False,
+        ca_file: str | None = None,
+        cert_file: str | None = None,
+        key_file: str | None = None,
+        timeout: float = 30.0,
+        username: str | None = None,
+        password: str | None = None,
+        repository_config: str | None = None,
+        max_per_host: int = 32,
+    ) -> None:
+        self.plain_http = plain_http
+        self.insecure_skip_tls_verify = insecure_skip_tls_verify
+        self.ca_file = ca_file
+        self.cert_file = cert_file
+        self.key_file = key_file
+        self.timeout = timeout
+        self.username = username
+        self.password = password
+        self.repository_config = repository_config
+        self.max_per_host = max_per_host
+
+    def __repr__(self) -> str:  # the password is never shown
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in self.__slots__ if name != "password"
+        )
+        return f"ClientOptions({shown})"
 
 
-@dataclass
-class Loaded:
-    chart: Chart
-    lock: Lock | None
-    req: list[Dependency]  # dependencies after the @name rewrite (what Helm hashes)
+class Loaded(Struct):
+    __slots__ = ("chart", "lock", "req")
+
+    def __init__(self, chart: Chart, lock: Lock | None, req: list[Dependency]) -> None:
+        self.chart = chart
+        self.lock = lock
+        self.req = req  # dependencies after the @name rewrite (what Helm hashes)
 
 
-@dataclass
-class LockOutcome:
-    chart_dir: Path
-    display: str
-    status: str  # "created" | "updated" | "unchanged" | "would change" | "no dependencies"
-    digest: str = ""
-    entries: list[Dependency] = field(default_factory=list)
-    text: str = ""
+class LockOutcome(Struct):
+    __slots__ = ("chart_dir", "display", "status", "digest", "entries", "text")
+
+    def __init__(
+        self,
+        chart_dir: Path,
+        display: str,
+        status: str,
+        digest: str = "",
+        entries: list[Dependency] | None = None,
+        text: str = "",
+    ) -> None:
+        self.chart_dir = chart_dir
+        self.display = display
+        # "created" | "updated" | "unchanged" | "would change" | "no dependencies"
+        self.status = status
+        self.digest = digest
+        self.entries: list[Dependency] = entries if entries is not None else []
+        self.text = text
 
 
 def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Path) -> list[Loaded]:

@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -489,7 +489,7 @@ async def pull_charts_async(
     base = cwd or Path.cwd()
     opts = options if options is not None else default_options()
     # Helm downloads one chart after the other; a pull fetches them all at once (bounded).
-    opts = replace(opts, max_per_host=max(opts.max_per_host, PULL_CONCURRENCY))
+    opts = opts.replace(max_per_host=max(opts.max_per_host, PULL_CONCURRENCY))
     store = cache if cache is not None else BlobCache()
     repos = load_repositories(opts.repository_config)
     repo_urls: dict[str, str] = {}

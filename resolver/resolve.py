@@ -11,8 +11,8 @@ the dependency, the range and the newest versions that exist.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
+from resolver._struct import Struct
 from resolver.errors import InvalidConstraint, InvalidVersion, ResolveError
 from resolver.gosort import go_sort
 from resolver.models import Dependency
@@ -26,37 +26,49 @@ from resolver.semver import (
 )
 
 
-@dataclass(frozen=True)
-class IndexEntry:
+class IndexEntry(Struct):
     """One ``entries.<name>[]`` item of an https repository's index.yaml."""
 
-    version: str
-    urls: tuple[str, ...] = ()
-    digest: str = ""
+    __slots__ = ("version", "urls", "digest")
+
+    def __init__(self, version: str, urls: tuple[str, ...] = (), digest: str = "") -> None:
+        self.version = version
+        self.urls = urls
+        self.digest = digest
 
 
-@dataclass
-class Facts:
+class Facts(Struct):
     """What the network and the disk told us."""
 
-    # "registry/path" -> tags in registry order
-    tags: dict[str, list[str]] = field(default_factory=dict)
-    # repository URL -> chart name -> entries in index order (None: the chart is not there)
-    indexes: dict[str, dict[str, list[IndexEntry]]] = field(default_factory=dict)
-    # file:// repository -> the local chart's version (None: directory missing)
-    local: dict[str, str | None] = field(default_factory=dict)
-    # name -> version of the unpacked chart in charts/<name> (None: missing)
-    vendored: dict[str, str | None] = field(default_factory=dict)
+    __slots__ = ("tags", "indexes", "local", "vendored")
+
+    def __init__(self) -> None:
+        # "registry/path" -> tags in registry order
+        self.tags: dict[str, list[str]] = {}
+        # repository URL -> chart name -> entries in index order (None: the chart is not there)
+        self.indexes: dict[str, dict[str, list[IndexEntry]]] = {}
+        # file:// repository -> the local chart's version (None: directory missing)
+        self.local: dict[str, str | None] = {}
+        # name -> version of the unpacked chart in charts/<name> (None: missing)
+        self.vendored: dict[str, str | None] = {}
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Struct):
     """The facts a set of dependencies needs."""
 
-    oci_lists: frozenset[str] = frozenset()  # "oci://host/ns|name" for tag listings
-    index_urls: frozenset[str] = frozenset()
-    local_repos: frozenset[str] = frozenset()
-    vendored: frozenset[str] = frozenset()
+    __slots__ = ("oci_lists", "index_urls", "local_repos", "vendored")
+
+    def __init__(
+        self,
+        oci_lists: frozenset[str] = frozenset(),  # "host/ns/name" for tag listings
+        index_urls: frozenset[str] = frozenset(),
+        local_repos: frozenset[str] = frozenset(),
+        vendored: frozenset[str] = frozenset(),
+    ) -> None:
+        self.oci_lists = oci_lists
+        self.index_urls = index_urls
+        self.local_repos = local_repos
+        self.vendored = vendored
 
 
 def oci_key(repository: str, name: str) -> str:

@@ -14,11 +14,11 @@ import base64
 import ipaddress
 import re
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from resolver._struct import Struct
 from resolver.errors import RegistryError
 from resolver.registry.credentials import Credential, CredentialStore
 
@@ -26,10 +26,12 @@ SCOPE_EXTENSION = "chartlock_scope"
 _PARAM_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
 
 
-@dataclass(frozen=True)
-class Challenge:
-    scheme: str  # "basic" | "bearer"
-    params: dict[str, str]
+class Challenge(Struct):
+    __slots__ = ("scheme", "params")
+
+    def __init__(self, scheme: str, params: dict[str, str]) -> None:
+        self.scheme = scheme  # "basic" | "bearer"
+        self.params = params
 
 
 def parse_challenges(header: str) -> list[Challenge]:

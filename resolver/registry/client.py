@@ -15,13 +15,13 @@ import logging
 import random
 import ssl
 import time
-from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import urljoin
 
 import httpx
 
 from resolver import __version__
+from resolver._struct import Struct
 from resolver.errors import DigestMismatch, RegistryError
 from resolver.registry.auth import SCOPE_EXTENSION, RegistryAuth
 from resolver.registry.credentials import CredentialStore, StaticCredentials
@@ -50,21 +50,40 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_RETRY_AFTER = 10.0
 
 
-@dataclass(frozen=True)
-class ManifestInfo:
-    digest: str
-    media_type: str
-    size: int
+class ManifestInfo(Struct):
+    __slots__ = ("digest", "media_type", "size")
+
+    def __init__(self, digest: str, media_type: str, size: int) -> None:
+        self.digest = digest
+        self.media_type = media_type
+        self.size = size
 
 
-@dataclass(frozen=True)
-class ChartManifest:
-    digest: str
-    config_media_type: str
-    layer_digest: str
-    layer_size: int
-    layer_media_type: str
-    raw: bytes
+class ChartManifest(Struct):
+    __slots__ = (
+        "digest",
+        "config_media_type",
+        "layer_digest",
+        "layer_size",
+        "layer_media_type",
+        "raw",
+    )
+
+    def __init__(
+        self,
+        digest: str,
+        config_media_type: str,
+        layer_digest: str,
+        layer_size: int,
+        layer_media_type: str,
+        raw: bytes,
+    ) -> None:
+        self.digest = digest
+        self.config_media_type = config_media_type
+        self.layer_digest = layer_digest
+        self.layer_size = layer_size
+        self.layer_media_type = layer_media_type
+        self.raw = raw
 
 
 def _sha256(data: bytes) -> str:

@@ -14,18 +14,27 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from resolver._struct import Struct
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 
 
-@dataclass(frozen=True)
-class Credential:
-    username: str = ""
-    password: str = field(default="", repr=False)
-    identity_token: str = field(default="", repr=False)  # OAuth2 refresh token
-    registry_token: str = field(default="", repr=False)  # bearer token used as is
+class Credential(Struct):
+    __slots__ = ("username", "password", "identity_token", "registry_token")
+
+    def __init__(
+        self,
+        username: str = "",
+        password: str = "",
+        identity_token: str = "",  # OAuth2 refresh token
+        registry_token: str = "",  # bearer token used as is
+    ) -> None:
+        self.username = username
+        self.password = password
+        self.identity_token = identity_token
+        self.registry_token = registry_token
 
     def __repr__(self) -> str:
         kinds = [

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from resolver._struct import Struct
 from resolver.errors import RegistryError
 
 # oras-go registry.ParseReference repository grammar.
@@ -16,12 +16,14 @@ DOCKER_HUB = "docker.io"
 DOCKER_HUB_HOST = "registry-1.docker.io"
 
 
-@dataclass(frozen=True)
-class Repository:
+class Repository(Struct):
     """A repository in a registry: ``registry`` as written, ``path`` below it."""
 
-    registry: str
-    path: str
+    __slots__ = ("registry", "path")
+
+    def __init__(self, registry: str, path: str) -> None:
+        self.registry = registry
+        self.path = path
 
     @property
     def host(self) -> str:
