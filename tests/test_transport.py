@@ -11,6 +11,7 @@ import asyncio
 import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -308,21 +309,75 @@ def test_preconnected_sockets_are_used_first() -> None:
 
     async def main() -> None:
         async with server:
-            preconnect.start({("127.0.0.1", server.port): 2})
-            await asyncio.sleep(0.05)
+            preconnect.start({("127.0.0.1", server.port): [None, None]})
+            await asyncio.sleep(0.1)
             assert server.connections == 2  # both handshakes done before any request
             async with client() as c:
                 results = await asyncio.gather(c.get(server.url), c.get(server.url))
                 assert [r.content for r in results] == [b"warm", b"warm"]
             assert server.connections == 2
-            assert preconnect.take("127.0.0.1", server.port) is None
+            assert preconnect.take("127.0.0.1", server.port, "GET", b"/", []) is None
+
+    run(main())
+
+
+def test_early_request_answers_the_same_request() -> None:
+    async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, n: int) -> None:
+        while True:
+            await server.read_request(r)
+            w.write(ok(b'{"tags": ["1.0.0"]}'))
+            await w.drain()
+
+    server = Server(handler)
+    path = "/v2/ns/app/tags/list"
+
+    async def main() -> None:
+        async with server:
+            preconnect.start(
+                {("127.0.0.1", server.port): [path]},
+                host_headers={("127.0.0.1", server.port): f"127.0.0.1:{server.port}"},
+            )
+            await asyncio.sleep(0.1)
+            # Sent before the client exists, without credentials.
+            assert len(server.requests) == 1
+            assert server.requests[0].startswith(f"GET {path} HTTP/1.1\r\n".encode())
+            assert b"authorization" not in server.requests[0].lower()
+            async with client() as c:
+                first = await c.get(server.url + path)
+                assert first.json() == {"tags": ["1.0.0"]}
+                again = await c.get(server.url + path)  # the connection is kept alive
+                assert again.status_code == 200
+        assert len(server.requests) == 2 and server.connections == 1
+
+    run(main())
+
+
+def test_early_request_is_not_used_for_a_request_with_credentials() -> None:
+    async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, n: int) -> None:
+        while True:
+            head = await server.read_request(r)
+            w.write(ok(b"secret" if b"authorization" in head.lower() else b"anonymous"))
+            await w.drain()
+
+    server = Server(handler)
+    path = "/v2/ns/app/tags/list"
+
+    async def main() -> None:
+        async with server:
+            preconnect.start({("127.0.0.1", server.port): [path]})
+            await asyncio.sleep(0.1)
+            async with client() as c:
+                response = await c.get(server.url + path, headers={"Authorization": "Bearer t"})
+                assert response.content == b"secret"
+            assert server.connections == 2  # its own connection, not the early one
+            assert preconnect.take("127.0.0.1", server.port, "GET", path.encode(), []) is None
 
     run(main())
 
 
 def test_failed_preconnect_falls_back_to_a_normal_connect() -> None:
     port = free_port()
-    preconnect.start({("127.0.0.1", port): 1})  # nothing listens there yet: refused
+    preconnect.start({("127.0.0.1", port): ["/v2/x/tags/list"]})  # nothing listens: refused
 
     async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, n: int) -> None:
         await server.read_request(r)
@@ -332,10 +387,10 @@ def test_failed_preconnect_falls_back_to_a_normal_connect() -> None:
     server = Server(handler)
 
     async def main() -> None:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
         server.server = await asyncio.start_server(server._handle, "127.0.0.1", port)
         async with server, client() as c:
-            assert (await c.get(server.url)).content == b"late"
+            assert (await c.get(server.url + "/v2/x/tags/list")).content == b"late"
         assert server.connections == 1
 
     run(main())
@@ -349,31 +404,46 @@ def test_unused_preconnected_sockets_are_closed_with_the_transport() -> None:
 
     async def main() -> None:
         async with server:
-            preconnect.start({("127.0.0.1", server.port): 3})
+            preconnect.start({("127.0.0.1", server.port): [None, None, "/v2/a/tags/list"]})
+            await asyncio.sleep(0.1)
             transport = HTTP11Transport(no_tls)
             await transport.aclose()
-            assert preconnect.take("127.0.0.1", server.port) is None
+            assert preconnect.take("127.0.0.1", server.port, "GET", b"/", []) is None
 
     run(main())
 
 
-def test_start_for_charts_counts_oci_dependencies_per_registry(tmp_path: object) -> None:
-    from pathlib import Path
-
-    chart = Path(str(tmp_path))
-    (chart / "Chart.yaml").write_text(
+def _chart(directory: Path) -> Path:
+    (directory / "Chart.yaml").write_text(
         "apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n"
         "- {name: a, version: 1.x, repository: 'oci://127.0.0.1:1/ns'}\n"
-        "- name: b\n  version: 1.x\n  repository: oci://127.0.0.1:1/ns\n"
+        "- name: a\n  alias: a2\n  version: ~1.2\n  repository: oci://127.0.0.1:1/ns\n"
+        "- name: b\n  version: 1.2.3\n  repository: oci://127.0.0.1:1/ns\n"
         "- name: c\n  version: 1.x\n  repository: https://charts.example.com\n",
         "utf-8",
     )
-    opened: list[dict[tuple[str, int], int]] = []
-    original = preconnect.start
-    preconnect.start = opened.append  # type: ignore[assignment]
-    try:
-        preconnect.start_for_charts([chart], plain_http=True)
-        preconnect.start_for_charts([chart / "missing"], plain_http=True)  # never raises
-    finally:
-        preconnect.start = original  # type: ignore[assignment]
-    assert opened == [{("127.0.0.1", 1): 2}]
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("plain_http", "early_lists", "expected"),
+    [
+        # Ranges list their repository once; the exact version needs only a HEAD.
+        (True, True, {("127.0.0.1", 1): ["/v2/ns/a/tags/list", None, None]}),
+        (True, False, {("127.0.0.1", 1): [None, None, None]}),
+        (False, True, {("127.0.0.1", 1): [None, None, None]}),  # nothing early over TLS
+    ],
+)
+def test_start_for_charts(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    plain_http: bool,
+    early_lists: bool,
+    expected: dict[tuple[str, int], list[str | None]],
+) -> None:
+    chart = _chart(tmp_path)
+    opened: list[object] = []
+    monkeypatch.setattr(preconnect, "start", lambda targets, **kw: opened.append(targets))
+    preconnect.start_for_charts([chart], plain_http=plain_http, early_lists=early_lists)
+    preconnect.start_for_charts([chart / "missing"], plain_http=True, early_lists=True)
+    assert opened == [expected]  # the chart that does not load starts nothing, raises nothing

@@ -28,7 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     dirs = chart_dirs(args.charts)
-    preconnect(args, dirs)
+    preconnect(args, dirs, early_lists=True)
     from resolver.locking import lock_charts
 
     setup_logging(args)

@@ -79,9 +79,9 @@ def client_options(args: argparse.Namespace) -> ClientOptions:
     )
 
 
-def preconnect(args: argparse.Namespace, dirs: list[Path]) -> None:
-    """Begin the TCP handshakes to the charts' registries before the heavy imports
-    (:mod:`resolver.registry.preconnect`)."""
+def preconnect(args: argparse.Namespace, dirs: list[Path], *, early_lists: bool = False) -> None:
+    """Begin the connections to the charts' registries before the heavy imports, and with
+    ``early_lists`` the tag-list requests (:mod:`resolver.registry.preconnect`)."""
     from resolver.registry.preconnect import start_for_charts
 
     tls_options = bool(
@@ -89,7 +89,8 @@ def preconnect(args: argparse.Namespace, dirs: list[Path]) -> None:
         or (getattr(args, "cert_file", None) and getattr(args, "key_file", None))
         or getattr(args, "insecure_skip_tls_verify", False)
     )
-    start_for_charts(dirs, plain_http=bool(getattr(args, "plain_http", False)) and not tls_options)
+    plain_http = bool(getattr(args, "plain_http", False)) and not tls_options
+    start_for_charts(dirs, plain_http=plain_http, early_lists=early_lists)
 
 
 def avoid_trio_import() -> None:

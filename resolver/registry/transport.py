@@ -42,12 +42,19 @@ class _Framing:
 
 class _Connection:
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, fresh: bool
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        fresh: bool,
+        sent: bool = False,
     ) -> None:
         self.reader = reader
         self.writer = writer
         # A connection that carried no request yet (a closed keep-alive one fails differently).
         self.fresh = fresh
+        # The request was sent on it already (an early request of resolver.registry.preconnect).
+        self.sent = sent
 
     def close(self) -> None:
         self.writer.close()
@@ -75,9 +82,15 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
             attempt += 1
             conn = await self._acquire(origin, request, timeouts)
             try:
-                await _with_timeout(
-                    self._send(conn, request), timeouts.get("write"), httpx.WriteTimeout, request
-                )
+                if conn.sent:
+                    conn.sent = False
+                else:
+                    await _with_timeout(
+                        self._send(conn, request),
+                        timeouts.get("write"),
+                        httpx.WriteTimeout,
+                        request,
+                    )
                 status, reason, headers, version = await _with_timeout(
                     _read_head(conn.reader, request, reused=not conn.fresh),
                     timeouts.get("read"),
@@ -165,7 +178,7 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
                 self._tls = self._tls_factory()
             tls = self._tls
         try:
-            sock = await _warm_socket(host, port)
+            sock, sent = await _warm_socket(host, port, request)
             if sock is not None:
                 reader, writer = await asyncio.open_connection(
                     sock=sock,
@@ -180,7 +193,7 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
         except (OSError, ssl.SSLError) as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
         _nodelay(writer)
-        return _Connection(reader, writer, fresh=True)
+        return _Connection(reader, writer, fresh=True, sent=sock is not None and sent)
 
     def release(self, origin: tuple[str, str, int], conn: _Connection) -> None:
         idle = self._idle.setdefault(origin, [])
@@ -396,11 +409,18 @@ async def _with_timeout(
         raise error(f"timed out after {timeout} s", request=request) from None
 
 
-async def _warm_socket(host: str, port: int) -> socket.socket | None:
-    """A connection :mod:`preconnect` opened early, once its handshake is done, else None."""
-    sock = preconnect.take(host, port)
-    if sock is None:
-        return None
+async def _warm_socket(
+    host: str, port: int, request: httpx.Request
+) -> tuple[socket.socket | None, bool]:
+    """A connection :mod:`preconnect` began, once its handshake is done, and whether this very
+    request was already sent on it; ``(None, False)`` when there is none."""
+    names = [name.lower() for name, _ in request.headers.raw]
+    warm = preconnect.take(host, port, request.method, request.url.raw_path, names)
+    if warm is None:
+        return None, False
+    sock, sent = warm
+    if sent:
+        return sock, True
     loop = asyncio.get_running_loop()
     done: asyncio.Future[None] = loop.create_future()
 
@@ -415,8 +435,8 @@ async def _warm_socket(host: str, port: int) -> socket.socket | None:
         loop.remove_writer(sock.fileno())
     if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
         sock.close()
-        return None  # refused or unreachable: connect again, and report that error
-    return sock
+        return None, False  # refused or unreachable: connect again, and report that error
+    return sock, False
 
 
 def _nodelay(writer: asyncio.StreamWriter) -> None:
