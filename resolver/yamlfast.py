@@ -2,11 +2,12 @@
 
 Importing PyYAML costs more than the rest of ``chartlock check`` together (its pure-Python
 modules compile large regular expressions at import). Nearly every chart file is plain block
-YAML: mappings, sequences, plain and quoted one-line scalars, literal and folded block scalars,
-one-line flow sequences, comments. :func:`compose` builds the same node tree libyaml (PyYAML's
-``CSafeLoader``) builds for such text, marks and styles included, and returns :data:`UNSUPPORTED`
-for anything else (anchors, tags, flow mappings, multi-line plain or quoted scalars, tabs,
-errors...), so the caller falls back to PyYAML. It never reports an error itself: PyYAML does,
+YAML: mappings, sequences, plain scalars (folded over several lines too), one-line quoted
+scalars, literal and folded block scalars, one-line flow sequences, comments. :func:`compose`
+builds the same node tree libyaml (PyYAML's ``CSafeLoader``) builds for such text, marks and
+styles included, and returns :data:`UNSUPPORTED` for anything else (anchors, tags, flow
+mappings, multi-line quoted scalars, tabs, several documents, errors...), so the caller falls
+back to PyYAML. It never reports an error itself: PyYAML does,
 with its own messages. The differential tests (tests/test_yamlfast.py) hold it to libyaml on
 every YAML file in ``fixtures/`` and on generated documents.
 """
@@ -97,12 +98,14 @@ class _Composer:
 
     def document(self) -> Node | None:
         first = self.content(0)
+        marker = False
         for number, line in enumerate(self.lines):
             if not _printable(line) or line.startswith("%"):
                 raise _Unsupported
             if line.startswith(("---", "...")) and (len(line) == 3 or line[3] == " "):
-                if number != first or line.rstrip(" ") != "---":
-                    raise _Unsupported  # more than one leading '---': PyYAML decides
+                if marker or number != first or line.rstrip(" ") != "---":
+                    raise _Unsupported  # anything but one leading '---': PyYAML decides
+                marker = True
                 first = self.content(first + 1)
                 if first == self.count:
                     raise _Unsupported  # '---' alone is a null document, not an empty one
@@ -358,7 +361,7 @@ class _Composer:
             if probe == end or line[probe] == "]":
                 raise _Unsupported  # a trailing comma
         _trailing(line, at)
-        return SequenceNode(items, Mark(i, col), tag=_FLOW_SEQ_TAG)
+        return SequenceNode(items, Mark(i, col))
 
     # -- block scalars -------------------------------------------------------------------
 
@@ -424,9 +427,6 @@ class _Composer:
             breaks.append("\n")
             j += 1
         return breaks, j, 0, deepest
-
-
-_FLOW_SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
 def _plain_start(line: str, col: int) -> bool:

@@ -113,6 +113,8 @@ def test_every_corpus_chart_file_takes_the_fast_path() -> None:
         ("a:\n  - 1\n  b: 2\n", "refused"),
         ("a: 'unterminated\n", "refused"),
         ("a: 1\n---\nb: 2\n", "refused"),
+        ("---\n---\na: 1\n", "refused"),
+        ("---\n", "refused"),
         ("just a scalar\n", "refused"),
         ("a: |2\n   x\n", "refused"),
         ("a: [x,\n  y]\n", "refused"),
@@ -276,7 +278,9 @@ def _node(rng: random.Random, indent: int, depth: int) -> list[str]:
 def random_document(rng: random.Random) -> str:
     lines = _node(rng, rng.choice([0, 0, 0, 1, 2]), 0)
     if rng.random() < 0.1:
-        lines.insert(0, rng.choice(["---", "# c", "", "--- # c", "%YAML 1.1\n---"]))
+        lines.insert(0, rng.choice(["---", "# c", "", "--- # c", "%YAML 1.1\n---", "---\n---"]))
+    if rng.random() < 0.05:
+        lines.insert(rng.randrange(len(lines) + 1), rng.choice(["---", "...", "--- x"]))
     text = "\n".join(lines)
     return text + rng.choice(["\n", "", "\n\n", "\n  \n"])
 

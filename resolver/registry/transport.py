@@ -4,7 +4,8 @@ httpx's default transport (httpcore on anyio) costs more than the requests of a 
 importing it, its per-request pool bookkeeping (quadratic in the number of open connections)
 and its backend. Registries speak plain HTTP/1.1, so this transport does just that: one
 keep-alive pool per origin, ``Content-Length``, chunked and close-delimited bodies, ``HEAD``,
-the timeouts httpx hands over (connect, read, write, pool), and httpx's exception types, so
+the timeouts httpx hands over (connect, read, write; there is no pool to wait for: the client
+bounds concurrency per host), and httpx's exception types, so
 everything above it (auth flows, redirects, retries, ``httpx.MockTransport`` in tests) is
 unchanged. Connections may come from :mod:`resolver.registry.preconnect`, opened while
 chartlock was still starting.
@@ -162,15 +163,13 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
                 return conn
             conn.close()
         return await _with_timeout(
-            self._connect(origin, request, timeouts.get("connect")),
+            self._connect(origin, request),
             timeouts.get("connect"),
             httpx.ConnectTimeout,
             request,
         )
 
-    async def _connect(
-        self, origin: tuple[str, str, int], request: httpx.Request, timeout: float | None
-    ) -> _Connection:
+    async def _connect(self, origin: tuple[str, str, int], request: httpx.Request) -> _Connection:
         scheme, host, port = origin
         tls: ssl.SSLContext | None = None
         if scheme == "https":
