@@ -46,6 +46,12 @@ class LatencyProxy:
         self.ready.set()
         self.loop.run_forever()
         server.close()
+        # Connections still open (kept alive by a client that exited) are cancelled cleanly.
+        pending = asyncio.all_tasks(self.loop)
+        for task in pending:
+            task.cancel()
+        self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
