@@ -1,11 +1,29 @@
-"""chartlock: Helm-exact dependency locking, verification and linting.
+"""chartlock: Helm-exact dependency locking, verification and linting, as a library.
 
-The public API is loaded lazily so that importing :mod:`resolver` stays cheap (offline commands
-never import httpx)::
+Offline (no network, no heavy imports)::
 
     import resolver
-    report = resolver.lint(["charts/"])
-    lock = resolver.resolve("charts/app")
+
+    report = resolver.lint(["charts/"])                      # a Report of Findings
+    report = resolver.check(["charts/app"])                  # Chart.lock in sync? (CL2xx)
+    for finding in report.sorted():
+        print(finding.path, finding.line, finding.severity, finding.message)
+    failed = report.failed(resolver.Severity.WARNING)
+
+Online (asks the registries, writes nothing)::
+
+    lock = resolver.resolve("charts/app", plain_http=True)  # what `chartlock lock` would write
+    for dep in lock.dependencies:
+        print(dep.name, dep.version, dep.digest)
+
+API: :func:`lint`, :func:`check`, :func:`resolve`, :func:`resolve_async`, :class:`Config`,
+:class:`ClientOptions`, :class:`Report`, :class:`Finding`, :class:`Severity`,
+:class:`ResolvedLock`, :class:`ResolvedDependency`, :class:`ChartlockError` (every error the
+library raises on bad input), and the semver helpers :func:`parse_version`,
+:func:`parse_constraint` (:class:`Version`, :class:`Constraint`, Helm's Masterminds v3 rules).
+
+The names are loaded on first use so that ``import resolver`` stays cheap (the offline
+commands never import httpx); type checkers see them through the ``TYPE_CHECKING`` imports.
 """
 
 from __future__ import annotations
@@ -14,25 +32,76 @@ import importlib
 
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False  # typing is not imported at run time; mypy treats this name as true
+if TYPE_CHECKING:
+    # Explicit ``as`` re-exports: ``mypy --strict`` on a user's script sees the real types.
+    from resolver.api import ResolvedDependency as ResolvedDependency
+    from resolver.api import ResolvedLock as ResolvedLock
+    from resolver.api import resolve as resolve
+    from resolver.api import resolve_async as resolve_async
+    from resolver.checking import check as check
+    from resolver.config import Config as Config
+    from resolver.errors import ChartlockError as ChartlockError
+    from resolver.findings import Finding as Finding
+    from resolver.findings import Report as Report
+    from resolver.findings import Severity as Severity
+    from resolver.linting import lint as lint
+    from resolver.loader import load_chart as load_chart
+    from resolver.loader import load_lock as load_lock
+    from resolver.lockfile import hash_req as hash_req
+    from resolver.locking import ClientOptions as ClientOptions
+    from resolver.semver import Constraint as Constraint
+    from resolver.semver import Version as Version
+    from resolver.semver import parse_constraint as parse_constraint
+    from resolver.semver import parse_version as parse_version
+
+# Public name -> the module defining it. No module of this package is named like a public
+# name: importing a submodule sets it as an attribute of the package, which would replace the
+# function (``resolver.resolve`` once was a module too).
 _LAZY: dict[str, str] = {
-    "parse_version": "resolver.semver",
-    "parse_constraint": "resolver.semver",
-    "Version": "resolver.semver",
-    "Constraint": "resolver.semver",
-    "load_chart": "resolver.loader",
-    "load_lock": "resolver.loader",
-    "hash_req": "resolver.lockfile",
-    "check": "resolver.checking",
-    "lint": "resolver.linting",
+    "ChartlockError": "resolver.errors",
+    "ClientOptions": "resolver.locking",
     "Config": "resolver.config",
-    "resolve": "resolver.api",
-    "resolve_async": "resolver.api",
+    "Constraint": "resolver.semver",
     "Finding": "resolver.findings",
     "Report": "resolver.findings",
+    "ResolvedDependency": "resolver.api",
+    "ResolvedLock": "resolver.api",
     "Severity": "resolver.findings",
+    "Version": "resolver.semver",
+    "check": "resolver.checking",
+    "hash_req": "resolver.lockfile",
+    "lint": "resolver.linting",
+    "load_chart": "resolver.loader",
+    "load_lock": "resolver.loader",
+    "parse_constraint": "resolver.semver",
+    "parse_version": "resolver.semver",
+    "resolve": "resolver.api",
+    "resolve_async": "resolver.api",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "ChartlockError",
+    "ClientOptions",
+    "Config",
+    "Constraint",
+    "Finding",
+    "Report",
+    "ResolvedDependency",
+    "ResolvedLock",
+    "Severity",
+    "Version",
+    "__version__",
+    "check",
+    "hash_req",
+    "lint",
+    "load_chart",
+    "load_lock",
+    "parse_constraint",
+    "parse_version",
+    "resolve",
+    "resolve_async",
+]
 
 
 def __getattr__(name: str) -> object:
@@ -42,3 +111,9 @@ def __getattr__(name: str) -> object:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """The public API (for ``dir()``, completion and ``help(resolver)``), and the module's own
+    dunder names."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

@@ -4,6 +4,9 @@ import resolver
 lock = resolver.resolve("charts/app")            # what `chartlock lock` would write
 for dep in lock.dependencies:
     print(dep.name, dep.version, dep.digest)
+
+The registry options are keyword arguments named like :class:`resolver.ClientOptions`'s fields
+(and the CLI's flags); a misspelled one is a ``TypeError``, and a type checker flags it.
 """
 
 from __future__ import annotations
@@ -11,11 +14,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from resolver.locking import ClientOptions
 
 
 @dataclass(frozen=True)
 class ResolvedDependency:
+    """One locked dependency: the version Helm would pick and its manifest digest."""
+
     name: str
     repository: str
     version: str
@@ -24,6 +32,8 @@ class ResolvedDependency:
 
 @dataclass(frozen=True)
 class ResolvedLock:
+    """What ``chartlock lock`` would write for one chart."""
+
     chart_dir: Path
     digest: str  # Helm's lock digest (HashReq)
     dependencies: tuple[ResolvedDependency, ...]
@@ -31,18 +41,83 @@ class ResolvedLock:
     changed: bool  # whether it differs from the Chart.lock on disk
 
 
-async def resolve_async(chart_dir: str | Path, **options: Any) -> ResolvedLock:
+def client_options(
+    options: ClientOptions | None = None,
+    *,
+    plain_http: bool | None = None,
+    insecure_skip_tls_verify: bool | None = None,
+    ca_file: str | None = None,
+    cert_file: str | None = None,
+    key_file: str | None = None,
+    timeout: float | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    repository_config: str | None = None,
+) -> ClientOptions:
+    """``options`` (default: :class:`ClientOptions` defaults) with the given keywords replacing
+    its fields; ``None`` means "not given"."""
+    from resolver.locking import ClientOptions
+
+    base = options if options is not None else ClientOptions()
+    given = {
+        "plain_http": plain_http,
+        "insecure_skip_tls_verify": insecure_skip_tls_verify,
+        "ca_file": ca_file,
+        "cert_file": cert_file,
+        "key_file": key_file,
+        "timeout": timeout,
+        "username": username,
+        "password": password,
+        "repository_config": repository_config,
+    }
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    fields = {name: getattr(base, name) for name in ClientOptions.__slots__}
+    fields.update({name: value for name, value in given.items() if value is not None})
+    return ClientOptions(**fields)
+
+
+async def resolve_async(
+    chart_dir: str | Path,
+    options: ClientOptions | None = None,
+    *,
+    plain_http: bool | None = None,
+    insecure_skip_tls_verify: bool | None = None,
+    ca_file: str | None = None,
+    cert_file: str | None = None,
+    key_file: str | None = None,
+    timeout: float | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    repository_config: str | None = None,
+) -> ResolvedLock:
     """Resolve one chart like ``helm dependency update`` (online); writes nothing.
 
-    ``options`` are :class:`resolver.locking.ClientOptions` fields (``plain_http``,
-    ``ca_file``, ``timeout``, ``username``, ``password``, ``repository_config``, ...).
+    Registry options come from ``options`` (a :class:`resolver.ClientOptions`) and/or the
+    keyword arguments, which replace its fields: ``plain_http``, ``insecure_skip_tls_verify``,
+    ``ca_file``, ``cert_file``, ``key_file``, ``timeout`` (seconds, > 0), ``username``,
+    ``password``, ``repository_config`` (Helm's repositories.yaml). Raises
+    :class:`resolver.ChartlockError` when the chart cannot be resolved.
     """
+    # New keyword-only parameters go after the registry options, each passed on explicitly.
     import os
 
-    from resolver.locking import ClientOptions, resolve_charts
+    from resolver.locking import resolve_charts
 
+    opts = client_options(
+        options,
+        plain_http=plain_http,
+        insecure_skip_tls_verify=insecure_skip_tls_verify,
+        ca_file=ca_file,
+        cert_file=cert_file,
+        key_file=key_file,
+        timeout=timeout,
+        username=username,
+        password=password,
+        repository_config=repository_config,
+    )
     directory = Path(os.path.abspath(chart_dir))
-    (outcome,) = await resolve_charts([directory], ClientOptions(**options))
+    (outcome,) = await resolve_charts([directory], opts)
     return ResolvedLock(
         chart_dir=outcome.chart_dir,
         digest=outcome.digest,
@@ -55,6 +130,34 @@ async def resolve_async(chart_dir: str | Path, **options: Any) -> ResolvedLock:
     )
 
 
-def resolve(chart_dir: str | Path, **options: Any) -> ResolvedLock:
-    """Synchronous :func:`resolve_async`."""
-    return asyncio.run(resolve_async(chart_dir, **options))
+def resolve(
+    chart_dir: str | Path,
+    options: ClientOptions | None = None,
+    *,
+    plain_http: bool | None = None,
+    insecure_skip_tls_verify: bool | None = None,
+    ca_file: str | None = None,
+    cert_file: str | None = None,
+    key_file: str | None = None,
+    timeout: float | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    repository_config: str | None = None,
+) -> ResolvedLock:
+    """Synchronous :func:`resolve_async` (same arguments); call it from code that is not
+    already running an event loop."""
+    return asyncio.run(
+        resolve_async(
+            chart_dir,
+            options,
+            plain_http=plain_http,
+            insecure_skip_tls_verify=insecure_skip_tls_verify,
+            ca_file=ca_file,
+            cert_file=cert_file,
+            key_file=key_file,
+            timeout=timeout,
+            username=username,
+            password=password,
+            repository_config=repository_config,
+        )
+    )

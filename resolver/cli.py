@@ -21,8 +21,44 @@ from resolver.errors import ChartlockError
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"chartlock: error: {message}\n")
+        hint = did_you_mean(message, self)
+        sys.stderr.write(f"chartlock: error: {message}{hint}\n")
         raise SystemExit(2)
+
+
+def did_you_mean(message: str, parser: argparse.ArgumentParser) -> str:
+    """``"; did you mean 'lint'?"`` for a mistyped sub-command, choice or flag (argparse in
+    Python 3.10/3.11 does not suggest), else ``""``."""
+    import difflib
+    import re
+
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if choice is not None:
+        word = choice.group(1)
+        candidates = [c.strip().strip("'\"") for c in choice.group(2).split(",")]
+    else:
+        unknown = re.search(r"unrecognized arguments: (.*)$", message)
+        if unknown is None:
+            return ""
+        flags = [w.split("=", 1)[0] for w in unknown.group(1).split() if w.startswith("-")]
+        if not flags:
+            return ""
+        word, candidates = flags[0], _option_strings(parser)
+    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f"; did you mean {matches[0]!r}?" if matches else ""
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every long flag of ``parser`` and of the sub-commands it was built with."""
+    out: list[str] = []
+    parsers = [parser]
+    while parsers:
+        current = parsers.pop()
+        for action in current._actions:
+            out.extend(s for s in action.option_strings if s.startswith("--"))
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+    return out
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -53,6 +53,9 @@ class Config:
     settings: dict[str, Any] = field(default_factory=dict)  # free-form, for plugins
     # The file this came from (None: defaults); globs are relative to its directory.
     source: Path | None = None
+    # Selectors given on the command line ({"--select": (...), "--ignore": (...)}), so that an
+    # error about one names the flag, not the configuration file.
+    flags: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Friendly construction from plain data (policy scripts): lists, strings, dicts.
@@ -113,8 +116,13 @@ class Config:
                         flag, f"{value!r} is not a rule id or prefix (like CL303, CL3)"
                     )
         changes: dict[str, Any] = {"ignore": (*self.ignore, *ignore)}
+        flags = dict(self.flags)
+        if ignore:
+            flags["--ignore"] = tuple(ignore)
         if select is not None:
             changes["select"] = tuple(select)
+            flags["--select"] = tuple(select)
+        changes["flags"] = flags
         if fail_on is not None:
             try:
                 changes["fail_on"] = Severity.parse(fail_on)
@@ -327,6 +335,10 @@ def _build(data: dict[str, Any], source: Path) -> Config:
 def check_selectors(config: Config, known: Iterable[str]) -> None:
     """Every selector in ``config`` must match some registered rule (after plugins load)."""
     ids = list(known)
+    for flag, given in config.flags.items():
+        for selector in given:
+            if not any(rule_id.startswith(selector) for rule_id in ids):
+                raise ConfigError(flag, f"{selector!r} matches no rule (see `chartlock rules`)")
     origin = str(config.source) if config.source else "configuration"
     groups: list[tuple[str, Iterable[str]]] = [
         ("select", config.select),

@@ -1,7 +1,8 @@
-"""Rule documentation generated from the registry: ``docs/rules.md``.
+"""Generated documentation: ``docs/rules.md`` from the rule registry, and ``docs/cli.md`` (the
+command reference) from the argparse parsers (:mod:`resolver.clidocs`).
 
-python -m resolver.docs          # rewrite docs/rules.md
-python -m resolver.docs --check  # exit 1 when docs/rules.md is stale
+python -m resolver.docs          # rewrite docs/rules.md and docs/cli.md
+python -m resolver.docs --check  # exit 1 when either is stale
 """
 
 from __future__ import annotations
@@ -101,17 +102,20 @@ def generate() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from resolver import clidocs
+
     args = list(sys.argv[1:] if argv is None else argv)
-    text = generate()
-    if "--check" in args:
-        current = DOC_PATH.read_text("utf-8") if DOC_PATH.is_file() else ""
-        if current != text:
-            sys.stderr.write(f"{DOC_PATH} is stale: run `python -m resolver.docs`\n")
-            return 1
-        return 0
-    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOC_PATH.write_text(text, "utf-8")
-    return 0
+    code = 0
+    for path, text in ((DOC_PATH, generate()), (clidocs.DOC_PATH, clidocs.generate())):
+        if "--check" in args:
+            current = path.read_text("utf-8") if path.is_file() else ""
+            if current != text:
+                sys.stderr.write(f"{path} is stale: run `python -m resolver.docs`\n")
+                code = 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,6 +18,14 @@ class Severity(enum.IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
+    # Printed as its label, the word every report, the configuration (`severity: {CL114:
+    # error}`) and `--fail-on` use, not as the number that orders it.
+    def __str__(self) -> str:
+        return self.label
+
+    def __format__(self, spec: str) -> str:
+        return format(self.label, spec)
+
     @classmethod
     def parse(cls, text: str) -> Severity:
         try:

@@ -15,7 +15,7 @@ import httpx
 from resolver import __version__
 from resolver.errors import RegistryError
 from resolver.repoconfig import RepoEntry
-from resolver.resolve import IndexEntry
+from resolver.resolution import IndexEntry
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024
 

@@ -24,7 +24,7 @@ from resolver.lockfile import (
 )
 from resolver.models import Chart, Dependency, Lock
 from resolver.repoconfig import RepoEntry, load_repositories
-from resolver.resolve import (
+from resolver.resolution import (
     Facts,
     IndexEntry,
     is_oci,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from resolver.errors import ChartlockError, InvalidConstraint, InvalidVersion
 from resolver.lockfile import rewrite_repo_aliases
 from resolver.models import Dependency
-from resolver.resolve import (
+from resolver.resolution import (
     IndexEntry,
     exact_oci_version,
     index_versions,

@@ -41,7 +41,7 @@ from resolver.errors import (
 from resolver.fsutil import atomic_write
 from resolver.lockfile import hash_req, hash_v2_req, rewrite_repo_aliases
 from resolver.models import Dependency
-from resolver.resolve import IndexEntry, index_versions, is_oci, oci_tag
+from resolver.resolution import IndexEntry, index_versions, is_oci, oci_tag
 from resolver.semver import parse_version
 from resolver.verify import LoadedChart, Memo, default_options, load_chart_dir, open_client
 

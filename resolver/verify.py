@@ -33,7 +33,7 @@ from resolver.errors import (
 from resolver.findings import Finding, Report
 from resolver.models import Chart, Dependency, Lock, Mark
 from resolver.registry.session import open_client
-from resolver.resolve import exact_oci_version, is_oci, oci_tag, oci_versions
+from resolver.resolution import exact_oci_version, is_oci, oci_tag, oci_versions
 from resolver.rules.base import Problem, to_finding
 from resolver.semver import parse_constraint, parse_version
 

@@ -110,14 +110,29 @@ def compose(text: str, display: str) -> Node | None:
     return _compose_pyyaml(text, display)
 
 
-def _compose_pyyaml(text: str, display: str) -> Node | None:
+def compose_first(text: str, display: str) -> Node | None:
+    """The first YAML document of ``text``, as go-yaml's ``Unmarshal`` decodes it (what
+    follows the first document is not read)."""
+    from resolver import yamlfast
+
+    fast = yamlfast.compose(text)
+    if fast is not yamlfast.UNSUPPORTED:
+        return fast  # type: ignore[return-value]
+    return _compose_pyyaml(text, display, first_only=True)
+
+
+def _compose_pyyaml(text: str, display: str, *, first_only: bool = False) -> Node | None:
     import yaml
 
     from resolver.yamlnodes import from_pyyaml
 
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node: yaml.Node | None = yaml.compose(text, Loader=loader)
+        node: yaml.Node | None
+        if first_only:
+            node = next(iter(yaml.compose_all(text, Loader=loader)), None)
+        else:
+            node = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"

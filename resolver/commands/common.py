@@ -32,12 +32,26 @@ def add_format_option(
     )
 
 
+def positive_seconds(text: str) -> float:
+    """``--timeout``: a number of seconds greater than 0 (0 would fail every request at once;
+    helm's own --timeout is a duration, but chartlock's is per request)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds greater than 0, not {text!r}"
+        )
+    return value
+
+
 def add_registry_options(parser: argparse.ArgumentParser) -> None:
     """The registry/transport flags every online command takes (Helm's names and meaning)."""
     group = parser.add_argument_group("registry options")
     group.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=30.0,
         metavar="SECONDS",
         help="connect and read timeout per request (default: 30)",

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from resolver.errors import InputError
+from resolver.errors import ChartlockError, InputError
 
 TYPE_CHECKING = False
 
@@ -55,9 +55,15 @@ def chart_dirs(paths: Sequence[str]) -> list[Path]:
 
 
 def read_password(args: argparse.Namespace) -> str | None:
-    """``--password-stdin``: one line from standard input (never echoed or logged)."""
+    """``--password-stdin``: one line from standard input (never echoed or logged).
+
+    A password without a user name would be silently unused: refused, like helm's
+    ``registry login`` wants ``-u USER --password-stdin``.
+    """
     if not getattr(args, "password_stdin", False):
         return None
+    if not getattr(args, "username", None):
+        raise ChartlockError("--password-stdin needs --username (the password is that user's)")
     line = sys.stdin.readline()
     return line.rstrip("\r\n")
 

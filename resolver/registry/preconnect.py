@@ -257,7 +257,7 @@ def start_for_charts(
 def _is_range(version: str) -> bool:
     """Whether ``lock`` lists the tags for this version (Helm's exact-version short cut)."""
     from resolver.models import Dependency
-    from resolver.resolve import exact_oci_version
+    from resolver.resolution import exact_oci_version
 
     return not exact_oci_version(Dependency(version=version))
 

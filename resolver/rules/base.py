@@ -165,13 +165,20 @@ class LintTarget(Struct):
     def yaml_node(self) -> Any:
         """The file composed as YAML (``yaml11.compose``), parsed once per file.
 
+        A values file is read as Helm reads it (:func:`resolver.valuesfile.compose_values`):
+        all its documents merged into one tree whose nodes keep their own lines.
         Raises :class:`resolver.errors.InputError` for invalid YAML; the engine reports that as
         CL003 unparseable-file.
         """
         if "yaml" not in self.cache:
-            from resolver.yaml11 import compose
+            if self.kind is FileKind.VALUES:
+                from resolver.valuesfile import compose_values
 
-            self.cache["yaml"] = compose(self.text, self.display)
+                self.cache["yaml"] = compose_values(self.text, self.display)
+            else:
+                from resolver.yaml11 import compose
+
+                self.cache["yaml"] = compose(self.text, self.display)
         return self.cache["yaml"]
 
 

@@ -184,6 +184,35 @@ RANGE_UNBOUNDED = _rule(
     severity=Severity.WARNING,
 )
 
+REPOSITORY_NOT_URL = _rule(
+    "CL115",
+    "repository-not-url-or-alias",
+    "A dependency's `repository` is neither a URL nor an alias (`repository: stable`).",
+    "Helm accepts a URL (`oci://`, `https://`, `file://`...) or a `helm repo add` alias written "
+    "`@name` or `alias:name`; a bare word is neither, and `helm dependency update` fails with "
+    '"no repository definition for stable ... repositories must be URLs or aliases".',
+    "write the repository's URL (`oci://registry/namespace` or `https://charts.example.com`), "
+    "or `file://<path>` for a chart in this repository",
+    "repository: bitnami",
+    "repository: oci://registry-1.docker.io/bitnamicharts",
+)
+REPOSITORY_NEEDS_PLUGIN = _rule(
+    "CL116",
+    "repository-needs-plugin",
+    "A dependency's `repository` uses a scheme only a Helm plugin understands (`git+https://`, "
+    "`s3://`, `gs://`).",
+    "Helm itself knows `oci://`, `https://`, `http://` and `file://`; any other scheme needs a "
+    "downloader plugin on every machine that builds the chart (`git+https://` is the helm-git "
+    "plugin's), and without it helm fails with \"could not find protocol handler for: "
+    'git+https". chartlock cannot lock or verify such a dependency: there is no digest to pin.',
+    "publish the chart to an OCI registry and depend on `oci://...`, or vendor it with "
+    "`file://`; if you keep the plugin, install it wherever helm runs (`helm plugin install "
+    "https://github.com/aslafy-z/helm-git`) and suppress this rule with a reason",
+    "repository: git+https://github.com/org/charts@charts/app?ref=v1.2.0",
+    "repository: oci://ghcr.io/org/charts",
+    severity=Severity.WARNING,
+)
+
 # Aliases (pkg/chart validateDependency); OCI repository path components (oras).
 _ALIAS_RE = re.compile(r"[a-zA-Z0-9_-]+")
 _OCI_NAME_RE = re.compile(r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*")
@@ -433,6 +462,51 @@ def _check_repository(
         return
     if lowered.startswith("oci://"):
         yield from _check_oci(dep, target, label, repo, mark, lock_fix)
+        return
+    yield from _check_other_repository(repo, label, mark, target, key)
+
+
+# Downloader plugins for the schemes Helm leaves to them (Helm's getter.Providers).
+_PLUGINS = {
+    "git": "the helm-git plugin (https://github.com/aslafy-z/helm-git)",
+    "s3": "the helm-s3 plugin (https://github.com/hypnoglow/helm-s3)",
+    "gs": "the helm-gcs plugin (https://github.com/hayorov/helm-gcs)",
+}
+# url.ParseRequestURI accepts an absolute URI (a scheme) or an absolute path; Helm treats
+# anything else that is not `@name`/`alias:name` as a missing repository name.
+_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def _check_other_repository(
+    repo: str, label: str, mark: Mark | None, target: LintTarget, key: str
+) -> Iterator[Problem]:
+    """Neither ``@alias``, http(s) nor oci: a ``file://`` path, a plugin scheme, or no URL."""
+    scheme_match = _SCHEME_RE.match(repo)
+    if scheme_match is None:
+        if repo.startswith("/"):
+            return  # an absolute path is a URL to Helm (it fails later, as a repository)
+        yield at(
+            "CL115",
+            f"dependency {label!r} repository {repo!r} is neither a URL nor an alias: helm "
+            f'refuses it ("no repository definition for {repo}")',
+            mark,
+            target,
+            key=key,
+        )
+        return
+    scheme = scheme_match.group(1).lower()
+    if scheme in ("file", "http", "https", "oci"):
+        return  # Helm's own schemes (a malformed one fails in Helm's getter, not here)
+    family = scheme.split("+", 1)[0]
+    plugin = _PLUGINS.get(family, f"a Helm downloader plugin for `{scheme}://`")
+    yield at(
+        "CL116",
+        f"dependency {label!r} repository {repo!r} needs {plugin}; helm alone fails "
+        f'("could not find protocol handler for: {scheme}") and chartlock cannot lock it',
+        mark,
+        target,
+        key=key,
+    )
 
 
 def _check_oci(

@@ -492,10 +492,17 @@ def _find_helm(line: _LogicalLine, start: int, end: int, depth: int = 0) -> Iter
             yield from _find_helm(line, sub_start, sub_end, depth + 1)
 
 
-def _problem(call: _HelmCall, token: _Token, rule: str, message: str, key: str) -> Problem:
+def _shell_word(text: str) -> str:
+    """``text`` as one shell word (quoted only when it needs to be)."""
+    return shlex.quote(text)
+
+
+def _problem(
+    call: _HelmCall, token: _Token, rule: str, message: str, key: str, fix: str = ""
+) -> Problem:
     offset = token.start + 1 if token.raw[:1] in "\"'" else token.start  # the value, not the quote
     line, column = call.line.position(offset)
-    return Problem(rule, message, line=line, column=column, key=key)
+    return Problem(rule, message, line=line, column=column, key=key, fix=fix)
 
 
 def _positionals(words: list[_Token]) -> list[_Token]:
@@ -588,6 +595,9 @@ def check_call(call: _HelmCall) -> Iterator[Problem]:
             "CL404",
             f"`helm {sub} {sub2}` re-resolves dependency ranges in CI (ignores Chart.lock)",
             f"{sub} {sub2}\0{target}",
+            # The chart the command names, not the directory of the CI file.
+            fix=f"use the lock: `helm dependency build {_shell_word(target)}` or "
+            f"`chartlock pull {_shell_word(target)}`",
         )
 
     if sub == "repo" and sub2 == "add":

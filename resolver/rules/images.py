@@ -17,7 +17,9 @@ The tag is ``tag`` (or ``version``, as sigstore's charts write it); the digest i
 repository or tag. Values containing ``{{`` are templated and skipped. A tag key that is present but
 empty (``tag: ""``, ``tag: ~``) is Helm's convention for "the chart's appVersion": mutable, but not
 missing, so it is reported as CL303. A mapping without any tag key is reported as CL302 even if the
-template happens to default it to appVersion: write ``tag: ""`` to say so.
+template happens to default it to appVersion: write ``tag: ""`` to say so. A mapping with only
+``registry``/``repository`` is reported in a chart's own values.yaml (the defaults), except under
+a subchart's key, and never in other values files (overrides; see CL302's rationale).
 
 A reference pinned by digest is never reported as mutable (``nginx:latest@sha256:...`` is fine).
 In templates only literal ``image: something`` lines without ``{{`` are checked.
@@ -30,6 +32,8 @@ module).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,7 +78,14 @@ TAG_MISSING = register(
         family="image",
         summary="A container image has neither a tag nor a digest.",
         rationale='Without a tag the runtime pulls `latest`, which changes under you. A `tag: ""` '
-        "(Helm's appVersion convention) is not missing; it is reported as CL303.",
+        "(Helm's appVersion convention) is not missing; it is reported as CL303. Chart or "
+        "subchart decides for a mapping with only `repository:` (and `registry:`): a chart's "
+        "own values.yaml holds the defaults its templates render, so `image: {repository: "
+        "nginx}` there leaves the tag to the template, often to nothing, and is reported. Under "
+        "a subchart's key (a dependency's name or alias, a vendored `charts/<name>`, or "
+        "`global`), and in any other values file (`values-prod.yaml`, `ci/*.yaml`), the same "
+        "mapping overrides an image whose tag the subchart's (or the chart's) own values.yaml "
+        "sets, since Helm merges the two: it is not reported there.",
         fix="add a tag and a digest (`tag: 1.27.3` and `digest: sha256:<digest>`), or "
         '`tag: ""` if the chart defaults it to appVersion',
         bad="image: nginx\n\nimage:\n  repository: nginx",
@@ -309,9 +320,18 @@ def _scalar_state(node: Node | None) -> tuple[_Part | None, str]:
     return part, "value"
 
 
-def check_image_map(node: MappingNode, repo_node: Node, options: CheckOptions) -> Iterator[Problem]:
-    """Rules for an image written as a mapping (registry/repository/tag/digest)."""
-    return check_image_parts(_parts_of_map(node, repo_node), options)
+def check_image_map(
+    node: MappingNode, repo_node: Node, options: CheckOptions, *, overrides: bool = True
+) -> Iterator[Problem]:
+    """Rules for an image written as a mapping (registry/repository/tag/digest).
+
+    ``overrides``: a mapping with only registry/repository may be an override of an image
+    whose tag is set elsewhere (False in a chart's own defaults: see CL302).
+    """
+    parts = _parts_of_map(node, repo_node)
+    if parts.partial and not overrides:
+        parts = ImageParts(parts.repository, parts.registry, parts.tag, parts.digest)
+    return check_image_parts(parts, options)
 
 
 def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Problem]:
@@ -439,22 +459,24 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
         yield from _policy(host, path, display, registry or repo, options)
 
 
-def _image_candidate(node: Node, options: CheckOptions, *, image_key: bool) -> Iterator[Problem]:
+def _image_candidate(
+    node: Node, options: CheckOptions, *, image_key: bool, overrides: bool = True
+) -> Iterator[Problem]:
     """A value found under an image-named key (or inside an ``images`` collection)."""
     if _is_str(node):
         yield from check_reference(_part(node), options)
     elif isinstance(node, MappingNode):
         repo = _repository_node(node, image_key=image_key)
         if repo is not None:
-            yield from check_image_map(node, repo, options)
+            yield from check_image_map(node, repo, options, overrides=overrides)
         else:
-            yield from _walk(node, options)
+            yield from _walk(node, options, overrides=overrides)
     elif isinstance(node, SequenceNode):
         for item in node.value:
-            yield from _image_candidate(item, options, image_key=image_key)
+            yield from _image_candidate(item, options, image_key=image_key, overrides=overrides)
 
 
-def _walk(root: Node, options: CheckOptions) -> Iterator[Problem]:
+def _walk(root: Node, options: CheckOptions, *, overrides: bool = True) -> Iterator[Problem]:
     stack: list[Node] = [root]
     seen: set[int] = set()
     while stack:
@@ -470,7 +492,7 @@ def _walk(root: Node, options: CheckOptions) -> Iterator[Problem]:
         if _structural_image(node):
             repo = _repository_node(node, image_key=False)
             assert repo is not None
-            yield from check_image_map(node, repo, options)
+            yield from check_image_map(node, repo, options, overrides=overrides)
             continue
         pending: list[Node] = []
         for key_node, value in node.value:
@@ -482,7 +504,7 @@ def _walk(root: Node, options: CheckOptions) -> Iterator[Problem]:
                 else:
                     yield from check_reference(_part(value), options)
             elif _is_image_key(key):
-                yield from _image_candidate(value, options, image_key=True)
+                yield from _image_candidate(value, options, image_key=True, overrides=overrides)
             elif _is_images_key(key) and isinstance(value, MappingNode):
                 for _, child in value.value:
                     if _is_str(child):
@@ -490,9 +512,11 @@ def _walk(root: Node, options: CheckOptions) -> Iterator[Problem]:
                         if any(ch in text for ch in "/:@"):
                             yield from check_reference(_part(child), options)
                     else:
-                        yield from _image_candidate(child, options, image_key=True)
+                        yield from _image_candidate(
+                            child, options, image_key=True, overrides=overrides
+                        )
             elif _is_images_key(key) and isinstance(value, SequenceNode):
-                yield from _image_candidate(value, options, image_key=True)
+                yield from _image_candidate(value, options, image_key=True, overrides=overrides)
             else:
                 pending.append(value)
         stack.extend(reversed(pending))
@@ -540,7 +564,44 @@ def check_values(target: LintTarget, options: CheckOptions) -> list[Problem]:
         return []  # unparsable values are reported by the engine, not once per rule family
     if root is None:
         return []
-    return _sorted(_walk(root, options))
+    subcharts = _subchart_keys(target)
+    if subcharts is None or not isinstance(root, MappingNode):
+        return _sorted(_walk(root, options))
+    # A chart's own values.yaml: its images are defaults, except under a subchart's key.
+    out: list[Problem] = []
+    for key_node, value in root.value:
+        key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
+        piece = MappingNode([(key_node, value)], root.start_mark, root.tag)
+        out.extend(_walk(piece, options, overrides=key in subcharts))
+    return _sorted(iter(out))
+
+
+def _subchart_keys(target: LintTarget) -> frozenset[str] | None:
+    """For a chart's own ``values.yaml``: the top-level keys that configure other charts
+    (dependency names and aliases, vendored ``charts/<name>``, ``global``). ``None`` for any
+    other values file (``values-prod.yaml``, ``ci/*.yaml``): those override the defaults, so a
+    repository-only image there is an override too."""
+    chart_dir = target.chart_dir
+    if chart_dir is None or target.path.name != "values.yaml" or target.path.parent != chart_dir:
+        return None
+    from resolver.errors import ChartlockError
+    from resolver.loader import load_chart, load_requirements
+
+    keys = {"global"}
+    try:
+        chart = load_chart(chart_dir / "Chart.yaml")
+        deps = chart.dependencies or []
+        if (chart_dir / "requirements.yaml").is_file():
+            deps = (
+                load_requirements(chart_dir / "requirements.yaml", "requirements.yaml")[0] or deps
+            )
+    except ChartlockError:
+        return None  # the chart's own findings say why; do not guess here
+    for dep in deps:
+        keys.update(name for name in (dep.name, dep.alias) if name)
+    with contextlib.suppress(OSError):  # no charts/ folder
+        keys.update(entry.name for entry in os.scandir(chart_dir / "charts") if entry.is_dir())
+    return frozenset(keys)
 
 
 def _template_value(line: str) -> tuple[str, int] | None:

@@ -43,7 +43,12 @@ UNPARSEABLE_FILE = register(
         severity=Severity.ERROR,
         family="meta",
         summary="A file cannot be read or parsed (invalid YAML, not UTF-8, wrong structure).",
-        rationale="Helm will refuse the file too, and no other rule can check it.",
+        rationale=(
+            "Helm will refuse the file too, and no other rule can check it. Values files are "
+            "read as Helm reads them: every YAML document, merged in order (a later document "
+            "wins, mappings merge), so several documents are fine, but a document that is not "
+            "a mapping, or a `---` line followed by anything but a comment, is refused."
+        ),
         fix="fix the syntax at the reported line and column",
         bad="dependencies:\n  - name: redis\n   version: 1.2.3",
         good="dependencies:\n  - name: redis\n    version: 1.2.3",

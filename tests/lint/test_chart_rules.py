@@ -29,6 +29,8 @@ EXPECTED = [
     ("CL112", 37, 11),
     ("CL113", 40, 5),
     ("CL114", 43, 14),
+    ("CL115", 47, 17),
+    ("CL116", 50, 17),
 ]
 
 
@@ -130,6 +132,14 @@ def test_registry_allowed(host: str, path: str, allowed: list[str], ok: bool) ->
         ("oci://index.docker.io/bitnamicharts", "CL110"),
         ("alias:stable", "CL106"),
         ("HTTP://charts.example.com", "CL104"),
+        # helm: "no repository definition for stable ... must be URLs or aliases"
+        ("stable", "CL115"),
+        ("bitnami/redis", "CL115"),
+        ("charts.example.com", "CL115"),
+        # helm: "could not find protocol handler for: git+https"
+        ("git+https://github.com/org/charts@charts/dep?ref=v1.0.0", "CL116"),
+        ("git+ssh://git@github.com/org/charts@charts/dep", "CL116"),
+        ("s3://bucket/charts", "CL116"),
     ],
 )
 def test_repository_variants(tmp_path, repository: str, rule: str) -> None:  # type: ignore[no-untyped-def]
@@ -204,3 +214,33 @@ def test_chart_own_name_and_alias(tmp_path) -> None:  # type: ignore[no-untyped-
         ("CL111", "Chart.yaml", 2, 7),
         ("CL111", "Chart.yaml", 6, 12),
     ]
+
+
+@pytest.mark.parametrize(
+    "repository", ["file://../dep", "@stable", "/abs/path", "https://charts.example.com"]
+)
+def test_urls_and_aliases_are_not_cl115_or_cl116(tmp_path, repository: str) -> None:  # type: ignore[no-untyped-def]
+    write(
+        tmp_path,
+        {
+            "Chart.yaml": f"""
+        apiVersion: v2
+        name: app
+        version: 1.0.0
+        dependencies:
+          - name: dep
+            version: 1.0.0
+            repository: "{repository}"
+    """
+        },
+    )
+    report = run(tmp_path, Config(select=["CL115", "CL116"]))
+    assert report.findings == []
+
+
+def test_cl116_names_the_helm_git_plugin(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report = lint([FIXTURES / "chart" / "bad"], Config(select=["CL115", "CL116"]), cwd=ROOT)
+    by_rule = {f.rule: f for f in report.findings}
+    assert "helm-git plugin" in by_rule["CL116"].message
+    assert "aslafy-z/helm-git" in by_rule["CL116"].fix
+    assert "neither a URL nor an alias" in by_rule["CL115"].message

@@ -62,6 +62,8 @@ def test_rules_json(capsys: pytest.CaptureFixture[str]) -> None:
         "CL112": ("dependency-duplicate", "error"),
         "CL113": ("dependency-repository-missing", "error"),
         "CL114": ("dependency-range-unbounded", "warning"),
+        "CL115": ("repository-not-url-or-alias", "error"),
+        "CL116": ("repository-needs-plugin", "warning"),
         "CL501": ("tag-moved", "error"),
         "CL502": ("not-a-helm-chart", "error"),
         "CL503": ("locked-version-gone", "error"),
