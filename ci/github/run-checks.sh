@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Run the checks action.yml asks for, each once, and hand the results to summarize.py.
+#
+# Each report check (check, lint, verify) prints GitHub annotations (--format github) to the log
+# and writes SARIF, Markdown and JSON next to each other (--report-file); lock-check writes text.
+# Exit codes are collected, never fatal here: summarize.py decides the step's exit code.
+set -uo pipefail
+
+: "${CHARTLOCK:?}" "${GITHUB_OUTPUT:?}" "${RUNNER_TEMP:?}"
+out="$RUNNER_TEMP/chartlock"
+rm -rf "$out"
+mkdir -p "$out"
+
+read -r -a paths <<<"${INPUT_PATHS:-.}"
+[ "${#paths[@]}" -gt 0 ] || paths=(.)
+read -r -a checks <<<"${INPUT_CHECKS//,/ }"
+
+registry=()
+[ "${INPUT_PLAIN_HTTP:-false}" = true ] && registry+=(--plain-http)
+[ "${INPUT_INSECURE_SKIP_TLS_VERIFY:-false}" = true ] && registry+=(--insecure-skip-tls-verify)
+[ -n "${INPUT_CA_FILE:-}" ] && registry+=(--ca-file "$INPUT_CA_FILE")
+[ -n "${INPUT_REPOSITORY_CONFIG:-}" ] && registry+=(--repository-config "$INPUT_REPOSITORY_CONFIG")
+
+baseline=()
+[ -n "${INPUT_BASELINE:-}" ] && baseline=(--baseline "$INPUT_BASELINE")
+
+ran=()
+for check in "${checks[@]}"; do
+  reports=(--format github
+    --report-file "sarif=$out/$check.sarif"
+    --report-file "markdown=$out/$check.md"
+    --report-file "json=$out/$check.json")
+  case "$check" in
+    check)
+      args=(check "${reports[@]}" "${baseline[@]}")
+      [ -n "${INPUT_REPOSITORY_CONFIG:-}" ] && args+=(--repository-config "$INPUT_REPOSITORY_CONFIG")
+      ;;
+    lint)
+      args=(lint "${reports[@]}" "${baseline[@]}" --fail-on "${INPUT_FAIL_ON:-error}")
+      [ -n "${INPUT_CONFIG:-}" ] && args+=(--config "$INPUT_CONFIG")
+      [ "${INPUT_ONLINE:-false}" = true ] && args+=(--online "${registry[@]}")
+      ;;
+    verify)
+      args=(verify "${reports[@]}" "${baseline[@]}" "${registry[@]}")
+      ;;
+    lock-check)
+      args=(lock --check "${registry[@]}")
+      ;;
+    *)
+      echo "::error title=chartlock::unknown check '$check' (expected check, lint, verify or lock-check)"
+      echo "chartlock: error: unknown check '$check'" >"$out/$check.err"
+      echo 2 >"$out/$check.rc"
+      ran+=("$check")
+      continue
+      ;;
+  esac
+  echo "::group::chartlock ${args[0]}"
+  # stderr goes to a file first (summarize.py quotes the errors), then to the log.
+  if [ "$check" = lock-check ]; then
+    "$CHARTLOCK" "${args[@]}" -- "${paths[@]}" >"$out/$check.txt" 2>"$out/$check.err"
+    rc=$?
+    cat "$out/$check.txt"
+  else
+    "$CHARTLOCK" "${args[@]}" -- "${paths[@]}" 2>"$out/$check.err"
+    rc=$?
+  fi
+  cat "$out/$check.err" >&2
+  echo "$rc" >"$out/$check.rc"
+  echo "::endgroup::"
+  ran+=("$check")
+done
+
+exec "${CHARTLOCK_PYTHON:-python3}" "$(dirname "${BASH_SOURCE[0]}")/summarize.py" \
+  --out "$out" --fail-on "${INPUT_FAIL_ON:-error}" --summary "${INPUT_SUMMARY:-true}" \
+  -- "${ran[@]}"

@@ -1,0 +1,192 @@
+"""action.yml run locally the way the runner runs it: a clean repository, one with findings,
+one where chartlock fails (exit 2), with outputs, step summary and SARIF checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.prchecks.actionrunner import ActionRun, parse_outputs, run_composite
+from tests.prchecks.helpers import (
+    CLEAN_REPO,
+    FINDINGS_REPO,
+    LINK_VARS,
+    ROOT,
+    chartlock,
+    copy_repo,
+    edit_repo,
+)
+from tests.prchecks.mdtable import tables
+
+SARIF_SCHEMA = json.loads((ROOT / "fixtures" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+@pytest.fixture
+def shim_path(tmp_path: Path) -> str:
+    """A PATH whose `chartlock` is this worktree's (the action's `version: preinstalled`)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "chartlock"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m resolver "$@"\n', "utf-8")
+    shim.chmod(0o755)
+    return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+
+
+def _run(repo: Path, tmp_path: Path, path_env: str, **inputs: str) -> ActionRun:
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "RUNNER_", "INPUT_", "HELM_", "DOCKER_"))
+        and k not in LINK_VARS
+    }
+    env.update({"PATH": path_env, "PYTHONPATH": str(ROOT)})
+    with_inputs = {"version": "preinstalled", "python": sys.executable, **inputs}
+    return run_composite(ROOT / "action.yml", with_inputs, workspace=repo, temp=temp, env=env)
+
+
+def _sarif(run: ActionRun) -> dict[str, object]:
+    path = Path(run.outputs["sarif"])
+    assert path.is_file()
+    doc = json.loads(path.read_text("utf-8"))
+    jsonschema.validate(doc, SARIF_SCHEMA)
+    return doc
+
+
+def test_uses_steps_are_pinned_and_configured(tmp_path: Path, shim_path: str) -> None:
+    run = _run(copy_repo(CLEAN_REPO, tmp_path / "ws"), tmp_path, shim_path)
+    uses = {step["uses"].split("@")[0]: step for step in run.skipped_uses}
+    assert set(uses) == {"actions/cache", "github/codeql-action/upload-sarif"}
+    for step in run.skipped_uses:
+        assert PINNED.match(step["uses"]), step["uses"]
+    cache = uses["actions/cache"]
+    assert cache["with"]["path"] == "~/.cache/pip"
+    assert "inputs.version" in cache["with"]["key"]
+    upload = uses["github/codeql-action/upload-sarif"]
+    assert upload["with"] == {"sarif_file": "${{ steps.run.outputs.sarif }}"}
+    # Also after a failing check (findings fail the step), and only when asked for.
+    assert "always()" in upload["if"] and "inputs.upload-sarif == 'true'" in upload["if"]
+
+
+def test_clean_repository(tmp_path: Path, shim_path: str) -> None:
+    run = _run(copy_repo(CLEAN_REPO, tmp_path / "ws"), tmp_path, shim_path)
+    assert not run.failed, [s.stderr for s in run.steps]
+    assert [s.name for s in run.steps] == ["Install chartlock", "Run chartlock"]
+    assert run.steps[0].stdout.startswith("chartlock ")
+    assert run.outputs["findings"] == "0"
+    assert run.outputs["errors"] == "0"
+    assert run.outputs["exit-code"] == "0"
+    sarif = _sarif(run)
+    runs = sarif["runs"]
+    assert isinstance(runs, list)
+    assert [r["automationDetails"]["id"] for r in runs] == ["chartlock/check/", "chartlock/lint/"]
+    assert all(r["results"] == [] for r in runs)
+    assert "## chartlock check: no problems" in run.summary
+    assert "## chartlock lint: no problems" in run.summary
+    assert "::error" not in run.steps[1].stdout
+
+
+def test_repository_with_findings(tmp_path: Path, shim_path: str) -> None:
+    run = _run(
+        copy_repo(FINDINGS_REPO, tmp_path / "ws"), tmp_path, shim_path, **{"upload-sarif": "true"}
+    )
+    run_step = run.steps[-1]
+    assert run_step.name == "Run chartlock" and run_step.returncode == 1
+    assert run.outputs["findings"] == str(1 + 50)  # check: CL201; lint: all 50
+    assert run.outputs["errors"] == "0"
+    assert run.outputs["exit-code"] == "1"
+    runs = _sarif(run)["runs"]
+    assert isinstance(runs, list)
+    assert [len(r["results"]) for r in runs] == [1, 50]
+    # Annotations in the log, at the finding's file and line.
+    assert (
+        "::error file=scripts/deploy.sh,line=5,col=28,title=CL401 helm-oci-unpinned::"
+        in run_step.stdout
+    )
+    lint_summary = run.summary.split("## chartlock lint:", 1)[1]
+    assert lint_summary.startswith(" 27 errors, 20 warnings, 3 infos")
+    findings_table = tables(lint_summary)[2]
+    assert len(findings_table[1]) == 50
+
+
+def test_fail_on_warning_and_baseline(tmp_path: Path, shim_path: str) -> None:
+    repo = copy_repo(FINDINGS_REPO, tmp_path / "ws")
+    assert (
+        chartlock("lint", "--write-baseline", ".chartlock-baseline.json", cwd=repo).returncode == 0
+    )
+    edit_repo(repo)
+    run = _run(repo, tmp_path, shim_path, checks="lint", baseline=".chartlock-baseline.json")
+    assert run.outputs["findings"] == "2"
+    assert run.outputs["exit-code"] == "1"
+    assert "**3 fixed since the baseline**" in run.summary
+    # Only warnings left (both new findings fixed) and fail-on: warning → still failing.
+    repo2 = copy_repo(CLEAN_REPO, tmp_path / "ws2")
+    (repo2 / "deploy.sh").write_text("helm push --plain-http x.tgz oci://r.example/c\n", "utf-8")
+    (tmp_path / "runner-temp").rename(tmp_path / "runner-temp-1")
+    strict = _run(repo2, tmp_path, shim_path, checks="lint", **{"fail-on": "warning"})
+    assert strict.outputs["findings"] == "1" and strict.outputs["exit-code"] == "1"
+    assert strict.steps[-1].returncode == 1
+
+
+def test_failed_run_fails_the_step_and_says_why(tmp_path: Path, shim_path: str) -> None:
+    run = _run(
+        copy_repo(FINDINGS_REPO, tmp_path / "ws"), tmp_path, shim_path, paths=". no-such-dir"
+    )
+    step = run.steps[-1]
+    assert step.returncode == 2
+    assert run.outputs["exit-code"] == "2"
+    assert int(run.outputs["errors"]) >= 1
+    assert "::error title=chartlock::" in step.stdout
+    assert "**The run failed**" in run.summary
+    assert "no-such-dir: no such file or directory" in run.summary
+    # The findings that were collected are still there for reviewers and code scanning.
+    assert run.outputs["findings"] == str(1 + 50)
+    assert len(_sarif(run)["runs"]) == 2  # type: ignore[arg-type]
+
+
+def test_failure_before_any_report_is_quoted_from_stderr(tmp_path: Path, shim_path: str) -> None:
+    run = _run(
+        copy_repo(CLEAN_REPO, tmp_path / "ws"),
+        tmp_path,
+        shim_path,
+        checks="lint, nonsense",
+        config="missing.yaml",
+    )
+    assert run.steps[-1].returncode == 2
+    assert run.outputs["errors"] == "2"
+    assert "## chartlock lint: the run failed" in run.summary
+    assert "missing.yaml" in run.summary
+    assert "unknown check 'nonsense'" in run.summary
+    assert run.outputs["sarif"] == ""  # nothing to upload
+
+
+def test_install_step_preinstalled_without_chartlock_fails_clearly(tmp_path: Path) -> None:
+    run = _run(copy_repo(CLEAN_REPO, tmp_path / "ws"), tmp_path, "/usr/bin:/bin")
+    assert run.steps[0].returncode == 2
+    assert "no chartlock is on PATH" in run.steps[0].stdout
+    assert len(run.steps) == 1
+
+
+def test_inputs_with_shell_metacharacters_stay_data(tmp_path: Path, shim_path: str) -> None:
+    marker = tmp_path / "pwned"
+    run = _run(
+        copy_repo(CLEAN_REPO, tmp_path / "ws"),
+        tmp_path,
+        shim_path,
+        paths=f"'; touch {marker}; echo '",
+        checks="lint",
+    )
+    assert not marker.exists()
+    assert run.outputs["exit-code"] == "2"  # the odd "paths" are paths that do not exist
+
+
+def test_parse_outputs_handles_heredoc_form() -> None:
+    assert parse_outputs("a=1\nb<<EOF\nx\ny\nEOF\nc=3=4\n") == {"a": "1", "b": "x\ny", "c": "3=4"}
