@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Run the checks action.yml asks for, each once, and hand the results to summarize.py.
 #
-# Each report check (check, lint, verify) prints GitHub annotations (--format github) to the log
-# and writes SARIF, Markdown and JSON next to each other (--report-file); lock-check writes text.
+# Each report check (check, lint, verify) prints text to the log and writes SARIF, Markdown and
+# JSON next to each other (--report-file); lock-check writes text. summarize.py turns the JSON
+# into annotations: on a pull request only those on changed lines (INPUT_ANNOTATIONS=changed),
+# read from `git diff BASE_SHA HEAD` when the base commit is in the clone.
 # Exit codes are collected, never fatal here: summarize.py decides the step's exit code.
 set -uo pipefail
 
@@ -26,7 +28,7 @@ baseline=()
 
 ran=()
 for check in "${checks[@]}"; do
-  reports=(--format github
+  reports=(--format text
     --report-file "sarif=$out/$check.sarif"
     --report-file "markdown=$out/$check.md"
     --report-file "json=$out/$check.json")
@@ -70,6 +72,16 @@ for check in "${checks[@]}"; do
   ran+=("$check")
 done
 
+changed=()
+if [ "${INPUT_ANNOTATIONS:-changed}" = changed ] && [ -n "${BASE_SHA:-}" ]; then
+  if git cat-file -e "$BASE_SHA^{commit}" 2>/dev/null \
+    && git diff --unified=0 --no-color --no-ext-diff "$BASE_SHA" HEAD -- >"$out/changes.diff"; then
+    changed=(--changed "$out/changes.diff")
+  else
+    echo "::notice title=chartlock::base commit $BASE_SHA is not in the clone (fetch-depth: 0 brings it): annotating every finding"
+  fi
+fi
+
 exec "${CHARTLOCK_PYTHON:-python3}" "$(dirname "${BASH_SOURCE[0]}")/summarize.py" \
   --out "$out" --fail-on "${INPUT_FAIL_ON:-error}" --summary "${INPUT_SUMMARY:-true}" \
-  -- "${ran[@]}"
+  --annotations "${INPUT_ANNOTATIONS:-changed}" "${changed[@]}" -- "${ran[@]}"

@@ -7,6 +7,11 @@ Reads, for each check that ran, ``<check>.rc`` and ``<check>.err`` and, for repo
 ``$GITHUB_STEP_SUMMARY``, sets the step outputs ``findings``, ``errors``, ``sarif`` and
 ``exit-code`` in ``$GITHUB_OUTPUT``, and exits with the step's exit code: 2 when a check
 failed, 1 when a finding is at or above ``--fail-on`` (or a lock would change), else 0.
+
+Annotations (workflow commands) are printed for the findings of every report check, once per
+place and message (check and lint share rules), limited to the lines a unified diff
+``--changed`` adds when given: a reviewer sees what the pull request did, and GitHub's limit
+on annotations per step is not spent on old findings.
 """
 
 from __future__ import annotations
@@ -14,11 +19,53 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 SEVERITIES = {"info": 1, "warning": 2, "error": 3}
 REPORT_CHECKS = ("check", "lint", "verify")
+LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+def changed_lines(diff: str) -> dict[str, set[int]]:
+    """Lines added or changed on the new side of a unified diff (``--unified=0``), by path."""
+    lines: dict[str, set[int]] = {}
+    path = ""
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            target = line[4:]
+            path = target[2:] if target.startswith("b/") else ""
+            if path:
+                lines.setdefault(path, set())
+        elif (m := _HUNK.match(line)) and path:
+            start, count = int(m.group(1)), int(m.group(2) or "1")
+            lines[path].update(range(start, start + count))
+    return lines
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding: dict[str, Any]) -> str:
+    """One ``::error file=...`` command, as ``chartlock --format github`` writes it."""
+    props = [f"file={_prop(str(finding['path']))}"]
+    if finding.get("line"):
+        props.append(f"line={finding['line']}")
+        if finding.get("column"):
+            props.append(f"col={finding['column']}")
+    props.append(f"title={_prop(str(finding['rule']) + ' ' + str(finding['name']))}")
+    message = str(finding["message"]) + (f" (fix: {finding['fix']})" if finding.get("fix") else "")
+    return (
+        f"::{LEVELS.get(str(finding['severity']), 'warning')} {','.join(props)}::{_data(message)}"
+    )
 
 
 def _read(path: Path) -> str:
@@ -43,6 +90,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--fail-on", default="error", choices=sorted(SEVERITIES))
     parser.add_argument("--summary", default="true")
+    parser.add_argument("--annotations", default="changed", choices=("changed", "all", "none"))
+    parser.add_argument("--changed", type=Path, help="unified diff of the pull request")
     parser.add_argument("checks", nargs="*")
     args = parser.parse_args(argv)
     out: Path = args.out
@@ -52,6 +101,8 @@ def main(argv: list[str]) -> int:
     findings = 0
     errors = 0
     runs: list[object] = []
+    annotations: dict[tuple[object, ...], str] = {}
+    changed = changed_lines(_read(args.changed)) if args.changed else None
     sections: list[str] = []
     for check in args.checks:
         rc_text = _read(out / f"{check}.rc").strip()
@@ -67,6 +118,11 @@ def main(argv: list[str]) -> int:
             if report:
                 items = json.loads(report).get("findings", [])
                 findings += len(items)
+                for f in items:
+                    on_changed = changed is None or f.get("line") in changed.get(f["path"], ())
+                    if args.annotations != "none" and on_changed:
+                        place = (f["path"], f["line"], f["column"], f["rule"], f["message"])
+                        annotations.setdefault(place, annotation(f))
                 worst = max((SEVERITIES.get(f.get("severity"), 0) for f in items), default=0)
                 if worst >= threshold and exit_code == 0:
                     exit_code = 1
@@ -97,6 +153,8 @@ def main(argv: list[str]) -> int:
             markdown = "\n".join([first, "", *caution, *([rest.strip()] if rest.strip() else [])])
         sections.append(markdown)
 
+    for line in annotations.values():
+        print(line)
     sarif_path = out / "chartlock.sarif"
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

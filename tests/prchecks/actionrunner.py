@@ -23,6 +23,7 @@ import yaml
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _INPUT = re.compile(r"inputs\.([A-Za-z0-9_-]+)")
 _STEP_OUTPUT = re.compile(r"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)")
+_GITHUB = re.compile(r"github((?:\.[A-Za-z0-9_-]+)+)")
 
 
 @dataclass
@@ -69,15 +70,26 @@ def parse_outputs(text: str) -> dict[str, str]:
 
 
 class Evaluator:
-    def __init__(self, inputs: dict[str, str], step_outputs: dict[str, dict[str, str]]):
+    def __init__(
+        self,
+        inputs: dict[str, str],
+        step_outputs: dict[str, dict[str, str]],
+        github: dict[str, Any],
+    ):
         self.inputs = inputs
         self.step_outputs = step_outputs
+        self.github = github
 
     def value(self, expression: str) -> str:
         if m := _INPUT.fullmatch(expression):
             return self.inputs[m.group(1)]
         if m := _STEP_OUTPUT.fullmatch(expression):
             return self.step_outputs.get(m.group(1), {}).get(m.group(2), "")
+        if m := _GITHUB.fullmatch(expression):
+            value: Any = self.github
+            for part in m.group(1).split(".")[1:]:
+                value = value.get(part) if isinstance(value, dict) else None
+            return "" if value is None else str(value)  # a missing property is null: ""
         raise AssertionError(f"expression the local runner does not model: {expression!r}")
 
     def substitute(self, text: str) -> str:
@@ -91,7 +103,9 @@ def run_composite(
     workspace: Path,
     temp: Path,
     env: dict[str, str],
+    github: dict[str, Any] | None = None,
 ) -> ActionRun:
+    """Run ``action_file`` with ``with_inputs``; ``github`` is the github context (event...)."""
     action = yaml.safe_load(action_file.read_text("utf-8"))
     assert action["runs"]["using"] == "composite"
     declared = action.get("inputs", {})
@@ -100,7 +114,7 @@ def run_composite(
     inputs = {name: str(spec.get("default", "")) for name, spec in declared.items()}
     inputs.update(with_inputs)
     step_outputs: dict[str, dict[str, str]] = {}
-    evaluator = Evaluator(inputs, step_outputs)
+    evaluator = Evaluator(inputs, step_outputs, github or {"event": {}})
     summary = temp / "step_summary.md"
     summary.write_text("", "utf-8")
     result = ActionRun()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,7 +40,13 @@ def shim_path(tmp_path: Path) -> str:
     return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
 
 
-def _run(repo: Path, tmp_path: Path, path_env: str, **inputs: str) -> ActionRun:
+def _run(
+    repo: Path,
+    tmp_path: Path,
+    path_env: str,
+    github: dict[str, object] | None = None,
+    **inputs: str,
+) -> ActionRun:
     temp = tmp_path / "runner-temp"
     temp.mkdir()
     env = {
@@ -50,7 +57,9 @@ def _run(repo: Path, tmp_path: Path, path_env: str, **inputs: str) -> ActionRun:
     }
     env.update({"PATH": path_env, "PYTHONPATH": str(ROOT)})
     with_inputs = {"version": "preinstalled", "python": sys.executable, **inputs}
-    return run_composite(ROOT / "action.yml", with_inputs, workspace=repo, temp=temp, env=env)
+    return run_composite(
+        ROOT / "action.yml", with_inputs, workspace=repo, temp=temp, env=env, github=github
+    )
 
 
 def _sarif(run: ActionRun) -> dict[str, object]:
@@ -190,3 +199,81 @@ def test_inputs_with_shell_metacharacters_stay_data(tmp_path: Path, shim_path: s
 
 def test_parse_outputs_handles_heredoc_form() -> None:
     assert parse_outputs("a=1\nb<<EOF\nx\ny\nEOF\nc=3=4\n") == {"a": "1", "b": "x\ny", "c": "3=4"}
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.invalid",
+        GIT_CONFIG_GLOBAL="/dev/null",
+    )
+    proc = subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
+    )
+    return proc.stdout.strip()
+
+
+def _pull_request(tmp_path: Path) -> tuple[Path, str]:
+    """A clone whose HEAD adds one image and one helm line to FINDINGS_REPO's base commit."""
+    repo = copy_repo(FINDINGS_REPO, tmp_path / "ws")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    values = repo / "charts" / "web" / "values.yaml"
+    values.write_text(
+        values.read_text("utf-8")
+        + "newcomer:\n  image:\n    repository: ghcr.io/example/newcomer\n    tag: latest\n",
+        "utf-8",
+    )
+    script = repo / "scripts" / "deploy.sh"
+    script.write_text(
+        script.read_text("utf-8") + "helm pull oci://ghcr.io/example/charts/more --version 2.0.0\n"
+    )
+    _git(repo, "commit", "-qam", "change")
+    return repo, base
+
+
+def _annotations(run: ActionRun) -> list[str]:
+    kinds = ("::error ", "::warning ", "::notice ")
+    return [line for line in run.steps[-1].stdout.splitlines() if line.startswith(kinds)]
+
+
+def test_annotations_only_on_changed_lines_of_a_pull_request(
+    tmp_path: Path, shim_path: str
+) -> None:
+    repo, base = _pull_request(tmp_path)
+    event = {"event": {"pull_request": {"base": {"sha": base}}}}
+    run = _run(repo, tmp_path, shim_path, github=event)
+    assert run.outputs["findings"] == str(1 + 52)  # the summary and SARIF still have them all
+    assert _annotations(run) == [
+        "::error file=charts/web/values.yaml,line=154,col=10,title=CL301 image-tag-latest::"
+        "`ghcr.io/example/newcomer:latest` uses the mutable tag `latest` (fix: pin a released"
+        " tag and its digest, e.g. `nginx:1.27.3@sha256:<digest>`)",
+        "::notice file=scripts/deploy.sh,line=9,col=11,title=CL406 helm-oci-not-digest-pinned::"
+        "`oci://ghcr.io/example/charts/more` is pinned by version, not by digest (fix: append"
+        " the manifest digest: `oci://host/path/chart@sha256:<digest>` (Helm >= 3.18))",
+    ]
+
+
+@pytest.mark.parametrize(("mode", "count"), [("all", 52), ("none", 0)])
+def test_annotations_all_or_none(tmp_path: Path, shim_path: str, mode: str, count: int) -> None:
+    repo, base = _pull_request(tmp_path)
+    event = {"event": {"pull_request": {"base": {"sha": base}}}}
+    run = _run(repo, tmp_path, shim_path, github=event, annotations=mode)
+    # check and lint both report CL201 on the same line: annotated once.
+    assert len(_annotations(run)) == count
+
+
+def test_base_commit_missing_from_a_shallow_clone_annotates_everything(
+    tmp_path: Path, shim_path: str
+) -> None:
+    repo, _ = _pull_request(tmp_path)
+    event = {"event": {"pull_request": {"base": {"sha": "0" * 40}}}}
+    run = _run(repo, tmp_path, shim_path, github=event)
+    notices = [a for a in _annotations(run) if a.startswith("::notice title=chartlock::")]
+    assert notices and "fetch-depth: 0" in notices[0]
+    assert len(_annotations(run)) == 52 + 1
