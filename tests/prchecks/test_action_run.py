@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -277,3 +278,32 @@ def test_base_commit_missing_from_a_shallow_clone_annotates_everything(
     notices = [a for a in _annotations(run) if a.startswith("::notice title=chartlock::")]
     assert notices and "fetch-depth: 0" in notices[0]
     assert len(_annotations(run)) == 52 + 1
+
+
+def test_default_install_builds_chartlock_from_the_action_checkout(tmp_path: Path) -> None:
+    """`version` empty: pip installs the action's own checkout into a venv (needs PyPI for
+    the build backend and the dependencies, as on a runner)."""
+    action_dir = tmp_path / "action"
+    action_dir.mkdir()
+    for name in ("pyproject.toml", "README.md", "action.yml"):
+        shutil.copy(ROOT / name, action_dir / name)
+    for name in ("resolver", "ci"):
+        shutil.copytree(
+            ROOT / name, action_dir / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
+    env.pop("PYTHONPATH", None)
+    run = run_composite(
+        action_dir / "action.yml",
+        {"python": sys.executable, "checks": "check"},
+        workspace=copy_repo(CLEAN_REPO, tmp_path / "ws"),
+        temp=temp,
+        env=env,
+    )
+    assert not run.failed, run.steps[-1].stderr
+    install = run.steps[0]
+    assert install.outputs["chartlock"] == str(temp / "chartlock-venv" / "bin" / "chartlock")
+    assert install.stdout.startswith("chartlock 0.")
+    assert run.outputs["findings"] == "0" and run.outputs["exit-code"] == "0"
