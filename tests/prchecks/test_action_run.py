@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.online.helpers import unique, write_lock, write_parent
 from tests.prchecks.actionrunner import ActionRun, parse_outputs, run_composite
 from tests.prchecks.helpers import (
     CLEAN_REPO,
@@ -25,6 +26,7 @@ from tests.prchecks.helpers import (
     edit_repo,
 )
 from tests.prchecks.mdtable import tables
+from tests.support.registry import Pusher, RegistryServer
 
 SARIF_SCHEMA = json.loads((ROOT / "fixtures" / "sarif-schema-2.1.0.json").read_text("utf-8"))
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
@@ -307,3 +309,30 @@ def test_default_install_builds_chartlock_from_the_action_checkout(tmp_path: Pat
     assert install.outputs["chartlock"] == str(temp / "chartlock-venv" / "bin" / "chartlock")
     assert install.stdout.startswith("chartlock 0.")
     assert run.outputs["findings"] == "0" and run.outputs["exit-code"] == "0"
+
+
+@pytest.mark.integration
+def test_verify_and_lock_check_against_a_real_registry(
+    registry: RegistryServer, pusher: Pusher, tmp_path: Path, shim_path: str
+) -> None:
+    ns = unique("action")
+    d1 = pusher.push(ns, "web", "1.0.0")
+    repo_url = f"oci://{registry.host}/{ns}"
+    ws = tmp_path / "ws"
+    chart = write_parent(ws / "app", [("web", "^1.0.0", repo_url)])
+    write_lock(chart, [("web", repo_url, "1.0.0", d1)])
+    inputs = {"checks": "verify lock-check", "plain-http": "true"}
+    current = _run(ws, tmp_path, shim_path, **inputs)
+    assert current.outputs["exit-code"] == "0", current.summary
+    assert "## chartlock lock --check: every Chart.lock is current" in current.summary
+    assert "## chartlock verify: no problems" in current.summary
+
+    pusher.push(ns, "web", "1.1.0")  # a newer version in range: the lock would change
+    (tmp_path / "runner-temp").rename(tmp_path / "runner-temp-1")
+    stale = _run(ws, tmp_path, shim_path, **inputs)
+    assert stale.steps[-1].returncode == 1
+    assert stale.outputs["exit-code"] == "1"
+    assert "## chartlock lock --check: a Chart.lock would change" in stale.summary
+    assert "would change" in stale.summary.split("```text", 1)[1]
+    runs = _sarif(stale)["runs"]
+    assert [r["automationDetails"]["id"] for r in runs] == ["chartlock/verify/"]  # type: ignore[index, union-attr]
