@@ -112,6 +112,19 @@ def use_color(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def _write_file(path: str, data: bytes) -> None:
+    """Write ``path`` whole or not at all; a failure is one ``chartlock: error:`` line."""
+    from pathlib import Path
+
+    from resolver.errors import WriteError
+    from resolver.fsutil import atomic_write
+
+    try:
+        atomic_write(Path(path), data)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
 def _baselined(report: Report, args: argparse.Namespace | None) -> Report:
     """Apply ``--write-baseline``/``--baseline`` from ``args`` (if any) to ``report``."""
     write_to = getattr(args, "write_baseline", None)
@@ -129,9 +142,7 @@ def _baselined(report: Report, args: argparse.Namespace | None) -> Report:
             # now and report everything it missed as new later.
             sys.stderr.write(f"chartlock: not writing {write_to}: the run failed\n")
             return report
-        from resolver.fsutil import atomic_write
-
-        atomic_write(Path(write_to), dump_baseline(report.findings))
+        _write_file(write_to, dump_baseline(report.findings))
         counts = Counter(f.fingerprint for f in report.findings)
         sys.stderr.write(
             f"chartlock: wrote {len(report.findings)} findings to the baseline {write_to}\n"
@@ -151,14 +162,11 @@ def _baselined(report: Report, args: argparse.Namespace | None) -> Report:
 
 
 def _write_report_files(report: Report, args: argparse.Namespace | None) -> None:
-    from pathlib import Path
-
-    from resolver.fsutil import atomic_write
     from resolver.reporters import render
 
     for fmt, path in getattr(args, "report_file", None) or ():
         text = render(report, fmt, color=False)
-        atomic_write(Path(path), (text + "\n").encode("utf-8") if text else b"")
+        _write_file(path, (text + "\n").encode("utf-8") if text else b"")
 
 
 def emit_report(

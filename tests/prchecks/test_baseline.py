@@ -176,3 +176,17 @@ def test_baseline_file_is_sorted_and_line_free() -> None:
     assert "line" not in text
     with pytest.raises(InputError):
         parse_baseline('{"version": 1, "findings": [3]}', "b")
+
+
+@pytest.mark.parametrize(
+    "option", ["--write-baseline=missing-dir/b.json", "--report-file=sarif=missing-dir/r.sarif"]
+)
+def test_unwritable_output_is_one_line_exit_2(tmp_path: Path, option: str) -> None:
+    repo = copy_repo(FINDINGS_REPO, tmp_path / "repo")
+    result = chartlock("lint", option, cwd=repo)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(
+        "missing-dir/" + option.rsplit("/", 1)[1] + ": cannot write: No such file or directory"
+    )
+    assert "Traceback" not in result.stderr
+    assert not (repo / "missing-dir").exists()
