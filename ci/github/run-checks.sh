@@ -13,9 +13,17 @@ out="$RUNNER_TEMP/chartlock"
 rm -rf "$out"
 mkdir -p "$out"
 
-read -r -a paths <<<"${INPUT_PATHS:-.}"
+# Inputs may be YAML block scalars: newlines separate like spaces (`read` stops at the first).
+paths_text="${INPUT_PATHS:-.}"
+read -r -a paths <<<"${paths_text//$'\n'/ }"
 [ "${#paths[@]}" -gt 0 ] || paths=(.)
-read -r -a checks <<<"${INPUT_CHECKS//,/ }"
+checks_text="${INPUT_CHECKS:-}"
+checks_text="${checks_text//,/ }"
+read -r -a checks <<<"${checks_text//$'\n'/ }"
+if [ "${#checks[@]}" -eq 0 ]; then
+  echo "::error title=chartlock::no checks given (checks: any of check, lint, verify, lock-check)"
+  exit 2
+fi
 
 registry=()
 [ "${INPUT_PLAIN_HTTP:-false}" = true ] && registry+=(--plain-http)
@@ -49,10 +57,12 @@ for check in "${checks[@]}"; do
       args=(lock --check "${registry[@]}")
       ;;
     *)
+      # Not a file name: the input is arbitrary text.
+      name="unknown-${#ran[@]}"
       echo "::error title=chartlock::unknown check '$check' (expected check, lint, verify or lock-check)"
-      echo "chartlock: error: unknown check '$check'" >"$out/$check.err"
-      echo 2 >"$out/$check.rc"
-      ran+=("$check")
+      echo "chartlock: error: unknown check '$check'" >"$out/$name.err"
+      echo 2 >"$out/$name.rc"
+      ran+=("$name")
       continue
       ;;
   esac

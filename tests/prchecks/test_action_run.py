@@ -177,6 +177,25 @@ def test_failure_before_any_report_is_quoted_from_stderr(tmp_path: Path, shim_pa
     assert "## chartlock lint: the run failed" in run.summary
     assert "missing.yaml" in run.summary
     assert "unknown check 'nonsense'" in run.summary
+    assert "## chartlock unknown-1: the run failed" in run.summary
+
+
+def test_checks_input_as_a_yaml_block_and_a_hostile_check_name(
+    tmp_path: Path, shim_path: str
+) -> None:
+    ws = copy_repo(CLEAN_REPO, tmp_path / "ws")
+    run = _run(ws, tmp_path, shim_path, checks="check\nlint\n../../escape")
+    assert run.steps[-1].returncode == 2
+    assert "## chartlock check: no problems" in run.summary
+    assert "## chartlock lint: no problems" in run.summary
+    assert "unknown check '../../escape'" in run.summary
+    assert not (tmp_path / "escape.err").exists() and not (tmp_path / "escape.rc").exists()
+
+
+def test_no_checks_is_an_error(tmp_path: Path, shim_path: str) -> None:
+    run = _run(copy_repo(CLEAN_REPO, tmp_path / "ws"), tmp_path, shim_path, checks=" , ")
+    assert run.steps[-1].returncode == 2
+    assert "::error title=chartlock::no checks given" in run.steps[-1].stdout
     assert run.outputs["sarif"] == ""  # nothing to upload
 
 
