@@ -4,6 +4,8 @@
 # Outputs (GITHUB_OUTPUT): chartlock=<executable>, python=<interpreter for the helper scripts>.
 set -euo pipefail
 
+# The directory action.yml's actions/cache step keeps (pip's default differs on macOS).
+export PIP_CACHE_DIR="${PIP_CACHE_DIR:-$HOME/.cache/pip}"
 version="${INPUT_VERSION:-}"
 python="${INPUT_PYTHON:-python3}"
 
