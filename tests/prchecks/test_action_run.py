@@ -59,7 +59,13 @@ def _run(
         and k not in LINK_VARS
     }
     env.update({"PATH": path_env, "PYTHONPATH": str(ROOT)})
-    with_inputs = {"version": "preinstalled", "python": sys.executable, **inputs}
+    # Most tests run both report checks, to see one SARIF run and summary section per check.
+    with_inputs = {
+        "version": "preinstalled",
+        "python": sys.executable,
+        "checks": "check lint",
+        **inputs,
+    }
     return run_composite(
         ROOT / "action.yml", with_inputs, workspace=repo, temp=temp, env=env, github=github
     )
@@ -86,6 +92,24 @@ def test_uses_steps_are_pinned_and_configured(tmp_path: Path, shim_path: str) ->
     assert upload["with"] == {"sarif_file": "${{ steps.run.outputs.sarif }}"}
     # Also after a failing check (findings fail the step), and only when asked for.
     assert "always()" in upload["if"] and "inputs.upload-sarif == 'true'" in upload["if"]
+
+
+def test_default_checks_run_lint_once(tmp_path: Path, shim_path: str) -> None:
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    env = dict(os.environ, PATH=shim_path, PYTHONPATH=str(ROOT))
+    repo = copy_repo(FINDINGS_REPO, tmp_path / "ws")
+    run = run_composite(
+        ROOT / "action.yml",
+        {"version": "preinstalled", "python": sys.executable},
+        workspace=repo,
+        temp=temp,
+        env={k: v for k, v in env.items() if not k.startswith(("GITHUB_", "RUNNER_"))},
+    )
+    assert run.outputs["findings"] == "50"  # lint covers check's rules: CL201 counted once
+    runs = _sarif(run)["runs"]
+    assert [r["automationDetails"]["id"] for r in runs] == ["chartlock/lint/"]  # type: ignore[index, union-attr]
+    assert "## chartlock lint: 27 errors" in run.summary
 
 
 def test_clean_repository(tmp_path: Path, shim_path: str) -> None:
