@@ -4,9 +4,10 @@ Reads, for each check that ran, ``<check>.rc`` and ``<check>.err`` and, for repo
 ``<check>.json``, ``<check>.md`` and ``<check>.sarif`` (lock-check: ``<check>.txt``) in
 ``--out``. Writes one SARIF file with a run per check (``automationDetails.id`` =
 ``chartlock/<check>/``, so code scanning keeps them apart), appends a Markdown summary to
-``$GITHUB_STEP_SUMMARY``, sets the step outputs ``findings``, ``errors``, ``sarif`` and
-``exit-code`` in ``$GITHUB_OUTPUT``, and exits with the step's exit code: 2 when a check
-failed, 1 when a finding is at or above ``--fail-on`` (or a lock would change), else 0.
+``$GITHUB_STEP_SUMMARY`` (and writes it to ``summary.md``), sets the step outputs ``findings``,
+``errors``, ``sarif``, ``summary-file`` and ``exit-code`` in ``$GITHUB_OUTPUT``, and exits
+with the step's exit code: 2 when a check failed, 1 when a finding is at or above
+``--fail-on`` (or a lock would change), else 0.
 
 Annotations (workflow commands) are printed for the findings of every report check, once per
 place and message (check and lint share rules), limited to the lines a unified diff
@@ -163,13 +164,17 @@ def main(argv: list[str]) -> int:
     }
     sarif_path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
 
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file and args.summary == "true":
-        with open(summary_file, "a", encoding="utf-8") as handle:
-            handle.write("\n\n".join(sections) + "\n")
+    summary = "\n\n".join(sections) + "\n"
+    summary_path = out / "summary.md"
+    summary_path.write_text(summary, "utf-8")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary and args.summary == "true":
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(summary)
     with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as handle:
         handle.write(f"findings={findings}\nerrors={errors}\n")
         handle.write(f"sarif={sarif_path if runs else ''}\nexit-code={exit_code}\n")
+        handle.write(f"summary-file={summary_path}\n")
     if exit_code == 2:
         print(f"::error title=chartlock::{errors} error(s) stopped chartlock; see the summary")
     return exit_code

@@ -128,6 +128,7 @@ def test_clean_repository(tmp_path: Path, shim_path: str) -> None:
     assert "## chartlock check: no problems" in run.summary
     assert "## chartlock lint: no problems" in run.summary
     assert "::error" not in run.steps[1].stdout
+    assert Path(run.outputs["summary-file"]).read_text("utf-8") == run.summary
 
 
 def test_repository_with_findings(tmp_path: Path, shim_path: str) -> None:
