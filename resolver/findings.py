@@ -93,14 +93,25 @@ class Finding(Struct):
         }
 
 
+class BaselineSummary(Struct):
+    """What ``--baseline FILE`` did to a report: findings it hid, and findings it no longer sees."""
+
+    __slots__ = ("fixed", "matched", "path")
+
+    def __init__(self, path: str, matched: int, fixed: int) -> None:
+        self.path = path
+        self.matched = matched
+        self.fixed = fixed
+
+
 class Report(Struct):
     """The findings of one run, plus the files that were examined.
 
     ``errors`` holds input that could not be read (one-line ChartlockError each); the CLI
-    prints them and exits 2.
+    prints them and exits 2. ``baseline`` is set when findings were filtered by a baseline.
     """
 
-    __slots__ = ("charts_checked", "errors", "files_checked", "findings")
+    __slots__ = ("baseline", "charts_checked", "errors", "files_checked", "findings")
 
     def __init__(
         self,
@@ -108,11 +119,13 @@ class Report(Struct):
         files_checked: int = 0,
         charts_checked: int = 0,
         errors: list[Exception] | None = None,
+        baseline: BaselineSummary | None = None,
     ) -> None:
         self.findings: list[Finding] = findings if findings is not None else []
         self.files_checked = files_checked
         self.charts_checked = charts_checked
         self.errors: list[Exception] = errors if errors is not None else []
+        self.baseline = baseline
 
     def sorted(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)

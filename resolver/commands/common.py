@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
-REPORT_FORMATS = ("text", "json", "sarif", "github")
+REPORT_FORMATS = ("text", "json", "sarif", "github", "markdown", "gitlab")
 
 
 def add_path_arguments(parser: argparse.ArgumentParser, what: str) -> None:
@@ -44,6 +44,40 @@ def positive_seconds(text: str) -> float:
             f"must be a number of seconds greater than 0, not {text!r}"
         )
     return value
+
+
+def _report_file(text: str) -> tuple[str, str]:
+    fmt, sep, path = text.partition("=")
+    if not sep or not path:
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE, got {text!r}")
+    if fmt not in REPORT_FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {fmt!r} (choose from {', '.join(REPORT_FORMATS)})"
+        )
+    return fmt, path
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """``--report-file`` and the baseline flags of the commands that produce findings."""
+    parser.add_argument(
+        "--report-file",
+        action="append",
+        type=_report_file,
+        default=[],
+        metavar="FORMAT=FILE",
+        help="also write the report in FORMAT to FILE (repeatable; e.g. sarif=chartlock.sarif)",
+    )
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report only findings that are not in this baseline (see --write-baseline)",
+    )
+    group.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record the current findings in FILE and exit 0 (unless the run failed)",
+    )
 
 
 def add_registry_options(parser: argparse.ArgumentParser) -> None:
@@ -92,12 +126,81 @@ def use_color(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def emit_report(
-    report: Report, fmt: str, *, fail_on: Severity = Severity.ERROR, stream: TextIO | None = None
-) -> int:
-    """Print ``report`` in ``fmt`` and return the exit code (0 clean, 1 failing)."""
+def _write_file(path: str, data: bytes) -> None:
+    """Write ``path`` whole or not at all; a failure is one ``chartlock: error:`` line."""
+    from pathlib import Path
+
+    from resolver.errors import WriteError
+    from resolver.fsutil import atomic_write
+
+    try:
+        atomic_write(Path(path), data)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _baselined(report: Report, args: argparse.Namespace | None) -> Report:
+    """Apply ``--write-baseline``/``--baseline`` from ``args`` (if any) to ``report``."""
+    write_to = getattr(args, "write_baseline", None)
+    read_from = getattr(args, "baseline", None)
+    if not write_to and not read_from:
+        return report
+    from collections import Counter
+    from pathlib import Path
+
+    from resolver.baseline import apply_baseline, dump_baseline, load_baseline
+
+    if write_to:
+        if report.errors:
+            # A failed run saw only part of the repository: recording it would hide nothing
+            # now and report everything it missed as new later.
+            sys.stderr.write(f"chartlock: not writing {write_to}: the run failed\n")
+            return report
+        _write_file(write_to, dump_baseline(report.findings))
+        counts = Counter(f.fingerprint for f in report.findings)
+        sys.stderr.write(
+            f"chartlock: wrote {len(report.findings)} findings to the baseline {write_to}\n"
+        )
+        return apply_baseline(report, counts, write_to)
+    assert read_from is not None
+    filtered = apply_baseline(report, load_baseline(Path(read_from)), read_from)
+    summary = filtered.baseline
+    assert summary is not None
+    note = f"chartlock: {summary.matched} findings in the baseline {read_from} not shown"
+    if summary.fixed:
+        note += (
+            f"; {summary.fixed} fixed since the baseline (tighten it: --write-baseline {read_from})"
+        )
+    sys.stderr.write(note + "\n")
+    return filtered
+
+
+def _write_report_files(report: Report, args: argparse.Namespace | None) -> None:
     from resolver.reporters import render
 
+    for fmt, path in getattr(args, "report_file", None) or ():
+        text = render(report, fmt, color=False)
+        _write_file(path, (text + "\n").encode("utf-8") if text else b"")
+
+
+def emit_report(
+    report: Report,
+    fmt: str,
+    *,
+    fail_on: Severity = Severity.ERROR,
+    stream: TextIO | None = None,
+    args: argparse.Namespace | None = None,
+) -> int:
+    """Print ``report`` in ``fmt`` and return the exit code (0 clean, 1 failing, 2 errors).
+
+    ``args`` carries the options of :func:`add_report_options`: the baseline is applied first,
+    then every ``--report-file`` is written (also when the run failed, so that CI can show
+    what it has), then the report is printed.
+    """
+    from resolver.reporters import render
+
+    report = _baselined(report, args)
+    _write_report_files(report, args)
     out = stream or sys.stdout
     text = render(report, fmt, color=use_color(out))
     if text:

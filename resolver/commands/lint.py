@@ -9,6 +9,7 @@ from resolver.commands.common import (
     add_format_option,
     add_path_arguments,
     add_registry_options,
+    add_report_options,
     emit_report,
 )
 
@@ -18,6 +19,7 @@ HELP = "lint charts, values, templates and CI files (offline; --online adds regi
 def configure(parser: argparse.ArgumentParser) -> None:
     add_path_arguments(parser, "files or directories to lint")
     add_format_option(parser)
+    add_report_options(parser)
     parser.add_argument(
         "--config",
         metavar="FILE",
@@ -65,4 +67,4 @@ def run(args: argparse.Namespace) -> int:
         setup_logging(args)
         options = client_options(args)
     report = lint(args.paths, config, online=args.online, online_options=options)
-    return emit_report(report, args.format, fail_on=config.fail_on)
+    return emit_report(report, args.format, fail_on=config.fail_on, args=args)

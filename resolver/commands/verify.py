@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from resolver.commands.common import add_format_option, add_registry_options, emit_report
+from resolver.commands.common import (
+    add_format_option,
+    add_registry_options,
+    add_report_options,
+    emit_report,
+)
 from resolver.commands.online import (
     add_chart_arguments,
     chart_dirs,
@@ -24,6 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="do not list tags to look for newer versions in range (CL504)",
     )
     add_format_option(parser)
+    add_report_options(parser)
     add_registry_options(parser)
 
 
@@ -35,4 +41,4 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(args)
     options = client_options(args)
     report = verify_charts(dirs, options, check_newer=not args.no_newer)
-    return emit_report(report, args.format)
+    return emit_report(report, args.format, args=args)

@@ -1,4 +1,4 @@
-"""Report renderers: ``text``, ``json``, ``sarif``, ``github``."""
+"""Report renderers: ``text``, ``json``, ``sarif``, ``github``, ``markdown``, ``gitlab``."""
 
 from __future__ import annotations
 
@@ -23,4 +23,14 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
         from resolver.reporters.github import render_github
 
         return render_github(report)
+    if fmt == "markdown":
+        import os
+
+        from resolver.reporters.markdown import link_base_from_env, render_markdown
+
+        return render_markdown(report, link_base=link_base_from_env(os.environ))
+    if fmt == "gitlab":
+        from resolver.reporters.gitlab import render_gitlab
+
+        return render_gitlab(report)
     raise ValueError(f"unknown format {fmt!r}")

