@@ -1,0 +1,332 @@
+"""Through a real forward proxy (tests/support/forwardproxy.py), chartlock goes where helm goes.
+
+Each case runs the real helm and chartlock with the same environment (HTTP_PROXY, HTTPS_PROXY,
+NO_PROXY) against the same real registry, and compares what the proxy saw (which
+``host:port`` was proxied, by ``CONNECT`` or by absolute-form request) and the results.
+
+Go never proxies loopback addresses, so the registry is named ``registry.test``, a name only the
+proxy resolves (to 127.0.0.1): a request that does not go through the proxy cannot reach it.
+For the direct (``NO_PROXY``) cases, the machine's own host name is used when it resolves to a
+loopback address.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from resolver.loader import load_lock
+from tests.support.certs import make_ca_and_server_cert
+from tests.support.cli import run_chartlock
+from tests.support.forwardproxy import ForwardProxy
+from tests.support.registry import Pusher, RegistryServer, make_chart
+from tests.support.tools import helm_env
+
+pytestmark = pytest.mark.integration
+
+NAME = "registry.test"
+USER, PASSWORD = "proxyuser", "pr0xy-S3cret"
+
+
+def _local_hostname() -> str | None:
+    """This machine's name, if it resolves to a loopback address (then it is a name Go
+    proxies, yet a direct connection reaches 127.0.0.1)."""
+    name = socket.gethostname().lower()
+    if not name or name == "localhost":
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
+    except OSError:
+        return None
+    return name if addresses and all(a.startswith("127.") for a in addresses) else None
+
+
+LOCAL = _local_hostname()
+needs_local_name = pytest.mark.skipif(
+    LOCAL is None, reason="the host name does not resolve to a loopback address"
+)
+
+
+@pytest.fixture(scope="module")
+def proxy() -> Iterator[ForwardProxy]:
+    hosts = {NAME: "127.0.0.1"}
+    if LOCAL:
+        hosts[LOCAL] = "127.0.0.1"
+    with ForwardProxy(hosts) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def auth_proxy() -> Iterator[ForwardProxy]:
+    with ForwardProxy({NAME: "127.0.0.1"}, credentials=(USER, PASSWORD)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def plain(pusher: Pusher) -> Pusher:
+    for version in ("1.2.3", "1.3.0", "2.0.0"):
+        pusher.push("proxied", "alpha", version)
+    pusher.push("proxied", "beta", "0.4.1")
+    return pusher
+
+
+@pytest.fixture(scope="module")
+def tls_registry(
+    registry_bin: str, helm_bin: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RegistryServer, Path, str]]:
+    """An https registry whose certificate names registry.test (and the local host name);
+    returns it, the CA file and the pushed chart's digest."""
+    certs = tmp_path_factory.mktemp("proxycerts")
+    names = (NAME,) + ((LOCAL,) if LOCAL else ())
+    ca, cert, key = make_ca_and_server_cert(certs, names)
+    with RegistryServer(registry_bin, tls=(cert, key)) as server:
+        work = tmp_path_factory.mktemp("proxytls")
+        chart = make_chart(work / "src", "secure", "1.2.3")
+        subprocess.run(
+            [helm_bin, "package", str(chart), "-d", str(work)], check=True, capture_output=True
+        )
+        pushed = subprocess.run(
+            [
+                helm_bin,
+                "push",
+                str(work / "secure-1.2.3.tgz"),
+                f"oci://{server.host}/tls",
+                "--ca-file",
+                str(ca),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=helm_env(work / "h"),
+        )
+        digest = next(
+            line.split(":", 1)[1].strip()
+            for line in (pushed.stdout + pushed.stderr).splitlines()
+            if line.startswith("Digest:")
+        )
+        yield server, ca, digest
+
+
+def _parent(directory: Path, deps: list[tuple[str, str, str]]) -> Path:
+    directory.mkdir(parents=True)
+    body = "".join(
+        f"  - name: {name}\n    version: {version!r}\n    repository: {repo}\n"
+        for name, version, repo in deps
+    )
+    (directory / "Chart.yaml").write_text(
+        f"apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n{body}", "utf-8"
+    )
+    return directory
+
+
+def _helm(
+    helm_bin: str, home: Path, env: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    full = helm_env(home)
+    full.update(env)
+    return subprocess.run([helm_bin, *args], env=full, capture_output=True, text=True, timeout=120)
+
+
+def _both(
+    helm_bin: str,
+    proxy: ForwardProxy,
+    tmp_path: Path,
+    deps: list[tuple[str, str, str]],
+    env: dict[str, str],
+    *flags: str,
+) -> tuple[set[str], set[str], Path, Path]:
+    """``helm dependency update`` and ``chartlock lock`` on copies of one chart, with ``env``;
+    returns the hosts the proxy saw for each, and the two chart directories."""
+    theirs = _parent(tmp_path / "helm", deps)
+    ours = _parent(tmp_path / "ours", deps)
+    proxy.clear()
+    helm = _helm(helm_bin, tmp_path / "home", env, "dependency", "update", str(theirs), *flags)
+    assert helm.returncode == 0, helm.stderr
+    helm_seen = proxy.targets()
+    proxy.clear()
+    result = run_chartlock("lock", str(ours), *flags, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return helm_seen, proxy.targets(), theirs, ours
+
+
+def _same_lock(theirs: Path, ours: Path) -> list[tuple[str, str]]:
+    helm_lock = load_lock(theirs / "Chart.lock")
+    our_lock = load_lock(ours / "Chart.lock")
+    assert our_lock.digest == helm_lock.digest
+    pairs = [(d.name, d.version) for d in our_lock.dependencies or []]
+    assert pairs == [(d.name, d.version) for d in helm_lock.dependencies or []]
+    return pairs
+
+
+def test_plain_http_registry_through_http_proxy(
+    plain: Pusher, proxy: ForwardProxy, helm_bin: str, tmp_path: Path
+) -> None:
+    repo = f"oci://{NAME}:{plain.server.port}/proxied"
+    deps = [("alpha", "~1.2", repo), ("beta", ">=0.1", repo)]
+    env = {"HTTP_PROXY": proxy.url, "NO_PROXY": "", "no_proxy": ""}
+    helm_seen, ours_seen, theirs, ours = _both(helm_bin, proxy, tmp_path, deps, env, "--plain-http")
+    assert helm_seen == ours_seen == {f"{NAME}:{plain.server.port}"}
+    assert _same_lock(theirs, ours) == [("alpha", "1.2.3"), ("beta", "0.4.1")]
+    locked = load_lock(ours / "Chart.lock").dependencies or []
+    assert [d.content_digest for d in locked] == [
+        plain.digests[("proxied", "alpha", "1.2.3")],
+        plain.digests[("proxied", "beta", "0.4.1")],
+    ]
+    # Plain HTTP through a proxy: absolute-form requests, no tunnel.
+    proxy.clear()
+    again = run_chartlock("verify", str(ours), "--plain-http", env=env)
+    assert again.returncode == 0, again.stderr
+    assert proxy.seen and all(s.method in ("GET", "HEAD") for s in proxy.seen)
+    assert all(s.target.startswith(f"http://{NAME}:{plain.server.port}/v2/") for s in proxy.seen)
+
+
+def test_pull_downloads_blobs_through_the_proxy(
+    plain: Pusher, proxy: ForwardProxy, helm_bin: str, tmp_path: Path
+) -> None:
+    repo = f"oci://{NAME}:{plain.server.port}/proxied"
+    chart = _parent(tmp_path / "app", [("alpha", "1.3.0", repo)])
+    env = {"HTTP_PROXY": proxy.url}
+    assert run_chartlock("lock", str(chart), "--plain-http", env=env).returncode == 0
+    proxy.clear()
+    result = run_chartlock("pull", str(chart), "--plain-http", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (chart / "charts" / "alpha-1.3.0.tgz").is_file()
+    assert any("/blobs/sha256:" in s.target for s in proxy.seen)
+    assert proxy.targets() == {f"{NAME}:{plain.server.port}"}
+
+
+def test_https_registry_through_connect_with_proxy_credentials(
+    tls_registry: tuple[RegistryServer, Path, str],
+    auth_proxy: ForwardProxy,
+    helm_bin: str,
+    tmp_path: Path,
+) -> None:
+    server, ca, digest = tls_registry
+    repo = f"oci://{NAME}:{server.port}/tls"
+    env = {"HTTPS_PROXY": f"http://{USER}:{PASSWORD}@127.0.0.1:{auth_proxy.port}"}
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin, auth_proxy, tmp_path, [("secure", "~1.2", repo)], env, "--ca-file", str(ca)
+    )
+    assert helm_seen == ours_seen == {f"{NAME}:{server.port}"}
+    assert _same_lock(theirs, ours) == [("secure", "1.2.3")]
+    (locked,) = load_lock(ours / "Chart.lock").dependencies or []
+    assert locked.content_digest == digest
+    # Every request was a tunnel, with the proxy's credentials (and only the proxy saw them).
+    auth_proxy.clear()
+    result = run_chartlock("verify", str(ours), "--ca-file", str(ca), "-v", env=env)
+    assert result.returncode == 0, result.stderr
+    expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    assert auth_proxy.seen
+    assert all(s.method == "CONNECT" and s.authorization == expected for s in auth_proxy.seen)
+    output = result.stdout + result.stderr
+    assert PASSWORD not in output and expected.split()[1] not in output
+
+
+def test_wrong_proxy_credentials_fail_like_helm(
+    tls_registry: tuple[RegistryServer, Path, str],
+    auth_proxy: ForwardProxy,
+    helm_bin: str,
+    tmp_path: Path,
+) -> None:
+    server, ca, _ = tls_registry
+    chart = _parent(tmp_path / "app", [("secure", "~1.2", f"oci://{NAME}:{server.port}/tls")])
+    env = {"HTTPS_PROXY": f"http://{USER}:not-{PASSWORD}@127.0.0.1:{auth_proxy.port}"}
+    helm = _helm(
+        helm_bin, tmp_path / "h", env, "dependency", "update", str(chart), "--ca-file", str(ca)
+    )
+    assert helm.returncode != 0 and "Proxy Authentication Required" in helm.stderr
+    result = run_chartlock("lock", str(chart), "--ca-file", str(ca), env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("chartlock: error: ")
+    assert "407 Proxy Authentication Required" in lines[0]
+    assert f"http://127.0.0.1:{auth_proxy.port}" in lines[0]
+    assert PASSWORD not in result.stderr and USER not in result.stderr
+    assert not (chart / "Chart.lock").exists()
+
+
+def test_unreachable_proxy_is_reported(
+    tls_registry: tuple[RegistryServer, Path, str], helm_bin: str, tmp_path: Path
+) -> None:
+    server, ca, _ = tls_registry
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    chart = _parent(tmp_path / "app", [("secure", "1.2.3", f"oci://{NAME}:{server.port}/tls")])
+    env = {"HTTPS_PROXY": f"127.0.0.1:{port}"}
+    helm = _helm(
+        helm_bin, tmp_path / "h", env, "dependency", "update", str(chart), "--ca-file", str(ca)
+    )
+    assert helm.returncode != 0 and "proxyconnect" in helm.stderr
+    result = run_chartlock("lock", str(chart), "--ca-file", str(ca), "--timeout", "5", env=env)
+    assert result.returncode == 2
+    assert f"proxy http://127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_loopback_registries_are_never_proxied(
+    plain: Pusher, proxy: ForwardProxy, helm_bin: str, tmp_path: Path, host: str
+) -> None:
+    """Go's rule, whatever the variables say (httpx and urllib would proxy these)."""
+    repo = f"oci://{host}:{plain.server.port}/proxied"
+    env = {"HTTP_PROXY": proxy.url, "HTTPS_PROXY": proxy.url}
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin, proxy, tmp_path, [("alpha", "^1", repo)], env, "--plain-http"
+    )
+    assert helm_seen == ours_seen == set()
+    assert _same_lock(theirs, ours) == [("alpha", "1.3.0")]
+
+
+@needs_local_name
+def test_no_proxy_host_goes_direct(
+    tls_registry: tuple[RegistryServer, Path, str],
+    proxy: ForwardProxy,
+    helm_bin: str,
+    tmp_path: Path,
+) -> None:
+    server, ca, digest = tls_registry
+    assert LOCAL is not None
+    repo = f"oci://{LOCAL}:{server.port}/tls"
+    env = {"HTTPS_PROXY": proxy.url, "NO_PROXY": f"example.invalid, {LOCAL}:{server.port}"}
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin, proxy, tmp_path / "direct", [("secure", "1.2.3", repo)], env, "--ca-file", str(ca)
+    )
+    assert helm_seen == ours_seen == set()
+    assert _same_lock(theirs, ours) == [("secure", "1.2.3")]
+    # The same name, not listed in NO_PROXY (another port): both go through the proxy.
+    env["NO_PROXY"] = f"{LOCAL}:1"
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin,
+        proxy,
+        tmp_path / "proxied",
+        [("secure", "1.2.3", repo)],
+        env,
+        "--ca-file",
+        str(ca),
+    )
+    assert helm_seen == ours_seen == {f"{LOCAL}:{server.port}"}
+    (locked,) = load_lock(ours / "Chart.lock").dependencies or []
+    assert locked.content_digest == digest
+
+
+@needs_local_name
+def test_https_proxy_variable_does_not_apply_to_plain_http(
+    plain: Pusher, proxy: ForwardProxy, helm_bin: str, tmp_path: Path
+) -> None:
+    """HTTPS_PROXY is for https:// URLs only: a --plain-http registry goes direct."""
+    assert LOCAL is not None
+    repo = f"oci://{LOCAL}:{plain.server.port}/proxied"
+    env = {"HTTPS_PROXY": proxy.url}
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin, proxy, tmp_path, [("alpha", "~1.2", repo)], env, "--plain-http"
+    )
+    assert helm_seen == ours_seen == set()
+    assert _same_lock(theirs, ours) == [("alpha", "1.2.3")]
