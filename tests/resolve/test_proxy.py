@@ -330,3 +330,71 @@ def test_https_proxy_variable_does_not_apply_to_plain_http(
     )
     assert helm_seen == ours_seen == set()
     assert _same_lock(theirs, ours) == [("alpha", "1.2.3")]
+
+
+@pytest.fixture(scope="module")
+def tls_proxy(tls_registry: tuple[RegistryServer, Path, str]) -> Iterator[ForwardProxy]:
+    """An https:// proxy, its certificate (for 127.0.0.1) from the registry's test CA."""
+    _, ca, _ = tls_registry
+    pair = (ca.parent / "server.pem", ca.parent / "server.key")
+    with ForwardProxy({NAME: "127.0.0.1"}, tls=pair) as server:
+        yield server
+
+
+def test_https_proxy_for_an_https_registry(
+    tls_registry: tuple[RegistryServer, Path, str],
+    tls_proxy: ForwardProxy,
+    helm_bin: str,
+    tmp_path: Path,
+) -> None:
+    """TLS to the proxy, CONNECT inside it, TLS to the registry inside that; the proxy's
+    certificate is checked with the same settings as the registry's (--ca-file), as in Go."""
+    server, ca, digest = tls_registry
+    assert tls_proxy.url.startswith("https://")
+    repo = f"oci://{NAME}:{server.port}/tls"
+    env = {"HTTPS_PROXY": tls_proxy.url}
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin, tls_proxy, tmp_path, [("secure", "~1.2", repo)], env, "--ca-file", str(ca)
+    )
+    assert helm_seen == ours_seen == {f"{NAME}:{server.port}"}
+    assert _same_lock(theirs, ours) == [("secure", "1.2.3")]
+    (locked,) = load_lock(ours / "Chart.lock").dependencies or []
+    assert locked.content_digest == digest
+
+
+def test_https_proxy_for_a_plain_http_registry(
+    plain: Pusher,
+    tls_registry: tuple[RegistryServer, Path, str],
+    tls_proxy: ForwardProxy,
+    helm_bin: str,
+    tmp_path: Path,
+) -> None:
+    """Plain-HTTP requests go to an https:// proxy over TLS, in absolute form (no CONNECT);
+    the proxy's certificate is trusted through SSL_CERT_FILE by both tools."""
+    _, ca, _ = tls_registry
+    repo = f"oci://{NAME}:{plain.server.port}/proxied"
+    env = {"HTTP_PROXY": tls_proxy.url, "SSL_CERT_FILE": str(ca)}
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin, tls_proxy, tmp_path, [("alpha", "~1.2", repo)], env, "--plain-http"
+    )
+    assert helm_seen == ours_seen == {f"{NAME}:{plain.server.port}"}
+    assert _same_lock(theirs, ours) == [("alpha", "1.2.3")]
+    tls_proxy.clear()
+    assert run_chartlock("verify", str(ours), "--plain-http", env=env).returncode == 0
+    assert tls_proxy.seen and all(s.method in ("GET", "HEAD") for s in tls_proxy.seen)
+
+
+def test_untrusted_https_proxy_is_refused(
+    plain: Pusher, tls_proxy: ForwardProxy, tmp_path: Path
+) -> None:
+    """Without its CA, the proxy's certificate fails verification: no request goes out."""
+    repo = f"oci://{NAME}:{plain.server.port}/proxied"
+    chart = _parent(tmp_path / "app", [("alpha", "~1.2", repo)])
+    tls_proxy.clear()
+    result = run_chartlock(
+        "lock", str(chart), "--plain-http", "--timeout", "5", env={"HTTP_PROXY": tls_proxy.url}
+    )
+    assert result.returncode == 2
+    assert "TLS certificate verification failed" in result.stderr
+    assert tls_proxy.seen == []
+    assert not (chart / "Chart.lock").exists()
