@@ -13,8 +13,11 @@ loopback address.
 from __future__ import annotations
 
 import base64
+import http.server
 import socket
+import ssl
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from tests.support.certs import make_ca_and_server_cert
 from tests.support.cli import run_chartlock
 from tests.support.forwardproxy import ForwardProxy
 from tests.support.registry import Pusher, RegistryServer, make_chart
+from tests.support.tokenserver import TokenServer
 from tests.support.tools import helm_env
 
 pytestmark = pytest.mark.integration
@@ -115,7 +119,7 @@ def tls_registry(
 def _parent(directory: Path, deps: list[tuple[str, str, str]]) -> Path:
     directory.mkdir(parents=True)
     body = "".join(
-        f"  - name: {name}\n    version: {version!r}\n    repository: {repo}\n"
+        f'  - name: {name}\n    version: {version!r}\n    repository: "{repo}"\n'
         for name, version, repo in deps
     )
     (directory / "Chart.yaml").write_text(
@@ -398,3 +402,137 @@ def test_untrusted_https_proxy_is_refused(
     assert "TLS certificate verification failed" in result.stderr
     assert tls_proxy.seen == []
     assert not (chart / "Chart.lock").exists()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def index_repo(
+    tls_registry: tuple[RegistryServer, Path, str],
+    helm_bin: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, Path]]:
+    """An https chart repository (index.yaml) reachable as https://registry.test:<port>/charts
+    through the proxy; returns its URL and the CA file."""
+    _, ca, _ = tls_registry
+    serve = tmp_path_factory.mktemp("proxyindex")
+    (serve / "charts").mkdir()
+    for version in ("1.0.0", "1.4.2", "2.0.0"):
+        src = make_chart(serve / "src" / version, "webapp", version)
+        subprocess.run(
+            [helm_bin, "package", str(src), "-d", str(serve / "charts")],
+            check=True,
+            capture_output=True,
+        )
+
+    def handler(*a: object, **k: object) -> _Quiet:
+        return _Quiet(*a, directory=str(serve), **k)  # type: ignore[arg-type]
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(ca.parent / "server.pem", ca.parent / "server.key")
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    url = f"https://{NAME}:{httpd.server_address[1]}/charts"
+    subprocess.run(
+        [helm_bin, "repo", "index", str(serve / "charts"), "--url", url],
+        check=True,
+        capture_output=True,
+    )
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield url, ca
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_index_repository_through_the_proxy(
+    index_repo: tuple[str, Path], proxy: ForwardProxy, helm_bin: str, tmp_path: Path
+) -> None:
+    url, ca = index_repo
+    repos = tmp_path / "repositories.yaml"
+    repos.write_text(
+        f"apiVersion: v1\nrepositories:\n- name: proxied\n  url: {url}\n  caFile: {ca}\n",
+        "utf-8",
+    )
+    env = {"HTTPS_PROXY": proxy.url, "HELM_REPOSITORY_CONFIG": str(repos)}
+    proxy.clear()
+    update = _helm(helm_bin, tmp_path / "home", env, "repo", "update")
+    assert update.returncode == 0, update.stderr
+    assert proxy.targets() == {url.split("/")[2]}
+    deps = [("webapp", ">=1.0 <2", "@proxied")]
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin, proxy, tmp_path, deps, env, "--repository-config", str(repos)
+    )
+    # helm reads its cached index and fetches the archive; chartlock fetches the index: the
+    # same host, through the same tunnel.
+    assert helm_seen == ours_seen == {url.split("/")[2]}
+    assert _same_lock(theirs, ours) == [("webapp", "1.4.2")]
+
+
+@needs_local_name
+def test_token_realm_follows_the_same_rules(
+    registry_bin: str, helm_bin: str, proxy: ForwardProxy, tmp_path: Path
+) -> None:
+    """A registry behind a token realm on another host: the token requests are routed like
+    any other request (here, both hosts through HTTP_PROXY), as helm routes them."""
+    assert LOCAL is not None
+
+    class NamedRealm(TokenServer):
+        @property
+        def realm(self) -> str:  # a name Go proxies, that resolves to 127.0.0.1 directly
+            return f"http://{LOCAL}:{self.httpd.server_address[1]}/token"
+
+    tokens = NamedRealm(tmp_path, username="tokenuser", password="t0ken-S3cret").start()
+    try:
+        with RegistryServer(registry_bin, extra_auth=tokens.registry_auth_config()) as server:
+            server.username, server.password = tokens.username, tokens.password
+            Pusher(helm_bin, server, tmp_path / "push").push("tok", "one", "1.1.0")
+            repo = f"oci://{NAME}:{server.port}/tok"
+            env = {"HTTP_PROXY": proxy.url}
+            login = subprocess.run(
+                [
+                    *(helm_bin, "registry", "login", f"{NAME}:{server.port}", "--plain-http"),
+                    *("-u", "tokenuser", "--password-stdin"),
+                ],
+                input="t0ken-S3cret",
+                env={**helm_env(tmp_path / "home"), **env},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert login.returncode == 0, login.stderr
+            theirs = _parent(tmp_path / "helm", [("one", "^1", repo)])
+            proxy.clear()
+            helm = _helm(
+                helm_bin,
+                tmp_path / "home",
+                env,
+                "dependency",
+                "update",
+                str(theirs),
+                "--plain-http",
+            )
+            assert helm.returncode == 0, helm.stderr
+            helm_seen = proxy.targets()
+            ours = _parent(tmp_path / "ours", [("one", "^1", repo)])
+            proxy.clear()
+            result = run_chartlock(
+                "lock",
+                str(ours),
+                "--plain-http",
+                "--username",
+                "tokenuser",
+                "--password-stdin",
+                stdin="t0ken-S3cret\n",
+                env=env,
+            )
+            assert result.returncode == 0, result.stderr
+            realm_host = f"{LOCAL}:{tokens.httpd.server_address[1]}"
+            assert helm_seen == proxy.targets() == {f"{NAME}:{server.port}", realm_host}
+            assert _same_lock(theirs, ours) == [("one", "1.1.0")]
+            assert "t0ken-S3cret" not in result.stdout + result.stderr
+    finally:
+        tokens.stop()
