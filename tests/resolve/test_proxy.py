@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import shutil
 import socket
 import ssl
 import subprocess
@@ -441,6 +442,20 @@ def index_repo(
         check=True,
         capture_output=True,
     )
+    # The same charts again as https://127.0.0.1:<port>/loop (a loopback repository).
+    shutil.copytree(serve / "charts", serve / "loop", ignore=shutil.ignore_patterns("*.yaml"))
+    subprocess.run(
+        [
+            helm_bin,
+            "repo",
+            "index",
+            str(serve / "loop"),
+            "--url",
+            f"https://127.0.0.1:{httpd.server_address[1]}/loop",
+        ],
+        check=True,
+        capture_output=True,
+    )
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield url, ca
@@ -470,6 +485,12 @@ def test_index_repository_through_the_proxy(
     # same host, through the same tunnel.
     assert helm_seen == ours_seen == {url.split("/")[2]}
     assert _same_lock(theirs, ours) == [("webapp", "1.4.2")]
+    # The archive download of `pull` takes the same route.
+    proxy.clear()
+    pulled = run_chartlock("pull", str(ours), "--repository-config", str(repos), env=env)
+    assert pulled.returncode == 0, pulled.stderr
+    assert (ours / "charts" / "webapp-1.4.2.tgz").is_file()
+    assert proxy.targets() == {url.split("/")[2]}
 
 
 @needs_local_name
@@ -536,3 +557,34 @@ def test_token_realm_follows_the_same_rules(
             assert "t0ken-S3cret" not in result.stdout + result.stderr
     finally:
         tokens.stop()
+
+
+def test_loopback_index_repository_is_never_proxied(
+    index_repo: tuple[str, Path], proxy: ForwardProxy, helm_bin: str, tmp_path: Path
+) -> None:
+    """httpx's own environment handling would send these through HTTPS_PROXY; Go does not."""
+    url, ca = index_repo
+    loop = url.replace(NAME, "127.0.0.1").replace("/charts", "/loop")
+    repos = tmp_path / "repositories.yaml"
+    repos.write_text(
+        f"apiVersion: v1\nrepositories:\n- name: loop\n  url: {loop}\n  caFile: {ca}\n",
+        "utf-8",
+    )
+    env = {"HTTPS_PROXY": proxy.url, "HELM_REPOSITORY_CONFIG": str(repos)}
+    update = _helm(helm_bin, tmp_path / "home", env, "repo", "update")
+    assert update.returncode == 0, update.stderr
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin,
+        proxy,
+        tmp_path,
+        [("webapp", "~1.0", "@loop")],
+        env,
+        "--repository-config",
+        str(repos),
+    )
+    assert helm_seen == ours_seen == set()
+    assert _same_lock(theirs, ours) == [("webapp", "1.0.0")]
+    pulled = run_chartlock("pull", str(ours), "--repository-config", str(repos), env=env)
+    assert pulled.returncode == 0, pulled.stderr
+    assert (ours / "charts" / "webapp-1.0.0.tgz").is_file()
+    assert proxy.seen == []
