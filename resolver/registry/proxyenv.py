@@ -24,14 +24,14 @@ httpx's and urllib's environment handling, which is why chartlock does not use t
 - Like Go, when ``REQUEST_METHOD`` is set (a CGI environment, where ``HTTP_PROXY`` may come
   from a request header), ``HTTP_PROXY`` is refused for ``http://`` URLs.
 
-Pure: the environment is a parameter. Cheap to import (the start-up path reads it):
-``ipaddress`` is imported only when there is a proxy to decide about.
+Pure: the environment is a parameter. Cheap to import (the start-up path reads it before the
+heavy imports): ``ipaddress`` and ``base64`` are imported only when there is a proxy to decide
+about or credentials to encode.
 """
 
 from __future__ import annotations
 
-import base64
-from urllib.parse import unquote
+from urllib.parse import unquote  # already imported by site at start-up
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -106,6 +106,8 @@ def parse_proxy(value: str) -> Proxy | None:
         port = DEFAULT_PORTS.get(scheme, 0)
     authorization = None
     if at:
+        import base64
+
         user, _, password = userinfo.partition(":")
         raw = f"{unquote(user)}:{unquote(password)}".encode()
         authorization = "Basic " + base64.b64encode(raw).decode("ascii")
