@@ -222,6 +222,7 @@ def test_transport_reads_the_environment_by_default(monkeypatch: pytest.MonkeyPa
             monkeypatch.setenv("HTTP_PROXY", f"127.0.0.1:{server.port}")
             monkeypatch.delenv("NO_PROXY", raising=False)
             monkeypatch.delenv("no_proxy", raising=False)
+            monkeypatch.delenv("REQUEST_METHOD", raising=False)
             async with httpx.AsyncClient(transport=HTTP11Transport(no_tls)) as c:
                 response = await c.get("http://registry.test/v2/")
             assert response.content == b"via proxy"

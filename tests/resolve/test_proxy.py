@@ -36,6 +36,15 @@ pytestmark = pytest.mark.integration
 
 NAME = "registry.test"
 USER, PASSWORD = "proxyuser", "pr0xy-S3cret"
+# Each test states its whole proxy environment: the variables it does not set are empty (unset,
+# for Go and for chartlock), whatever the environment running the tests has.
+CLEAN = {
+    name: ""
+    for name in (
+        *("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"),
+        *("ALL_PROXY", "all_proxy", "REQUEST_METHOD"),
+    )
+}
 
 
 def _local_hostname() -> str | None:
@@ -174,7 +183,7 @@ def test_plain_http_registry_through_http_proxy(
 ) -> None:
     repo = f"oci://{NAME}:{plain.server.port}/proxied"
     deps = [("alpha", "~1.2", repo), ("beta", ">=0.1", repo)]
-    env = {"HTTP_PROXY": proxy.url, "NO_PROXY": "", "no_proxy": ""}
+    env = {**CLEAN, "HTTP_PROXY": proxy.url}
     helm_seen, ours_seen, theirs, ours = _both(helm_bin, proxy, tmp_path, deps, env, "--plain-http")
     assert helm_seen == ours_seen == {f"{NAME}:{plain.server.port}"}
     assert _same_lock(theirs, ours) == [("alpha", "1.2.3"), ("beta", "0.4.1")]
@@ -196,7 +205,7 @@ def test_pull_downloads_blobs_through_the_proxy(
 ) -> None:
     repo = f"oci://{NAME}:{plain.server.port}/proxied"
     chart = _parent(tmp_path / "app", [("alpha", "1.3.0", repo)])
-    env = {"HTTP_PROXY": proxy.url}
+    env = {**CLEAN, "HTTP_PROXY": proxy.url}
     assert run_chartlock("lock", str(chart), "--plain-http", env=env).returncode == 0
     proxy.clear()
     result = run_chartlock("pull", str(chart), "--plain-http", env=env)
@@ -214,7 +223,7 @@ def test_https_registry_through_connect_with_proxy_credentials(
 ) -> None:
     server, ca, digest = tls_registry
     repo = f"oci://{NAME}:{server.port}/tls"
-    env = {"HTTPS_PROXY": f"http://{USER}:{PASSWORD}@127.0.0.1:{auth_proxy.port}"}
+    env = {**CLEAN, "HTTPS_PROXY": f"http://{USER}:{PASSWORD}@127.0.0.1:{auth_proxy.port}"}
     helm_seen, ours_seen, theirs, ours = _both(
         helm_bin, auth_proxy, tmp_path, [("secure", "~1.2", repo)], env, "--ca-file", str(ca)
     )
@@ -241,7 +250,7 @@ def test_wrong_proxy_credentials_fail_like_helm(
 ) -> None:
     server, ca, _ = tls_registry
     chart = _parent(tmp_path / "app", [("secure", "~1.2", f"oci://{NAME}:{server.port}/tls")])
-    env = {"HTTPS_PROXY": f"http://{USER}:not-{PASSWORD}@127.0.0.1:{auth_proxy.port}"}
+    env = {**CLEAN, "HTTPS_PROXY": f"http://{USER}:not-{PASSWORD}@127.0.0.1:{auth_proxy.port}"}
     helm = _helm(
         helm_bin, tmp_path / "h", env, "dependency", "update", str(chart), "--ca-file", str(ca)
     )
@@ -265,7 +274,7 @@ def test_unreachable_proxy_is_reported(
     port = closed.getsockname()[1]
     closed.close()  # nothing listens there now
     chart = _parent(tmp_path / "app", [("secure", "1.2.3", f"oci://{NAME}:{server.port}/tls")])
-    env = {"HTTPS_PROXY": f"127.0.0.1:{port}"}
+    env = {**CLEAN, "HTTPS_PROXY": f"127.0.0.1:{port}"}
     helm = _helm(
         helm_bin, tmp_path / "h", env, "dependency", "update", str(chart), "--ca-file", str(ca)
     )
@@ -282,7 +291,7 @@ def test_loopback_registries_are_never_proxied(
 ) -> None:
     """Go's rule, whatever the variables say (httpx and urllib would proxy these)."""
     repo = f"oci://{host}:{plain.server.port}/proxied"
-    env = {"HTTP_PROXY": proxy.url, "HTTPS_PROXY": proxy.url}
+    env = {**CLEAN, "HTTP_PROXY": proxy.url, "HTTPS_PROXY": proxy.url}
     helm_seen, ours_seen, theirs, ours = _both(
         helm_bin, proxy, tmp_path, [("alpha", "^1", repo)], env, "--plain-http"
     )
@@ -300,7 +309,7 @@ def test_no_proxy_host_goes_direct(
     server, ca, digest = tls_registry
     assert LOCAL is not None
     repo = f"oci://{LOCAL}:{server.port}/tls"
-    env = {"HTTPS_PROXY": proxy.url, "NO_PROXY": f"example.invalid, {LOCAL}:{server.port}"}
+    env = {**CLEAN, "HTTPS_PROXY": proxy.url, "NO_PROXY": f"example.invalid, {LOCAL}:{server.port}"}
     helm_seen, ours_seen, theirs, ours = _both(
         helm_bin, proxy, tmp_path / "direct", [("secure", "1.2.3", repo)], env, "--ca-file", str(ca)
     )
@@ -329,7 +338,7 @@ def test_https_proxy_variable_does_not_apply_to_plain_http(
     """HTTPS_PROXY is for https:// URLs only: a --plain-http registry goes direct."""
     assert LOCAL is not None
     repo = f"oci://{LOCAL}:{plain.server.port}/proxied"
-    env = {"HTTPS_PROXY": proxy.url}
+    env = {**CLEAN, "HTTPS_PROXY": proxy.url}
     helm_seen, ours_seen, theirs, ours = _both(
         helm_bin, proxy, tmp_path, [("alpha", "~1.2", repo)], env, "--plain-http"
     )
@@ -357,7 +366,7 @@ def test_https_proxy_for_an_https_registry(
     server, ca, digest = tls_registry
     assert tls_proxy.url.startswith("https://")
     repo = f"oci://{NAME}:{server.port}/tls"
-    env = {"HTTPS_PROXY": tls_proxy.url}
+    env = {**CLEAN, "HTTPS_PROXY": tls_proxy.url}
     helm_seen, ours_seen, theirs, ours = _both(
         helm_bin, tls_proxy, tmp_path, [("secure", "~1.2", repo)], env, "--ca-file", str(ca)
     )
@@ -378,7 +387,7 @@ def test_https_proxy_for_a_plain_http_registry(
     the proxy's certificate is trusted through SSL_CERT_FILE by both tools."""
     _, ca, _ = tls_registry
     repo = f"oci://{NAME}:{plain.server.port}/proxied"
-    env = {"HTTP_PROXY": tls_proxy.url, "SSL_CERT_FILE": str(ca)}
+    env = {**CLEAN, "HTTP_PROXY": tls_proxy.url, "SSL_CERT_FILE": str(ca)}
     helm_seen, ours_seen, theirs, ours = _both(
         helm_bin, tls_proxy, tmp_path, [("alpha", "~1.2", repo)], env, "--plain-http"
     )
@@ -397,7 +406,12 @@ def test_untrusted_https_proxy_is_refused(
     chart = _parent(tmp_path / "app", [("alpha", "~1.2", repo)])
     tls_proxy.clear()
     result = run_chartlock(
-        "lock", str(chart), "--plain-http", "--timeout", "5", env={"HTTP_PROXY": tls_proxy.url}
+        "lock",
+        str(chart),
+        "--plain-http",
+        "--timeout",
+        "5",
+        env={**CLEAN, "HTTP_PROXY": tls_proxy.url},
     )
     assert result.returncode == 2
     assert "TLS certificate verification failed" in result.stderr
@@ -472,7 +486,7 @@ def test_index_repository_through_the_proxy(
         f"apiVersion: v1\nrepositories:\n- name: proxied\n  url: {url}\n  caFile: {ca}\n",
         "utf-8",
     )
-    env = {"HTTPS_PROXY": proxy.url, "HELM_REPOSITORY_CONFIG": str(repos)}
+    env = {**CLEAN, "HTTPS_PROXY": proxy.url, "HELM_REPOSITORY_CONFIG": str(repos)}
     proxy.clear()
     update = _helm(helm_bin, tmp_path / "home", env, "repo", "update")
     assert update.returncode == 0, update.stderr
@@ -512,7 +526,7 @@ def test_token_realm_follows_the_same_rules(
             server.username, server.password = tokens.username, tokens.password
             Pusher(helm_bin, server, tmp_path / "push").push("tok", "one", "1.1.0")
             repo = f"oci://{NAME}:{server.port}/tok"
-            env = {"HTTP_PROXY": proxy.url}
+            env = {**CLEAN, "HTTP_PROXY": proxy.url}
             login = subprocess.run(
                 [
                     *(helm_bin, "registry", "login", f"{NAME}:{server.port}", "--plain-http"),
@@ -570,7 +584,7 @@ def test_loopback_index_repository_is_never_proxied(
         f"apiVersion: v1\nrepositories:\n- name: loop\n  url: {loop}\n  caFile: {ca}\n",
         "utf-8",
     )
-    env = {"HTTPS_PROXY": proxy.url, "HELM_REPOSITORY_CONFIG": str(repos)}
+    env = {**CLEAN, "HTTPS_PROXY": proxy.url, "HELM_REPOSITORY_CONFIG": str(repos)}
     update = _helm(helm_bin, tmp_path / "home", env, "repo", "update")
     assert update.returncode == 0, update.stderr
     helm_seen, ours_seen, theirs, ours = _both(
