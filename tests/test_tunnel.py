@@ -229,3 +229,47 @@ def test_transport_reads_the_environment_by_default(monkeypatch: pytest.MonkeyPa
         assert server.requests[0].startswith(b"GET http://registry.test/v2/ HTTP/1.1\r\n")
 
     run(main())
+
+
+def test_407_to_a_plain_http_request_names_the_proxy() -> None:
+    """A registry never answers 407: it is the proxy asking for (other) credentials."""
+
+    async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, n: int) -> None:
+        await server.read_request(r)
+        w.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+        await w.drain()
+
+    server = Server(handler)
+
+    async def main() -> None:
+        async with server:
+            port = server.port
+            proxies = ProxyConfig(http=f"http://alice:s3cret@127.0.0.1:{port}")
+            async with client(proxies) as c:
+                with pytest.raises(RegistryError) as info:
+                    await c.get("http://registry.test:5000/v2/")
+        text = str(info.value)
+        assert text == (
+            f"registry.test:5000: the proxy http://127.0.0.1:{port} refused the request: "
+            "407 Proxy Authentication Required; check the credentials in the proxy URL "
+            "(HTTP_PROXY)"
+        )
+        assert server.connections == 1
+
+    run(main())
+
+
+def test_407_from_a_direct_server_is_just_a_response() -> None:
+    async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, n: int) -> None:
+        await server.read_request(r)
+        w.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+        await w.drain()
+
+    server = Server(handler)
+
+    async def main() -> None:
+        async with server, client(ProxyConfig()) as c:
+            response = await c.get(server.url + "/v2/")
+            assert response.status_code == 407
+
+    run(main())

@@ -146,6 +146,11 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
                 conn.close()
                 raise
             break
+        if status == 407 and route is not None:
+            conn.close()
+            from resolver.registry.tunnel import proxy_refused
+
+            raise proxy_refused(route, url.host, origin[2], status, reason.decode("latin-1"))
         framing, length = _framing(request.method, status, headers)
         keep = version == b"HTTP/1.1" and not _has_token(headers, b"connection", b"close")
         stream = _Body(self, origin, conn, request, framing, length, keep, timeouts.get("read"))

@@ -173,11 +173,21 @@ def _check_connect(
     if status == 200:  # Go accepts exactly 200
         return
     close()
+    raise proxy_refused(proxy, host, port, status, reason, tunnel=True)
+
+
+def proxy_refused(
+    proxy: Proxy, host: str, port: int, status: int, reason: str, *, tunnel: bool = False
+) -> RegistryError:
+    """The error for a proxy's refusal: of a tunnel (``CONNECT``), or a ``407`` to a plain-HTTP
+    request (a registry never sends ``407``: it comes from the proxy)."""
+    what = "the tunnel (CONNECT)" if tunnel else "the request"
     hint = ""
     if status == 407:
-        hint = "; check the credentials in the proxy URL (HTTPS_PROXY)"
-    raise RegistryError(
-        f"{host}:{port}: the proxy {proxy} refused the tunnel (CONNECT): "
+        variable = "HTTPS_PROXY" if tunnel else "HTTP_PROXY"
+        hint = f"; check the credentials in the proxy URL ({variable})"
+    return RegistryError(
+        f"{host}:{port}: the proxy {proxy} refused {what}: "
         f"{status or 'malformed answer'} {reason}".rstrip()
         + hint,
         registry=f"{host}:{port}",

@@ -602,3 +602,21 @@ def test_loopback_index_repository_is_never_proxied(
     assert pulled.returncode == 0, pulled.stderr
     assert (ours / "charts" / "webapp-1.0.0.tgz").is_file()
     assert proxy.seen == []
+
+
+def test_wrong_proxy_credentials_for_plain_http_fail_like_helm(
+    plain: Pusher, auth_proxy: ForwardProxy, helm_bin: str, tmp_path: Path
+) -> None:
+    repo = f"oci://{NAME}:{plain.server.port}/proxied"
+    chart = _parent(tmp_path / "app", [("alpha", "~1.2", repo)])
+    env = {**CLEAN, "HTTP_PROXY": f"http://{USER}@127.0.0.1:{auth_proxy.port}"}
+    helm = _helm(helm_bin, tmp_path / "h", env, "dependency", "update", str(chart), "--plain-http")
+    assert helm.returncode != 0 and "407" in helm.stderr
+    result = run_chartlock("lock", str(chart), "--plain-http", env=env)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"chartlock: error: {NAME}:{plain.server.port}: the proxy http://127.0.0.1:"
+        f"{auth_proxy.port} refused the request: 407 Proxy Authentication Required; check the "
+        "credentials in the proxy URL (HTTP_PROXY)\n"
+    )
+    assert not (chart / "Chart.lock").exists()
