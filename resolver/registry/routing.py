@@ -40,9 +40,20 @@ class ProxyRoutingTransport(httpx.AsyncBaseTransport):
                 headers = (
                     {"Proxy-Authorization": proxy.authorization} if proxy.authorization else {}
                 )
-                options["proxy"] = httpx.Proxy(str(proxy), headers=headers)
+                options["proxy"] = httpx.Proxy(
+                    str(proxy), headers=headers, ssl_context=self._proxy_tls(proxy)
+                )
             transport = self._transports[proxy] = httpx.AsyncHTTPTransport(**options)
         return transport
+
+    def _proxy_tls(self, proxy: Proxy) -> ssl.SSLContext | None:
+        """TLS to an ``https://`` proxy is checked like TLS to the server (Go uses the
+        transport's one TLS configuration for both)."""
+        if proxy.scheme != "https":
+            return None
+        if isinstance(self._verify, ssl.SSLContext):
+            return self._verify
+        return httpx.create_ssl_context(verify=self._verify)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self.transport_for(request.url).handle_async_request(request)

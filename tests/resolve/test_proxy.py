@@ -620,3 +620,24 @@ def test_wrong_proxy_credentials_for_plain_http_fail_like_helm(
         "credentials in the proxy URL (HTTP_PROXY)\n"
     )
     assert not (chart / "Chart.lock").exists()
+
+
+def test_index_repository_through_an_https_proxy(
+    index_repo: tuple[str, Path], tls_proxy: ForwardProxy, helm_bin: str, tmp_path: Path
+) -> None:
+    """The repository's caFile also verifies the https:// proxy's certificate, as in Go."""
+    url, ca = index_repo
+    repos = tmp_path / "repositories.yaml"
+    repos.write_text(
+        f"apiVersion: v1\nrepositories:\n- name: proxied\n  url: {url}\n  caFile: {ca}\n",
+        "utf-8",
+    )
+    env = {**CLEAN, "HTTPS_PROXY": tls_proxy.url, "HELM_REPOSITORY_CONFIG": str(repos)}
+    update = _helm(helm_bin, tmp_path / "home", env, "repo", "update")
+    assert update.returncode == 0, update.stderr
+    deps = [("webapp", "1.x", "@proxied")]
+    helm_seen, ours_seen, theirs, ours = _both(
+        helm_bin, tls_proxy, tmp_path, deps, env, "--repository-config", str(repos)
+    )
+    assert helm_seen == ours_seen == {url.split("/")[2]}
+    assert _same_lock(theirs, ours) == [("webapp", "1.4.2")]
