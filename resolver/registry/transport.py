@@ -95,9 +95,15 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
 
             scheme, host, port = origin
             try:
-                self._routes[origin] = self._proxies.proxy_for(scheme, host, port)
+                route = self._routes[origin] = self._proxies.proxy_for(scheme, host, port)
             except ProxyError as exc:
                 raise RegistryError(f"{host}:{port}: {exc}", registry=f"{host}:{port}") from None
+            import logging
+
+            # -v: which way each origin goes (the proxy's URL without its credentials).
+            logging.getLogger("chartlock.registry").debug(
+                "%s://%s:%s: %s", scheme, host, port, f"via proxy {route}" if route else "direct"
+            )
         return self._routes[origin]
 
     def _tls_context(self) -> ssl.SSLContext:

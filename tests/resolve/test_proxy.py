@@ -240,6 +240,7 @@ def test_https_registry_through_connect_with_proxy_credentials(
     assert all(s.method == "CONNECT" and s.authorization == expected for s in auth_proxy.seen)
     output = result.stdout + result.stderr
     assert PASSWORD not in output and expected.split()[1] not in output
+    assert f"https://{NAME}:{server.port}: via proxy http://127.0.0.1:{auth_proxy.port}" in output
 
 
 def test_wrong_proxy_credentials_fail_like_helm(
