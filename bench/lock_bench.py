@@ -7,12 +7,19 @@ the requests each tool makes. Latency is added below HTTP by a TCP proxy (each p
 ``--delay`` in each direction, each new connection pays one more round trip). Run from the
 repository root:
 
-    python bench/lock_bench.py [--runs 3] [--deps 20]
+    python bench/lock_bench.py [--runs 3] [--deps 20] [--via-proxy]
+
+``--via-proxy``: both tools reach the registry through an HTTP forward proxy
+(tests/support/forwardproxy.py, on loopback, no added latency of its own) named by
+``HTTP_PROXY``, the registry being ``registry.test`` (a name only the proxy resolves): the
+latency sits between the proxy and the registry, as with a corporate proxy near the user.
+chartlock's start-up preconnections step aside then (see docs/performance.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -24,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.forwardproxy import ForwardProxy  # noqa: E402
 from tests.support.latency import LatencyProxy  # noqa: E402
 from tests.support.proxy import Proxy  # noqa: E402
 from tests.support.registry import Pusher, RegistryServer  # noqa: E402
@@ -57,6 +65,9 @@ def main() -> None:
     parser.add_argument("--deps", type=int, default=20)
     parser.add_argument("--delay", type=float, default=0.025, help="seconds added each way")
     parser.add_argument(
+        "--via-proxy", action="store_true", help="go through an HTTP_PROXY forward proxy"
+    )
+    parser.add_argument(
         "--chartlock",
         default=shutil.which("chartlock") or "",
         help="chartlock executable (default: the one on PATH, else python -m resolver)",
@@ -77,23 +88,33 @@ def main() -> None:
             with (
                 LatencyProxy(server.host, delay=args.delay) as slow,
                 LatencyProxy(server.host, delay=0.0) as fast,
+                ForwardProxy({"registry.test": "127.0.0.1"}) as forward,
             ):
+                env: dict[str, str] | None = None
+                slow_host, fast_host = slow.host, fast.host
+                if args.via_proxy:
+                    env = {**os.environ, "HTTP_PROXY": forward.url, "NO_PROXY": ""}
+                    slow_host = "registry.test:" + slow.host.rsplit(":", 1)[1]
+                    fast_host = "registry.test:" + fast.host.rsplit(":", 1)[1]
                 ours, theirs, zero = [], [], []
                 for run in range(args.runs):
-                    a = chart(work / f"ours{run}", slow.host, args.deps)
-                    ours.append(timed([*chartlock, "lock", str(a), "--plain-http"]))
-                    b = chart(work / f"helm{run}", slow.host, args.deps)
+                    a = chart(work / f"ours{run}", slow_host, args.deps)
+                    ours.append(timed([*chartlock, "lock", str(a), "--plain-http"], env=env))
+                    b = chart(work / f"helm{run}", slow_host, args.deps)
                     theirs.append(
                         timed(
                             [helm, "dependency", "update", str(b), "--plain-http"],
-                            env=helm_env(work / f"henv{run}"),
+                            env={**helm_env(work / f"henv{run}"), **(env or {})},
                         )
                     )
                     assert (a / "Chart.lock").is_file() and (b / "Chart.lock").is_file()
                     # The same work with no added latency: the difference is the round trips.
-                    c = chart(work / f"zero{run}", fast.host, args.deps)
-                    zero.append(timed([*chartlock, "lock", str(c), "--plain-http"]))
+                    c = chart(work / f"zero{run}", fast_host, args.deps)
+                    zero.append(timed([*chartlock, "lock", str(c), "--plain-http"], env=env))
                 base = statistics.median(zero)
+                if args.via_proxy:
+                    # Everything went through the forward proxy (the name resolves nowhere else).
+                    assert forward.targets() == {slow_host, fast_host}, forward.targets()
             # Requests, counted once by an HTTP proxy (not timed).
             with Proxy(server.host) as counter:
                 timed(
@@ -120,7 +141,7 @@ def main() -> None:
         rtt = 2 * args.delay
         print(
             f"deps={args.deps} round trip added={rtt * 1000:.0f} ms runs={args.runs} "
-            f"chartlock={' '.join(chartlock)}"
+            f"via_proxy={args.via_proxy} chartlock={' '.join(chartlock)}"
         )
         print(f"chartlock lock:         median {m_ours:.2f} s  ({ours_requests} requests)")
         print(f"helm dependency update: median {m_theirs:.2f} s  ({theirs_requests} requests)")

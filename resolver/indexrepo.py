@@ -1,7 +1,8 @@
 """https chart repositories: fetch each referenced ``index.yaml`` once, concurrently.
 
 Credentials and TLS settings come from the repository's repositories.yaml entry, as in Helm
-(the OCI flags do not apply to index repositories).
+(the OCI flags do not apply to index repositories). Proxies come from the environment with Go's
+rules, as in Helm (:mod:`resolver.registry.routing`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def parse_index(data: bytes, url: str) -> dict[str, list[IndexEntry]]:
 
 
 async def _fetch(url: str, entry: RepoEntry | None, timeout: float) -> dict[str, list[IndexEntry]]:
+    import os
+
+    from resolver.registry.proxyenv import from_environ
+    from resolver.registry.routing import ProxyRoutingTransport
+
     verify: Any = True
     if entry is not None and entry.insecure_skip_tls_verify:
         verify = False
@@ -70,6 +76,7 @@ async def _fetch(url: str, entry: RepoEntry | None, timeout: float) -> dict[str,
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         headers={"User-Agent": f"chartlock/{__version__}"},
+        transport=ProxyRoutingTransport(verify, from_environ(os.environ)),
     ) as client:
         try:
             response = await client.get(index_url(url), auth=auth)

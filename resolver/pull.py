@@ -163,6 +163,17 @@ def _normal_digest(value: str) -> str:
     return value if value.startswith("sha256:") else "sha256:" + value
 
 
+def _proxy_routing(verify: Any) -> httpx.AsyncBaseTransport:
+    """httpx's transport with the environment's proxies applied by Go's rules, as helm does
+    (:mod:`resolver.registry.routing`); ``verify`` as for httpx."""
+    import os
+
+    from resolver.registry.proxyenv import from_environ
+    from resolver.registry.routing import ProxyRoutingTransport
+
+    return ProxyRoutingTransport(verify, from_environ(os.environ))
+
+
 class _Puller:
     def __init__(
         self,
@@ -289,7 +300,7 @@ class _Puller:
                 timeout=httpx.Timeout(self.options.timeout),
                 follow_redirects=True,
                 headers={"User-Agent": f"chartlock/{__version__}"},
-                transport=self.transport,
+                transport=self.transport or _proxy_routing(True),
             )
         return self._http
 
@@ -316,7 +327,7 @@ class _Puller:
                 verify=verify,
                 timeout=httpx.Timeout(self.options.timeout),
                 follow_redirects=True,
-                transport=self.transport,
+                transport=self.transport or _proxy_routing(verify),
             ) as special:
                 response = await self._get(special, url, auth)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,15 @@ import pytest
 from tests.support.registry import Pusher, RegistryServer
 from tests.support.tokenserver import TokenServer
 from tests.support.tools import require_helm, require_registry
+
+# The tests talk to loopback servers only, and the proxy tests set the proxy variables they
+# need: a proxy in the environment of whoever runs the suite (urllib, helm and httpx would each
+# apply it by their own rules) must not reach them.
+for _name in (
+    *("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"),
+    *("ALL_PROXY", "all_proxy", "REQUEST_METHOD"),
+):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session")

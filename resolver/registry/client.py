@@ -483,6 +483,8 @@ def _transport_error(exc: httpx.HTTPError) -> str:
             return "TLS certificate verification failed (see --ca-file)"
         if "WRONG_VERSION_NUMBER" in text or "record layer" in text:
             return "TLS handshake failed (is it a plain-HTTP registry? see --plain-http)"
+        if text.startswith("proxy "):  # resolver.registry.tunnel: the proxy is unreachable
+            return f"cannot connect through the {text}"
         return "cannot connect"
     if isinstance(exc, httpx.RemoteProtocolError):
         return "the connection was closed or the response was malformed"

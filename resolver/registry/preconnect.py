@@ -16,6 +16,10 @@ moment later (a registry that wants credentials answers 401 and the client's aut
 over as usual); nothing is sent early over TLS (only the TCP handshake is done) and no
 credential ever is. Best effort: any failure here means the transport connects and sends as it
 otherwise would, and reports errors then. Sockets nobody took are closed by :func:`discard`.
+
+A registry that the environment sends through a proxy (``HTTPS_PROXY``/``HTTP_PROXY``, Go's
+rules: :mod:`resolver.registry.proxyenv`) is left alone here: a direct connection to it may be
+impossible or forbidden, and the transport tunnels through the proxy instead.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from pathlib import Path
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from resolver.registry.proxyenv import ProxyConfig
 
 # The headers httpx adds to a request of ours that carries none of its own: a request with
 # only these may be answered by the response to an early request for the same path.
@@ -225,8 +231,14 @@ def start_for_charts(
     targets: dict[tuple[str, int], list[str | None]] = {}
     host_headers: dict[tuple[str, int], str] = {}
     try:
+        import os
+
         from resolver.loader import load_chart
+        from resolver.registry.proxyenv import from_environ
         from resolver.registry.reference import oci_chart_repository
+
+        proxies = from_environ(os.environ)
+        scheme = "http" if plain_http else "https"
 
         listed: set[str] = set()
         for chart_dir in chart_dirs:
@@ -239,6 +251,8 @@ def start_for_charts(
                 except Exception:
                     continue
                 host, port = _split_host(repo.host, 80 if plain_http else 443)
+                if not proxies.empty and _proxied(proxies, scheme, host, port):
+                    continue
                 host_headers[(host, port)] = repo.host
                 items = targets.setdefault((host, port), [])
                 if len(items) >= per_host:
@@ -252,6 +266,17 @@ def start_for_charts(
         start(targets, host_headers=host_headers)
     except Exception:
         return
+
+
+def _proxied(proxies: ProxyConfig, scheme: str, host: str, port: int) -> bool:
+    """Whether requests to this registry go through a proxy (or are refused: then the
+    transport reports it, so nothing starts here either)."""
+    from resolver.registry.proxyenv import ProxyError
+
+    try:
+        return proxies.proxy_for(scheme, host, port) is not None
+    except ProxyError:
+        return True
 
 
 def _is_range(version: str) -> bool:

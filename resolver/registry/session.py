@@ -42,9 +42,14 @@ def open_client(
 def lazy_tls_transport(options: ClientOptions) -> httpx.AsyncBaseTransport:
     """chartlock's HTTP/1.1 transport with the TLS settings ``RegistryClient`` would use
     (Helm's flags: ``--insecure-skip-tls-verify``, ``--ca-file``, ``--cert-file``/``--key-file``,
-    else the default store); the TLS context is built on the first ``https://`` request."""
+    else the default store); the TLS context is built on the first ``https://`` request.
+    Requests go through the proxy the environment names for them, by Go's rules, as helm's do
+    (:mod:`resolver.registry.proxyenv`): that covers the registry, its token realm and the
+    hosts it redirects to, since they all share this transport."""
+    import os
     import ssl
 
+    from resolver.registry.proxyenv import from_environ
     from resolver.registry.transport import HTTP11Transport
 
     def tls_context() -> ssl.SSLContext:
@@ -63,4 +68,4 @@ def lazy_tls_transport(options: ClientOptions) -> httpx.AsyncBaseTransport:
         context.set_alpn_protocols(["http/1.1"])
         return context
 
-    return HTTP11Transport(tls_context)
+    return HTTP11Transport(tls_context, from_environ(os.environ))

@@ -8,7 +8,9 @@ the timeouts httpx hands over (connect, read, write; there is no pool to wait fo
 bounds concurrency per host), and httpx's exception types, so
 everything above it (auth flows, redirects, retries, ``httpx.MockTransport`` in tests) is
 unchanged. Connections may come from :mod:`resolver.registry.preconnect`, opened while
-chartlock was still starting.
+chartlock was still starting. A request that the environment sends through a proxy
+(:mod:`resolver.registry.proxyenv`, Go's rules, as helm) goes through it
+(:mod:`resolver.registry.tunnel`) on a connection of its own, never a preconnected one.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from resolver.registry import preconnect
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
+
+    from resolver.registry.proxyenv import Proxy, ProxyConfig
 
 T = TypeVar("T")
 
@@ -62,13 +66,50 @@ class _Connection:
 
 
 class HTTP11Transport(httpx.AsyncBaseTransport):
-    """See the module docstring. ``tls_context`` is called once, on the first https request."""
+    """See the module docstring. ``tls_context`` is called once, on the first https request.
+    ``proxies``: the proxy settings (default: this process's environment)."""
 
-    def __init__(self, tls_context: Callable[[], ssl.SSLContext]) -> None:
+    def __init__(
+        self, tls_context: Callable[[], ssl.SSLContext], proxies: ProxyConfig | None = None
+    ) -> None:
         self._tls_factory = tls_context
         self._tls: ssl.SSLContext | None = None
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._closed = False
+        if proxies is None:
+            import os
+
+            from resolver.registry.proxyenv import from_environ
+
+            proxies = from_environ(os.environ)
+        self._proxies = proxies
+        self._routes: dict[tuple[str, str, int], Proxy | None] = {}
+
+    def _route(self, origin: tuple[str, str, int]) -> Proxy | None:
+        """The proxy for requests to ``origin``, or ``None`` (direct); decided once."""
+        if self._proxies.empty:
+            return None
+        if origin not in self._routes:
+            from resolver.errors import RegistryError
+            from resolver.registry.proxyenv import ProxyError
+
+            scheme, host, port = origin
+            try:
+                route = self._routes[origin] = self._proxies.proxy_for(scheme, host, port)
+            except ProxyError as exc:
+                raise RegistryError(f"{host}:{port}: {exc}", registry=f"{host}:{port}") from None
+            import logging
+
+            # -v: which way each origin goes (the proxy's URL without its credentials).
+            logging.getLogger("chartlock.registry").debug(
+                "%s://%s:%s: %s", scheme, host, port, f"via proxy {route}" if route else "direct"
+            )
+        return self._routes[origin]
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = self._tls_factory()
+        return self._tls
 
     # -- the request ---------------------------------------------------------------------
 
@@ -78,6 +119,7 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
         url = request.url
         origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
         timeouts = request.extensions.get("timeout", {})
+        route = self._route(origin)
         attempt = 0
         while True:
             attempt += 1
@@ -87,7 +129,7 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
                     conn.sent = False
                 else:
                     await _with_timeout(
-                        self._send(conn, request),
+                        self._send(conn, request, route),
                         timeouts.get("write"),
                         httpx.WriteTimeout,
                         request,
@@ -110,6 +152,11 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
                 conn.close()
                 raise
             break
+        if status == 407 and route is not None:
+            conn.close()
+            from resolver.registry.tunnel import proxy_refused
+
+            raise proxy_refused(route, url.host, origin[2], status, reason.decode("latin-1"))
         framing, length = _framing(request.method, status, headers)
         keep = version == b"HTTP/1.1" and not _has_token(headers, b"connection", b"close")
         stream = _Body(self, origin, conn, request, framing, length, keep, timeouts.get("read"))
@@ -122,10 +169,18 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
             extensions={"http_version": version, "reason_phrase": reason},
         )
 
-    async def _send(self, conn: _Connection, request: httpx.Request) -> None:
+    async def _send(
+        self, conn: _Connection, request: httpx.Request, route: Proxy | None = None
+    ) -> None:
         url = request.url
         target = url.raw_path or b"/"
+        forward = route is not None and url.scheme == "http"
+        if forward:
+            # Through a proxy, a plain-HTTP request names its whole URL (absolute form).
+            target = url.raw_scheme + b"://" + url.netloc + target
         lines = [request.method.encode("ascii") + b" " + target + b" HTTP/1.1\r\n"]
+        if forward and route is not None and route.authorization:
+            lines.append(b"Proxy-Authorization: " + route.authorization.encode("latin-1") + b"\r\n")
         chunked = False
         for name, value in request.headers.raw:
             if name.lower() == b"transfer-encoding" and value.lower() == b"chunked":
@@ -163,19 +218,27 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
                 return conn
             conn.close()
         return await _with_timeout(
-            self._connect(origin, request),
+            self._connect(origin, request, self._route(origin)),
             timeouts.get("connect"),
             httpx.ConnectTimeout,
             request,
         )
 
-    async def _connect(self, origin: tuple[str, str, int], request: httpx.Request) -> _Connection:
+    async def _connect(
+        self, origin: tuple[str, str, int], request: httpx.Request, route: Proxy | None = None
+    ) -> _Connection:
         scheme, host, port = origin
+        if route is not None:
+            from resolver.registry.tunnel import open_via_proxy
+
+            reader, writer = await open_via_proxy(
+                route, scheme, host, port, self._tls_context, request, limit=MAX_HEAD_BYTES
+            )
+            _nodelay(writer)
+            return _Connection(reader, writer, fresh=True)
         tls: ssl.SSLContext | None = None
         if scheme == "https":
-            if self._tls is None:
-                self._tls = self._tls_factory()
-            tls = self._tls
+            tls = self._tls_context()
         try:
             sock, sent = await _warm_socket(host, port, request)
             if sock is not None:

@@ -12,8 +12,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def make_ca_and_server_cert(directory: Path) -> tuple[Path, Path, Path]:
-    """Returns (ca.pem, server.pem, server.key) with the server cert valid for 127.0.0.1."""
+def make_ca_and_server_cert(
+    directory: Path, names: tuple[str, ...] = ()
+) -> tuple[Path, Path, Path]:
+    """Returns (ca.pem, server.pem, server.key) with the server cert valid for 127.0.0.1,
+    localhost and the DNS ``names``."""
     directory.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -55,6 +58,7 @@ def make_ca_and_server_cert(directory: Path) -> tuple[Path, Path, Path]:
         .add_extension(
             x509.SubjectAlternativeName(
                 [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+                + [x509.DNSName(name) for name in names]
             ),
             critical=False,
         )
