@@ -33,6 +33,7 @@ from resolver.resolve import (
     oci_tag,
     plan,
     resolve_dependencies,
+    where,
 )
 from resolver.rules.lock import load_pair
 
@@ -129,8 +130,8 @@ def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Pat
             if name is not None:
                 if name not in urls:
                     raise ResolveError(
-                        f"{chart.display_path}: no repository definition for {dep.repository}. "
-                        "Please add it via 'helm repo add'"
+                        f"{where(dep, 'repository', chart.display_path)}no repository "
+                        f"definition for {dep.repository}. Please add it via 'helm repo add'"
                     )
                 dep = dep.replace(repository=urls[name])
             req.append(dep)

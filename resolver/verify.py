@@ -132,6 +132,13 @@ def _at(mark: Mark | None) -> tuple[int, int]:
     return (mark.line, mark.column) if mark is not None else (0, 0)
 
 
+def error_at(path: str, mark: Mark | None, message: str) -> InputError:
+    """An input error naming ``path:line:column`` (from ``mark``) when the position is known."""
+    if mark is None:
+        return InputError(path, message)
+    return InputError(mark.path or path, message, line=mark.line, column=mark.column)
+
+
 def is_gone(exc: RegistryError) -> bool:
     return exc.status == 404 or exc.code in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN")
 
@@ -289,9 +296,11 @@ def collect_items(loaded: LoadedChart, report: Report, *, need_lock: bool = True
     if lock is None:
         if need_lock and chart.dependencies:
             report.errors.append(
-                InputError(
+                error_at(
                     chart.display_path,
-                    "has dependencies but no Chart.lock; run `chartlock lock` first",
+                    chart.marks.get("dependencies"),
+                    f"has dependencies but no {chart.lock_name}; run `chartlock lock "
+                    f"{loaded.display}` first",
                 )
             )
         return []
@@ -302,7 +311,7 @@ def collect_items(loaded: LoadedChart, report: Report, *, need_lock: bool = True
         try:
             repo = oci_chart_repository(entry.repository, entry.name)
         except RegistryError as exc:
-            report.errors.append(InputError(lock.display_path, str(exc)))
+            report.errors.append(error_at(lock.display_path, entry.mark("repository"), str(exc)))
             continue
         items.append(_Item(loaded, entry, req, repo, oci_tag(entry.version)))
     return items
@@ -386,6 +395,7 @@ __all__ = [
     "LoadedChart",
     "Memo",
     "collect_items",
+    "error_at",
     "load_chart_dir",
     "make_finding",
     "open_client",
