@@ -86,10 +86,10 @@ def walk(
 
     ``chart`` is the chart ``root`` belongs to, if known. With ``hidden`` the walk also enters
     hidden folders (lint looks for CI files there) but finds no charts in them. ``explicit``:
-    ``root`` was named by the user, so it is a chart if it holds a Chart.yaml.
+    ``root`` was named by the user, so it is a chart if it holds a Chart.yaml, even as a
+    vendored subchart (then alone: nothing below it is a chart).
     """
-    root_chart_ok = not in_vendored_area(root) or explicit
-    stack: list[tuple[Path, Path | None, bool]] = [(root, chart, not root_chart_ok)]
+    stack: list[tuple[Path, Path | None, bool]] = [(root, chart, in_vendored_area(root))]
     first = True
     while stack:
         directory, owner, excluded = stack.pop()
@@ -147,18 +147,14 @@ def find_charts(paths: Sequence[str | Path], *, cwd: Path | None = None) -> list
                 raise InputError(shown, "not a chart directory or chart file (no Chart.yaml)")
             found[chart] = None
             continue
-        before = len(found)
+        hit = False
         for visit in walk(path):
             if visit.is_chart:
-                found[visit.path] = None
-        if len(found) == before and not _any_chart_in(path, found):
+                found[visit.path] = None  # a dict: O(1) de-duplication, first-seen order
+                hit = True
+        if not hit:
             raise InputError(shown, _no_chart_reason(path))
     return sorted(found)
-
-
-def _any_chart_in(path: Path, found: dict[Path, None]) -> bool:
-    """Whether a chart already found lies at or below ``path`` (``check a a/b``)."""
-    return any(chart == path or path in chart.parents for chart in found)
 
 
 def _no_chart_reason(path: Path) -> str:

@@ -95,8 +95,10 @@ class _Walk:
     targets: list[LintTarget] = field(default_factory=list)
     charts: list[Path] = field(default_factory=list)
     seen: set[tuple[Path, FileKind]] = field(default_factory=set)
+    matched: bool = False  # the current path argument named something to lint
 
     def add(self, path: Path, kind: FileKind, chart_dir: Path | None, counted: bool = True) -> None:
+        self.matched = True
         if (path, kind) in self.seen:
             return
         self.seen.add((path, kind))
@@ -113,19 +115,15 @@ class _Walk:
         """Add what ``raw`` names; raises InputError when it does not exist or holds nothing
         chartlock lints (a typo never looks like a clean run)."""
         path = Path(os.path.abspath(self.base / raw))
-        before = len(self.targets)
+        self.matched = False
         if path.is_dir():
             self.directory(path, _chart_of(path))
-            if len(self.targets) == before and not self._covered(path):
+            if not self.matched:
                 raise InputError(str(raw), "nothing to lint (no chart or CI file below it)")
         elif path.is_file() or (path.name == "Chart.yaml" and os.path.lexists(path)):
             self.file(path, _chart_of(path.parent), counted=True)
         else:
             raise InputError(str(raw), "no such file or directory")
-
-    def _covered(self, path: Path) -> bool:
-        """Whether targets at or below ``path`` came from an earlier argument."""
-        return any(t.path.parent == path or path in t.path.parents for t in self.targets)
 
     def file(self, path: Path, chart_dir: Path | None, *, counted: bool) -> None:
         kind = self.classify(path, chart_dir)

@@ -16,6 +16,7 @@ lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,7 @@ def load_chart_dir(chart_dir: Path, cwd: Path) -> LoadedChart:
     from resolver.rules.lock import load_pair
 
     chart_yaml = chart_dir / "Chart.yaml"
-    if not chart_yaml.is_file():
+    if not os.path.lexists(chart_yaml):  # a directory or dangling symlink fails to load below
         raise InputError(display_path(chart_dir, cwd), "not a chart directory (no Chart.yaml)")
     chart, lock = load_pair(chart_yaml, display_path(chart_yaml, cwd))
     display = Path(chart.display_path).parent.as_posix() or "."
