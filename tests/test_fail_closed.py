@@ -224,9 +224,9 @@ def failed_report() -> Report:
 
 def test_text_never_says_no_problems_when_the_run_failed() -> None:
     text = render(Report(charts_checked=1, files_checked=1, errors=[ChartlockError("x")]), "text")
-    assert text == "failed: 1 error (on stderr) in 1 chart, 1 file"
+    assert text == "failed: 1 error (on stderr); checked 1 chart, 1 file"
     lines = render(failed_report(), "text").splitlines()
-    assert lines[-1] == "failed: 2 errors (on stderr); 1 warning in 1 chart, 1 file"
+    assert lines[-1] == "failed: 2 errors (on stderr); findings: 1 warning in 1 chart, 1 file"
 
 
 def test_json_errors_are_schema_valid() -> None:

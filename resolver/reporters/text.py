@@ -34,8 +34,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
         # Never "no problems" when something could not be read or asked: the run failed, and
         # the errors themselves go to stderr, one line each.
         failed = paint(f"failed: {_plural(len(report.errors), 'error')}", _COLORS[Severity.ERROR])
-        found = f"; {summary}" if summary else ""
-        lines.append(f"{failed} (on stderr){found} in {_scope(report)}")
+        found = f"findings: {summary} in" if summary else "checked"
+        lines.append(f"{failed} (on stderr); {found} {_scope(report)}")
     elif findings:
         lines.append(f"{summary} in {_scope(report)}")
     else:
