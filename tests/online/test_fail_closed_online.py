@@ -189,3 +189,22 @@ def test_verify_and_pull_name_the_lock_position(tmp_path: Path) -> None:
         f"chartlock: error: charts/stale/Chart.lock:{digest_line}:9: the lock file (Chart.lock) "
         "is out of sync"
     ), result.stderr
+
+
+def test_lock_registry_errors_about_a_repository_name_the_dependency(
+    registry: RegistryServer, pusher: Pusher, tmp_path: Path
+) -> None:
+    ns = unique("pos")
+    pusher.push(ns, "chart1", "1.0.0")
+    repo = f"oci://{registry.host}/{ns}"
+    write_parent(tmp_path / "charts" / "x", [("chart1", "^1.0.0", repo)], name="x")
+    write_parent(
+        tmp_path / "charts" / "y", [("chart1", "^1.0.0", repo), ("typo", "^1.0.0", repo)], name="y"
+    )
+    result = run_chartlock("lock", "--plain-http", cwd=tmp_path)
+    assert result.returncode == 2
+    # charts/y/Chart.yaml dependencies[1].repository: line 10, column 17.
+    assert result.stderr.startswith(
+        f"chartlock: error: charts/y/Chart.yaml:10:17: {registry.host}/{ns}/typo: "
+    ), result.stderr
+    assert not list(tmp_path.rglob("Chart.lock"))
