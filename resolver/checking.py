@@ -25,14 +25,17 @@ def check(
 ) -> Report:
     """Check every chart under ``paths``.
 
-    Charts whose files cannot be read or parsed are skipped and their one-line errors collected
-    in ``report.errors`` (the CLI prints them and exits 2). ``require_digests`` makes a missing
-    per-dependency digest (CL205) an error.
+    Charts are found by :func:`resolver.discovery.find_charts` (a vendored subchart is part
+    of its umbrella, not a chart): a path that does not exist or holds no chart raises
+    :class:`~resolver.errors.InputError`. Charts whose files cannot be read or parsed are
+    skipped and their one-line errors collected in ``report.errors`` (the CLI prints them and
+    exits 2). ``require_digests`` makes a missing per-dependency digest (CL205) an error.
     """
     base = cwd or Path.cwd()
+    chart_dirs = find_charts(paths, cwd=base)
     urls = repo_urls(repository_config)
     report = Report()
-    for chart_dir in find_charts([base / p for p in paths]):
+    for chart_dir in chart_dirs:
         chart_yaml = chart_dir / "Chart.yaml"
         try:
             chart, lock = load_pair(chart_yaml, display_path(chart_yaml, base))

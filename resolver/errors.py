@@ -44,6 +44,12 @@ class InputError(ChartlockError):
         return f"{where}: {self.message}"
 
 
+class UnreadableFile(InputError):
+    """A file could not be read at all (missing, a directory, a dangling symlink, an OS error),
+    as opposed to one that was read but does not parse. Even ``lint``, which reports broken
+    content as findings (CL003), fails the run (exit 2) on these: it could not look."""
+
+
 class ConfigError(InputError):
     """The chartlock configuration is invalid (names the file and the key)."""
 

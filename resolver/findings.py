@@ -127,6 +127,17 @@ class Report(Struct):
         self.errors: list[Exception] = errors if errors is not None else []
         self.baseline = baseline
 
+    @property
+    def succeeded(self) -> bool:
+        """Whether every chart and file was read and every registry answered (no errors).
+        A report that did not succeed must never be presented as clean."""
+        return not self.errors
+
+    def error_dicts(self) -> list[dict[str, object]]:
+        """``errors`` for the machine formats: the one-line message, and the file, line and
+        column when the error names them (``""``/0 otherwise, as for findings)."""
+        return [error_dict(error) for error in self.errors]
+
     def sorted(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)
 
@@ -136,3 +147,16 @@ class Report(Struct):
     def failed(self, fail_on: Severity = Severity.ERROR) -> bool:
         worst = self.worst()
         return worst is not None and worst >= fail_on
+
+
+def error_dict(error: Exception) -> dict[str, object]:
+    """One run error as ``{"message", "path", "line", "column"}`` (:meth:`Report.error_dicts`)."""
+    path = getattr(error, "path", None)
+    line = getattr(error, "line", None)
+    column = getattr(error, "column", None)
+    return {
+        "message": str(error) or type(error).__name__,
+        "path": path if isinstance(path, str) else "",
+        "line": line if isinstance(line, int) and line > 0 else 0,
+        "column": column if isinstance(column, int) and column > 0 else 0,
+    }

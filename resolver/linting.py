@@ -21,8 +21,8 @@ from typing import Any
 
 from resolver import suppressions
 from resolver.config import Config, check_selectors, load_config
-from resolver.discovery import display_path
-from resolver.errors import ChartlockError, InputError
+from resolver.discovery import display_path, has_chart_yaml, walk
+from resolver.errors import ChartlockError, InputError, UnreadableFile
 from resolver.findings import Finding, Report, Severity
 from resolver.rules import (
     CHECKERS,
@@ -35,20 +35,6 @@ from resolver.rules import (
     to_finding,
 )
 
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        "__pycache__",
-        ".tox",
-        ".venv",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-    }
-)
 _VALUES_RE = re.compile(r"values[^/]*\.ya?ml")
 _CI_VALUES_RE = re.compile(r"[^/]*values\.ya?ml")
 _TEMPLATE_RE = re.compile(r".*\.(ya?ml|tpl)")
@@ -72,8 +58,10 @@ def lint(
     ``config`` defaults to the discovered configuration (:func:`resolver.config.load_config`).
     ``online`` also runs the registry rules CL501-CL504 (``resolver.verify``), with
     ``online_options`` (:class:`resolver.locking.ClientOptions`).
-    Raises :class:`~resolver.errors.ConfigError` for a bad configuration; paths that do not
-    exist and internal checker failures go to ``report.errors`` (the CLI exits 2).
+    Raises :class:`~resolver.errors.ConfigError` for a bad configuration and
+    :class:`~resolver.errors.InputError` for a path that does not exist or holds nothing to lint.
+    Files that cannot be read at all and internal checker failures go to ``report.errors`` (the
+    CLI exits 2); files that read but do not parse are CL003 findings.
     """
     base = Path(os.path.abspath(cwd or Path.cwd()))
     if config is None:
@@ -107,52 +95,54 @@ class _Walk:
     targets: list[LintTarget] = field(default_factory=list)
     charts: list[Path] = field(default_factory=list)
     seen: set[tuple[Path, FileKind]] = field(default_factory=set)
-    errors: list[Exception] = field(default_factory=list)
+    matched: bool = False  # the current path argument named something to lint
 
-    def add(self, path: Path, kind: FileKind, chart_dir: Path | None) -> None:
+    def add(self, path: Path, kind: FileKind, chart_dir: Path | None, counted: bool = True) -> None:
+        self.matched = True
         if (path, kind) in self.seen:
             return
         self.seen.add((path, kind))
         display = display_path(path, self.base)
         self.targets.append(LintTarget(path, display, kind, "", chart_dir))
-        if kind is FileKind.CHART:
+        if kind is FileKind.CHART and counted:
+            # A chart of its own (resolver.discovery): counted, and its lock is checked.
+            # A vendored subchart's Chart.yaml is linted, but it is part of its umbrella:
+            # not counted, and no lock-sync rules (`chartlock lock` never locks it).
             self.charts.append(path.parent)
             self.add(path, FileKind.LOCK, path.parent)
 
     def path_arg(self, raw: str | Path) -> None:
+        """Add what ``raw`` names; raises InputError when it does not exist or holds nothing
+        chartlock lints (a typo never looks like a clean run)."""
         path = Path(os.path.abspath(self.base / raw))
+        self.matched = False
         if path.is_dir():
             self.directory(path, _chart_of(path))
-        elif path.is_file():
-            self.file(path, _chart_of(path.parent))
+            if not self.matched:
+                raise InputError(str(raw), "nothing to lint (no chart or CI file below it)")
+        elif path.is_file() or (path.name == "Chart.yaml" and os.path.lexists(path)):
+            self.file(path, _chart_of(path.parent), counted=True)
         else:
-            self.errors.append(InputError(str(raw), "no such file or directory"))
+            raise InputError(str(raw), "no such file or directory")
 
-    def file(self, path: Path, chart_dir: Path | None) -> None:
+    def file(self, path: Path, chart_dir: Path | None, *, counted: bool) -> None:
         kind = self.classify(path, chart_dir)
         if kind is not None:
-            self.add(path, kind, chart_dir)
+            self.add(path, kind, chart_dir, counted)
         elif path.name in ("Chart.lock", "requirements.lock") and chart_dir == path.parent:
-            self.add(path.parent / "Chart.yaml", FileKind.CHART, chart_dir)
+            self.add(path.parent / "Chart.yaml", FileKind.CHART, chart_dir, counted)
 
     def directory(self, root: Path, chart_dir: Path | None) -> None:
-        stack: list[tuple[Path, Path | None]] = [(root, chart_dir)]
-        while stack:
-            directory, chart = stack.pop()
-            try:
-                entries = sorted(os.scandir(directory), key=lambda e: e.name)
-            except OSError:
-                continue
-            if any(e.name == "Chart.yaml" for e in entries):
-                chart = directory
-            subdirs: list[tuple[Path, Path | None]] = []
-            for entry in entries:
+        for visit in walk(root, chart=chart_dir, hidden=True):
+            for entry in visit.entries:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIP_DIRS:
-                        subdirs.append((Path(entry.path), chart))
-                elif entry.is_file():
-                    self.file(Path(entry.path), chart)
-            stack.extend(reversed(subdirs))
+                    if entry.name != "Chart.yaml":
+                        continue
+                elif not entry.is_file() and entry.name != "Chart.yaml":
+                    continue
+                # A Chart.yaml that is not a regular file is still the chart's: reading it
+                # fails the run, instead of the chart silently disappearing.
+                self.file(Path(entry.path), visit.chart, counted=visit.is_chart)
 
     def classify(self, path: Path, chart_dir: Path | None) -> FileKind | None:
         name = path.name
@@ -195,7 +185,7 @@ def _below(path: Path, directory: Path) -> bool:
 def _chart_of(directory: Path) -> Path | None:
     """The nearest directory at or above ``directory`` holding a Chart.yaml."""
     for candidate in (directory, *directory.parents):
-        if (candidate / "Chart.yaml").is_file():
+        if has_chart_yaml(candidate):
             return candidate
     return None
 
@@ -293,7 +283,7 @@ class _Run:
         walk = _Walk(self.base, self.config)
         for arg in paths or (".",):
             walk.path_arg(arg)
-        self.report.errors.extend(walk.errors)
+        counted = set(walk.charts)
         raw: list[Finding] = []
         skipped_locks: set[Path] = set()
         for target in walk.targets:
@@ -307,7 +297,8 @@ class _Run:
                     skipped_locks.add(target.path)
                 continue
             if target.kind is FileKind.CHART:
-                self.report.charts_checked += 1
+                if target.path.parent in counted:
+                    self.report.charts_checked += 1
                 if not self._parse_chart(target, raw):
                     skipped_locks.add(target.path)
                     continue
@@ -328,6 +319,9 @@ class _Run:
 
         try:
             target.text = read_text(target.path, target.display)
+        except UnreadableFile as exc:
+            self.report.errors.append(exc)
+            return False
         except InputError as exc:
             raw.append(self._unparseable(exc, target.display))
             return False
@@ -355,6 +349,9 @@ class _Run:
                     from resolver.yaml11 import read_text
 
                     target.text = read_text(lock, lock_display)
+                except UnreadableFile as exc:
+                    self.report.errors.append(exc)
+                    return
                 except InputError as exc:
                     yield self._unparseable(exc, lock_display)
                     return
@@ -367,6 +364,10 @@ class _Run:
         for func in CHECKERS[target.kind]:
             try:
                 problems: list[Problem] = list(func(target, self.options))
+            except UnreadableFile as exc:
+                if str(exc) not in {str(e) for e in self.report.errors}:
+                    self.report.errors.append(exc)
+                continue
             except InputError as exc:
                 finding = self._unparseable(exc, target.display)
                 if (finding.path, finding.line) not in self.unparseable:
@@ -413,8 +414,8 @@ class _Run:
             raise ChartlockError(
                 f"--online needs resolver.verify, which is not available ({exc})"
             ) from None
-        roots = [c for c in charts if c.parent.name != "charts"]
-        return list(verify_findings(roots, self.online_options))
+        # ``charts`` holds the charts of their own only (resolver.discovery), like `verify`.
+        return list(verify_findings(charts, self.online_options))
 
     # -- configuration and suppressions ------------------------------------------------------
 

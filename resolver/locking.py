@@ -14,7 +14,7 @@ from pathlib import Path
 
 from resolver._struct import Struct
 from resolver.discovery import display_path
-from resolver.errors import ResolveError
+from resolver.errors import RegistryError, ResolveError
 from resolver.lockfile import (
     dump_lock,
     go_rfc3339nano,
@@ -33,6 +33,7 @@ from resolver.resolution import (
     oci_tag,
     plan,
     resolve_dependencies,
+    where,
 )
 from resolver.rules.lock import load_pair
 
@@ -129,8 +130,8 @@ def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Pat
             if name is not None:
                 if name not in urls:
                     raise ResolveError(
-                        f"{chart.display_path}: no repository definition for {dep.repository}. "
-                        "Please add it via 'helm repo add'"
+                        f"{where(dep, 'repository', chart.display_path)}no repository "
+                        f"definition for {dep.repository}. Please add it via 'helm repo add'"
                     )
                 dep = dep.replace(repository=urls[name])
             req.append(dep)
@@ -289,12 +290,40 @@ async def resolve_charts(
             ]
             all_entries = [e for entries in resolved for e in entries]
             digests = await fetch_digests(all_entries, client, fetcher)
+        except RegistryError as exc:
+            raise _located(exc, loaded) from None
         finally:
             fetcher.cancel()
     outcomes = []
     for item, entries in zip(loaded, resolved, strict=True):
         outcomes.append(_outcome(item, entries, digests))
     return outcomes
+
+
+def _located(exc: RegistryError, loaded: Sequence[Loaded]) -> RegistryError:
+    """``exc`` prefixed with the Chart.yaml position of the first dependency in that registry
+    repository (its version for a missing tag, else its repository), so that in a monorepo
+    the error says which line to fix. Errors about a whole registry stay as they are."""
+    import copy
+
+    from resolver.registry.reference import oci_chart_repository
+
+    if not exc.repository:
+        return exc
+    for item in loaded:
+        for dep in item.req:
+            if not is_oci(dep.repository):
+                continue
+            try:
+                repo = oci_chart_repository(dep.repository, dep.name)
+            except RegistryError:
+                continue
+            if (repo.registry, repo.path) == (exc.registry, exc.repository):
+                key = "version" if exc.code == "MANIFEST_UNKNOWN" else "repository"
+                located = copy.copy(exc)
+                located.args = (f"{where(dep, key, item.chart.display_path)}{exc}",)
+                return located
+    return exc
 
 
 def _outcome(

@@ -22,6 +22,7 @@ from resolver.resolution import (
     index_versions,
     is_oci,
     oci_versions,
+    where,
 )
 from resolver.semver import Constraint, Version, parse_constraint, parse_version
 from resolver.verify import (
@@ -89,6 +90,15 @@ class ChartStatus:
 class OutdatedReport:
     charts: list[ChartStatus] = field(default_factory=list)
     errors: list[ChartlockError] = field(default_factory=list)
+
+    def dependency_errors(self) -> list[str]:
+        """Each dependency's error (naming its Chart.yaml ``path:line:column``), in order."""
+        return [d.error for c in self.charts for d in c.dependencies if d.error]
+
+    @property
+    def failed(self) -> bool:
+        """Whether something could not be determined: the run exits 2 then."""
+        return bool(self.errors) or any(d.error for c in self.charts for d in c.dependencies)
 
 
 def _pick(
@@ -163,7 +173,10 @@ class _Outdated:
             constraint: Constraint | None = parse_constraint(dep.version)
         except InvalidConstraint as exc:
             constraint = None
-            row.error = f"invalid version/constraint format: {exc}"
+            row.error = (
+                f"{where(dep, 'version')}dependency {dep.name!r} has an invalid "
+                f"version/constraint format: {exc}"
+            )
         if kind == "oci":
             repo = oci_chart_repository(repository, dep.name)
             tags = await self.tags.get(str(repo), lambda: self.client.list_tags(repo))
@@ -175,7 +188,9 @@ class _Outdated:
             charts = await self.indexes.get(repository, lambda: self._index(repository))
             entries = charts.get(dep.name)
             if entries is None:
-                row.error = f"{dep.name} chart not found in repo {repository}"
+                row.error = (
+                    f"{where(dep, 'repository')}{dep.name} chart not found in repo {repository}"
+                )
             else:
                 row.wanted, row.latest = _pick(_index_version_list(entries), constraint)
         return row
@@ -248,7 +263,7 @@ async def outdated_async(
                     None,
                     None,
                     "oci" if is_oci(dep.repository) else "https",
-                    error=str(result),
+                    error=f"{where(dep, 'repository')}{result}",
                 )
             )
             continue
@@ -293,6 +308,8 @@ def render_text(report: OutdatedReport) -> str:
         lines.append(
             "* the lock is behind the newest version its range allows; run `chartlock lock`"
         )
+    # A row that could not be determined says why, where: it is not "up to date".
+    lines.extend(f"error: {error}" for error in report.dependency_errors())
     return "\n".join(lines)
 
 

@@ -34,7 +34,6 @@ from resolver.cache import BlobCache, sha256_digest
 from resolver.errors import (
     ChartlockError,
     DigestMismatch,
-    InputError,
     InvalidVersion,
     RegistryError,
 )
@@ -43,7 +42,14 @@ from resolver.lockfile import hash_req, hash_v2_req, rewrite_repo_aliases
 from resolver.models import Dependency
 from resolver.resolution import IndexEntry, index_versions, is_oci, oci_tag
 from resolver.semver import parse_version
-from resolver.verify import LoadedChart, Memo, default_options, load_chart_dir, open_client
+from resolver.verify import (
+    LoadedChart,
+    Memo,
+    default_options,
+    error_at,
+    load_chart_dir,
+    open_client,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -107,8 +113,9 @@ def check_in_sync(loaded: LoadedChart, repo_urls: dict[str, str]) -> None:
     if chart.api_version == "v1" and hash_v2_req(chart.dependencies) == lock.digest:
         return
     deps_file = "requirements.yaml" if chart.lock_name == "requirements.lock" else "Chart.yaml"
-    raise InputError(
+    raise error_at(
         lock.display_path,
+        lock.marks.get("digest"),
         f"the lock file ({chart.lock_name}) is out of sync with the dependencies file "
         f"({deps_file}); run `chartlock lock {loaded.display}`",
     )
@@ -241,8 +248,9 @@ class _Puller:
         tag = oci_tag(entry.version)
         if locked:
             if not DIGEST_RE.fullmatch(locked):
-                raise InputError(
+                raise error_at(
                     job.lock_path,
+                    entry.mark("digest"),
                     f"{entry.name}: digest {locked!r} is not a sha256 manifest digest",
                 )
             reference = locked
@@ -413,8 +421,9 @@ def plan_chart(loaded: LoadedChart, repo_urls: dict[str, str], result: PullResul
     result.charts.append(pull)
     if lock is None:
         if chart.dependencies:
-            raise InputError(
+            raise error_at(
                 chart.display_path,
+                chart.marks.get("dependencies"),
                 f"has dependencies but no {chart.lock_name}; run `chartlock lock {loaded.display}` "
                 "first",
             )
@@ -430,8 +439,9 @@ def plan_chart(loaded: LoadedChart, repo_urls: dict[str, str], result: PullResul
             result.warnings.append(f"{loaded.display}: {note}")
             continue
         if entry.repository.startswith("@") or entry.repository.startswith("alias:"):
-            raise InputError(
+            raise error_at(
                 lock.display_path,
+                entry.mark("repository"),
                 f"{entry.name}: repository {entry.repository!r} in the lock is not a URL",
             )
         jobs.append(_Job(pull, entry, lock.display_path))

@@ -80,12 +80,23 @@ def is_oci(repository: str) -> bool:
     return repository.startswith("oci://")
 
 
-def _constraint(dep: Dependency) -> Constraint:
+def where(dep: Dependency, key: str, chart: str = "") -> str:
+    """``path:line:column: `` of ``dep``'s ``key`` in its Chart.yaml (the list item's position
+    when the key is absent), ``chart: `` when the position is unknown: every resolution error
+    names the place to fix, like ``chartlock lint`` does."""
+    mark = dep.mark(key)
+    if mark is not None and mark.path:
+        return f"{mark.path}:{mark.line}:{mark.column}: "
+    return f"{chart}: " if chart else ""
+
+
+def _constraint(dep: Dependency, chart: str = "") -> Constraint:
     try:
         return parse_constraint(dep.version)
     except InvalidConstraint as exc:
         raise ResolveError(
-            f"dependency {dep.name!r} has an invalid version/constraint format: {exc}"
+            f"{where(dep, 'version', chart)}dependency {dep.name!r} has an invalid "
+            f"version/constraint format: {exc}"
         ) from None
 
 
@@ -148,27 +159,32 @@ def resolve_dependencies(
     deps: Sequence[Dependency], facts: Facts, *, chart: str = ""
 ) -> list[Dependency]:
     """Lock entries (name, repository, version) for ``deps``, in order, exactly as Helm."""
-    where = f"{chart}: " if chart else ""
     locked: list[Dependency] = []
     missing: list[str] = []
+    first_missing = ""
     for dep in deps:
-        constraint = _constraint(dep)
+        constraint = _constraint(dep, chart)
+        at_version = where(dep, "version", chart)
+        at_repository = where(dep, "repository", chart)
         if not dep.repository:
             version = facts.vendored.get(dep.name)
             if version is None:
-                raise ResolveError(f"{where}directory charts/{dep.name} not found")
+                raise ResolveError(f"{at_repository}directory charts/{dep.name} not found")
             if not _allows(constraint, version):
                 raise ResolveError(
-                    f"{where}dependency {dep.name} at version {version} does not satisfy the "
-                    f"constraint {dep.version}"
+                    f"{at_version}dependency {dep.name} at version {version} does not satisfy "
+                    f"the constraint {dep.version}"
                 )
             locked.append(Dependency(name=dep.name, repository="", version=dep.version))
             continue
         if dep.repository.startswith("file://"):
             version = facts.local.get(dep.repository)
             if version is None:
-                raise ResolveError(f"{where}{dep.name}: directory {dep.repository} not found")
+                raise ResolveError(
+                    f"{at_repository}{dep.name}: directory {dep.repository} not found"
+                )
             if not _allows(constraint, version):
+                first_missing = first_missing or at_version
                 missing.append(
                     f"{dep.name!r} (repository {dep.repository!r}, version {dep.version!r})"
                 )
@@ -176,16 +192,17 @@ def resolve_dependencies(
             locked.append(Dependency(name=dep.name, repository=dep.repository, version=version))
             continue
         if is_oci(dep.repository):
-            locked.append(_resolve_oci(dep, constraint, facts, where))
+            locked.append(_resolve_oci(dep, constraint, facts, at_version))
             continue
-        entry = _resolve_index(dep, constraint, facts)
+        entry = _resolve_index(dep, constraint, facts, at_repository)
         if entry is None:
+            first_missing = first_missing or at_version
             missing.append(f"{dep.name!r} (repository {dep.repository!r}, version {dep.version!r})")
             continue
         locked.append(entry)
     if missing:
         raise ResolveError(
-            f"{where}can't get a valid version for {len(missing)} subchart(s): "
+            f"{first_missing}can't get a valid version for {len(missing)} subchart(s): "
             f"{', '.join(missing)}. Make sure a matching chart version exists in the repo, "
             "or change the version constraint in Chart.yaml"
         )
@@ -238,13 +255,15 @@ def _resolve_oci(dep: Dependency, constraint: Constraint, facts: Facts, where: s
     )
 
 
-def _resolve_index(dep: Dependency, constraint: Constraint, facts: Facts) -> Dependency | None:
+def _resolve_index(
+    dep: Dependency, constraint: Constraint, facts: Facts, where: str = ""
+) -> Dependency | None:
     charts: Mapping[str, list[IndexEntry]] | None = facts.indexes.get(dep.repository)
     if charts is None:
-        raise ResolveError(f"no cached repository for {dep.repository} found")
+        raise ResolveError(f"{where}no cached repository for {dep.repository} found")
     entries = charts.get(dep.name)
     if entries is None:
-        raise ResolveError(f"{dep.name} chart not found in repo {dep.repository}")
+        raise ResolveError(f"{where}{dep.name} chart not found in repo {dep.repository}")
     for entry in index_versions(entries):
         if not entry.urls:
             continue

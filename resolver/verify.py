@@ -16,6 +16,7 @@ lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,7 @@ def load_chart_dir(chart_dir: Path, cwd: Path) -> LoadedChart:
     from resolver.rules.lock import load_pair
 
     chart_yaml = chart_dir / "Chart.yaml"
-    if not chart_yaml.is_file():
+    if not os.path.lexists(chart_yaml):  # a directory or dangling symlink fails to load below
         raise InputError(display_path(chart_dir, cwd), "not a chart directory (no Chart.yaml)")
     chart, lock = load_pair(chart_yaml, display_path(chart_yaml, cwd))
     display = Path(chart.display_path).parent.as_posix() or "."
@@ -130,6 +131,13 @@ def pair_requirements(chart: Chart, lock: Lock) -> list[Dependency | None]:
 
 def _at(mark: Mark | None) -> tuple[int, int]:
     return (mark.line, mark.column) if mark is not None else (0, 0)
+
+
+def error_at(path: str, mark: Mark | None, message: str) -> InputError:
+    """An input error naming ``path:line:column`` (from ``mark``) when the position is known."""
+    if mark is None:
+        return InputError(path, message)
+    return InputError(mark.path or path, message, line=mark.line, column=mark.column)
 
 
 def is_gone(exc: RegistryError) -> bool:
@@ -289,9 +297,11 @@ def collect_items(loaded: LoadedChart, report: Report, *, need_lock: bool = True
     if lock is None:
         if need_lock and chart.dependencies:
             report.errors.append(
-                InputError(
+                error_at(
                     chart.display_path,
-                    "has dependencies but no Chart.lock; run `chartlock lock` first",
+                    chart.marks.get("dependencies"),
+                    f"has dependencies but no {chart.lock_name}; run `chartlock lock "
+                    f"{loaded.display}` first",
                 )
             )
         return []
@@ -302,7 +312,7 @@ def collect_items(loaded: LoadedChart, report: Report, *, need_lock: bool = True
         try:
             repo = oci_chart_repository(entry.repository, entry.name)
         except RegistryError as exc:
-            report.errors.append(InputError(lock.display_path, str(exc)))
+            report.errors.append(error_at(lock.display_path, entry.mark("repository"), str(exc)))
             continue
         items.append(_Item(loaded, entry, req, repo, oci_tag(entry.version)))
     return items
@@ -386,6 +396,7 @@ __all__ = [
     "LoadedChart",
     "Memo",
     "collect_items",
+    "error_at",
     "load_chart_dir",
     "make_finding",
     "open_client",

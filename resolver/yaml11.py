@@ -11,12 +11,13 @@ bytes, duplicate keys and alias bombs, each reported as a one-line :class:`Input
 from __future__ import annotations
 
 import math
+import os
 import re
 import struct
 import unicodedata
 from pathlib import Path
 
-from resolver.errors import InputError
+from resolver.errors import InputError, UnreadableFile
 from resolver.yamlnodes import STR_TAG, MappingNode, Node, ScalarNode, SequenceNode
 
 TYPE_CHECKING = False
@@ -66,7 +67,7 @@ def read_text(path: Path, display: str) -> str:
     """Read a file as UTF-8 (a BOM is dropped), refusing directories, huge and binary files."""
     try:
         if path.is_dir():
-            raise InputError(display, "is a directory, expected a file")
+            raise UnreadableFile(display, "is a directory, expected a file")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(
@@ -76,9 +77,13 @@ def read_text(path: Path, display: str) -> str:
     except InputError:
         raise
     except FileNotFoundError:
-        raise InputError(display, "no such file") from None
+        if path.is_symlink():
+            raise UnreadableFile(
+                display, f"is a dangling symlink to {os.readlink(path)!r}"
+            ) from None
+        raise UnreadableFile(display, "no such file") from None
     except OSError as exc:
-        raise InputError(display, f"cannot read: {exc.strerror or exc}") from None
+        raise UnreadableFile(display, f"cannot read: {exc.strerror or exc}") from None
     return decode(data, display)
 
 

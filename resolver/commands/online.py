@@ -6,12 +6,11 @@ Imports nothing heavy at module level: httpx is imported by the command cores, i
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from resolver.errors import ChartlockError, InputError
+from resolver.errors import ChartlockError
 
 TYPE_CHECKING = False
 
@@ -30,28 +29,12 @@ def add_chart_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def chart_dirs(paths: Sequence[str]) -> list[Path]:
-    """Each argument is a chart directory (or its Chart.yaml/Chart.lock), or a directory that
-    holds charts somewhere below it."""
+    """The charts under ``paths`` (chart directories, their Chart.yaml/Chart.lock, or
+    directories holding charts), found like every other command finds them
+    (:func:`resolver.discovery.find_charts`); raises for a path that is missing or holds none."""
     from resolver.discovery import find_charts
 
-    out: list[Path] = []
-    for raw in paths or ["."]:
-        path = Path(raw)
-        if path.name in ("Chart.yaml", "Chart.lock", "requirements.lock") and path.is_file():
-            path = path.parent
-        if (path / "Chart.yaml").is_file():
-            found = [path]
-        elif path.is_dir():
-            found = [p for p in find_charts([path]) if p.parent.name != "charts"]
-            if not found:
-                raise InputError(raw, "no charts found (no Chart.yaml below it)")
-        else:
-            raise InputError(raw, "no such directory")
-        for item in found:
-            absolute = Path(os.path.abspath(item))
-            if absolute not in out:
-                out.append(absolute)
-    return out
+    return find_charts(paths or ["."])
 
 
 def read_password(args: argparse.Namespace) -> str | None:

@@ -38,7 +38,10 @@ def run(args: argparse.Namespace) -> int:
     print(render_json(report) if args.format == "json" else render_text(report))
     for error in report.errors:
         sys.stderr.write(f"chartlock: error: {error}\n")
-    if report.errors:
+    if report.failed:
+        # Registry failures, and per-dependency errors (shown in the table's output, with
+        # their Chart.yaml position): the run did not establish what it reports, --exit-code
+        # or not.
         return 2
     behind = any(d.outdated for c in report.charts for d in c.dependencies)
     return 1 if args.exit_code and behind else 0

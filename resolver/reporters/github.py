@@ -26,4 +26,15 @@ def render_github(report: Report) -> str:
         props.append(f"title={_prop(f'{f.rule} {f.name}')}")
         message = f.message + (f" (fix: {f.fix})" if f.fix else "")
         lines.append(f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(message)}")
+    for error in report.error_dicts():
+        # A failed run is an error annotation too, never a silent pass.
+        props = []
+        if error["path"]:
+            props.append(f"file={_prop(str(error['path']))}")
+            if error["line"]:
+                props.append(f"line={error['line']}")
+                if error["column"]:
+                    props.append(f"col={error['column']}")
+        props.append("title=chartlock error")
+        lines.append(f"::error {','.join(props)}::{_data(str(error['message']))}")
     return "\n".join(lines)

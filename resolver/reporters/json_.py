@@ -12,6 +12,9 @@ def report_dict(report: Report) -> dict[str, object]:
     return {
         "version": 1,
         "findings": [f.to_dict() for f in findings],
+        # Input that could not be read, registries that could not be asked: a report with
+        # errors is a failed run (exit 2), whatever ``findings`` says.
+        "errors": report.error_dicts(),
         "summary": {
             "charts": report.charts_checked,
             "files": report.files_checked,

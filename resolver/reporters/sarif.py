@@ -27,6 +27,31 @@ def _help_markdown(rule: Rule) -> str:
     return "\n".join(parts)
 
 
+def _invocation(report: Report) -> dict[str, object]:
+    """``executionSuccessful`` is false when input could not be read or a registry could not
+    be asked: code scanning must not take an incomplete run for a clean one. Each error is a
+    ``toolExecutionNotifications`` entry, placed at its file (and line) when it names one."""
+    invocation: dict[str, object] = {"executionSuccessful": report.succeeded}
+    notifications: list[dict[str, object]] = []
+    for error in report.error_dicts():
+        note: dict[str, object] = {"level": "error", "message": {"text": error["message"]}}
+        path = str(error["path"])
+        if path:
+            physical: dict[str, object] = {"artifactLocation": _artifact(path)}
+            line = error["line"]
+            if isinstance(line, int) and line > 0:
+                region: dict[str, int] = {"startLine": line}
+                column = error["column"]
+                if isinstance(column, int) and column > 0:
+                    region["startColumn"] = column
+                physical["region"] = region
+            note["locations"] = [{"physicalLocation": physical}]
+        notifications.append(note)
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return invocation
+
+
 def render_sarif(report: Report) -> str:
     findings = report.sorted()
     used = sorted({f.rule for f in findings} | set(RULES))
@@ -86,6 +111,7 @@ def render_sarif(report: Report) -> str:
                         "rules": rules,
                     }
                 },
+                "invocations": [_invocation(report)],
                 "results": results,
             }
         ],

@@ -25,12 +25,18 @@ def render_text(report: Report, *, color: bool = False) -> str:
             if f.fix:
                 lines.append(paint(f"           fix: {f.fix}", _DIM))
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
-    if findings:
-        summary = ", ".join(
-            f"{n} {s.label}{'s' if n != 1 else ''}"
-            for s, n in sorted(counts.items(), reverse=True)
-            if n
-        )
+    summary = ", ".join(
+        f"{n} {s.label}{'s' if n != 1 else ''}"
+        for s, n in sorted(counts.items(), reverse=True)
+        if n
+    )
+    if report.errors:
+        # Never "no problems" when something could not be read or asked: the run failed, and
+        # the errors themselves go to stderr, one line each.
+        failed = paint(f"failed: {_plural(len(report.errors), 'error')}", _COLORS[Severity.ERROR])
+        found = f"findings: {summary} in" if summary else "checked"
+        lines.append(f"{failed} (on stderr); {found} {_scope(report)}")
+    elif findings:
         lines.append(f"{summary} in {_scope(report)}")
     else:
         lines.append(f"no problems in {_scope(report)}")

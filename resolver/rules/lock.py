@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from resolver.errors import InputError, InvalidConstraint, InvalidVersion
+from resolver.errors import InvalidConstraint, InvalidVersion, UnreadableFile
 from resolver.findings import Severity
 from resolver.models import Chart, Dependency, Lock, Mark
 from resolver.rules.base import CheckOptions, FileKind, LintTarget, Problem, Rule, checker, register
@@ -387,12 +387,14 @@ def load_pair(chart_yaml: Path, display: str) -> tuple[Chart, Lock | None]:
         lock_file = directory / name
         lock_display = (base / name).as_posix()
         if lock_file.is_dir():
-            raise InputError(lock_display, "is a directory, expected a file")
+            raise UnreadableFile(lock_display, "is a directory, expected a file")
         if lock_file.exists():
             chart.lock_file_name = name
             return chart, load_lock(lock_file, lock_display)
         if lock_file.is_symlink():
-            raise InputError(lock_display, f"is a dangling symlink to {os.readlink(lock_file)!r}")
+            raise UnreadableFile(
+                lock_display, f"is a dangling symlink to {os.readlink(lock_file)!r}"
+            )
     return chart, None
 
 

@@ -52,4 +52,5 @@ def test_require_digests_makes_cl205_an_error() -> None:
 def test_charts_dir_dependency_is_not_flagged() -> None:
     report = check([f"{FIX}/local-deps"], cwd=ROOT)
     assert report.findings == []
-    assert report.charts_checked == 2  # the unpacked subchart is a chart too
+    # The unpacked charts/<sub> is part of its umbrella, not a chart (resolver.discovery).
+    assert report.charts_checked == 1

@@ -10,6 +10,7 @@ import pytest
 
 import resolver
 from resolver.config import Config
+from resolver.errors import InputError
 from resolver.findings import Severity
 from resolver.linting import glob_match
 from resolver.rules import CHECKERS, RULES, FileKind
@@ -241,8 +242,8 @@ def test_classification(tmp_path: Path) -> None:
             ("values", "app/ci/test-values.yaml"),
             ("template", "app/templates/deploy.yaml"),
             ("template", "app/templates/sub/_h.tpl"),
+            # The vendored subchart's files are linted, but it is part of app: no lock rules.
             ("chart", "app/charts/sub/Chart.yaml"),
-            ("lock", "app/charts/sub/Chart.yaml"),
             ("values", "app/charts/sub/values.yaml"),
             ("ci", ".github/workflows/ci.yml"),
             ("ci", ".gitlab-ci.yml"),
@@ -253,13 +254,16 @@ def test_classification(tmp_path: Path) -> None:
             ("ci", "deploy/pipeline.groovy"),
         ]
     )
-    assert report.charts_checked == 2
+    assert report.charts_checked == 1  # app; its charts/sub belongs to it
 
 
 def test_single_files_and_missing_paths(chart: Path) -> None:
-    report = run(chart, Config(select=["CL114"]), paths=("charts/app/Chart.yaml", "nope"))
+    report = run(chart, Config(select=["CL114"]), paths=("charts/app/Chart.yaml",))
     assert where(report.findings) == [("CL114", "charts/app/Chart.yaml", 6, 14)]
-    assert [str(e) for e in report.errors] == ["nope: no such file or directory"]
+    assert report.charts_checked == 1
+    # A typo is an error, never a clean run of the other paths.
+    with pytest.raises(InputError, match=r"^nope: no such file or directory$"):
+        run(chart, Config(select=["CL114"]), paths=("charts/app/Chart.yaml", "nope"))
 
 
 def test_a_crashing_checker_is_an_internal_error_not_a_crash(chart: Path) -> None:

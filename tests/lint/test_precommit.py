@@ -39,10 +39,10 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
-def _try_repo(repo: Path, home: Path, hook: str) -> subprocess.CompletedProcess[str]:
+def _try_repo(repo: Path, home: Path, hook: str, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     return subprocess.run(
-        ["pre-commit", "try-repo", str(ROOT), hook, "--all-files", "--verbose"],
+        ["pre-commit", "try-repo", str(ROOT), hook, "--all-files", "--verbose", *extra],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -68,3 +68,26 @@ def test_try_repo_passes_clean_and_fails_planted(tmp_path: Path, home: Path, hoo
     planted = _try_repo(repo, home, hook)
     assert planted.returncode == 1, planted.stdout + planted.stderr
     assert "CL201" in planted.stdout
+
+
+@pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed")
+def test_lock_hook_at_the_root_of_a_charts_folder_layout(tmp_path: Path, home: Path) -> None:
+    """`charts/<name>/` at the repository root: the hook locks those charts (issue 9: it used
+    to skip every chart whose parent folder is named `charts`, and fail with "no charts")."""
+    repo = write(
+        tmp_path / "repo",
+        {
+            "charts/app/Chart.yaml": CLEAN.lstrip()
+            + "dependencies:\n  - name: lib\n    version: ^1.0.0\n    repository: file://../lib\n",
+            "charts/lib/Chart.yaml": "apiVersion: v2\nname: lib\nversion: 1.2.0\n",
+        },
+    )
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    result = _try_repo(repo, home, "chartlock-lock", "--hook-stage", "manual")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "charts/app: Chart.lock created (1 dependency)" in result.stdout
+    assert "charts/lib: Chart.lock no dependencies" in result.stdout
+    lock = (repo / "charts/app/Chart.lock").read_text("utf-8")
+    assert "name: lib" in lock and "version: 1.2.0" in lock
+    assert not (repo / "charts/lib/Chart.lock").exists()

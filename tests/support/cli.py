@@ -19,6 +19,9 @@ def run_chartlock(
 ) -> subprocess.CompletedProcess[str]:
     """chartlock in a subprocess, without the user's Helm and Docker settings; ``env`` on top."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("HELM_", "DOCKER_"))}
+    # This checkout's resolver, whatever the cwd (an installed chartlock may be another one).
+    path = base.get("PYTHONPATH")
+    base["PYTHONPATH"] = str(ROOT) + (os.pathsep + path if path else "")
     base.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "resolver", *args],
