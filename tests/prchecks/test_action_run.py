@@ -106,7 +106,7 @@ def test_default_checks_run_lint_once(tmp_path: Path, shim_path: str) -> None:
         temp=temp,
         env={k: v for k, v in env.items() if not k.startswith(("GITHUB_", "RUNNER_"))},
     )
-    assert run.outputs["findings"] == "50"  # lint covers check's rules: CL201 counted once
+    assert run.outputs["findings"] == str(1 + 50)  # lint covers check's rules: CL201 counted once
     runs = _sarif(run)["runs"]
     assert [r["automationDetails"]["id"] for r in runs] == ["chartlock/lint/"]  # type: ignore[index, union-attr]
     assert "## chartlock lint: 27 errors" in run.summary
@@ -174,16 +174,18 @@ def test_fail_on_warning_and_baseline(tmp_path: Path, shim_path: str) -> None:
 
 
 def test_failed_run_fails_the_step_and_says_why(tmp_path: Path, shim_path: str) -> None:
-    run = _run(
-        copy_repo(FINDINGS_REPO, tmp_path / "ws"), tmp_path, shim_path, paths=". no-such-dir"
-    )
+    # A chart whose Chart.yaml cannot be read: the run fails, but lints everything else.
+    repo = copy_repo(FINDINGS_REPO, tmp_path / "ws")
+    (repo / "charts" / "broken").mkdir(parents=True)
+    (repo / "charts" / "broken" / "Chart.yaml").symlink_to("nowhere")
+    run = _run(repo, tmp_path, shim_path)
     step = run.steps[-1]
     assert step.returncode == 2
     assert run.outputs["exit-code"] == "2"
     assert int(run.outputs["errors"]) >= 1
     assert "::error title=chartlock::" in step.stdout
     assert "**The run failed**" in run.summary
-    assert "no-such-dir: no such file or directory" in run.summary
+    assert "charts/broken/Chart.yaml: is a dangling symlink" in run.summary
     # The findings that were collected are still there for reviewers and code scanning.
     assert run.outputs["findings"] == str(1 + 50)
     assert len(_sarif(run)["runs"]) == 2  # type: ignore[arg-type]
