@@ -14,6 +14,7 @@ import httpx
 
 from resolver import __version__
 from resolver.errors import RegistryError
+from resolver.registry.bounds import bounded_get, cap_response
 from resolver.repoconfig import RepoEntry
 from resolver.resolve import IndexEntry
 
@@ -69,10 +70,18 @@ async def _fetch(url: str, entry: RepoEntry | None, timeout: float) -> dict[str,
         verify=verify,
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
-        headers={"User-Agent": f"chartlock/{__version__}"},
+        headers={"User-Agent": f"chartlock/{__version__}", "Accept-Encoding": "identity"},
+        event_hooks={"response": [cap_response]},
     ) as client:
         try:
-            response = await client.get(index_url(url), auth=auth)
+            response = await bounded_get(
+                client,
+                index_url(url),
+                cap=MAX_INDEX_BYTES,
+                timeout=timeout,
+                where=f"{url}: index.yaml",
+                auth=auth,
+            )
         except httpx.HTTPError as exc:
             raise RegistryError(
                 f"{url}: cannot fetch index.yaml ({type(exc).__name__})", registry=url
@@ -84,8 +93,6 @@ async def _fetch(url: str, entry: RepoEntry | None, timeout: float) -> dict[str,
             registry=url,
             status=response.status_code,
         )
-    if len(response.content) > MAX_INDEX_BYTES:
-        raise RegistryError(f"{url}: index.yaml is too large")
     return parse_index(response.content, url)
 
 
