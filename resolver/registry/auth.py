@@ -197,7 +197,9 @@ class RegistryAuth(httpx.Auth):
             data = {}
         token = data.get("token") or data.get("access_token")
         if not isinstance(token, str) or not token:
-            raise RegistryError(f"{host}: token endpoint {_redact(realm)} returned no token")
+            raise RegistryError(
+                f"{host}: token endpoint {_redact(realm)} returned no token", registry=host
+            )
         return token
 
     def _refuse_plain_http(self, request: httpx.Request, host: str) -> None:

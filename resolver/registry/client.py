@@ -330,8 +330,13 @@ class RegistryClient:
                     response = await within(
                         when, self._exchange(method, url, registry, headers, extensions)
                     )
-            except RegistryError as exc:
-                exc.args = (self.scrub(str(exc)),)
+            except RegistryError as exc:  # from the auth flow: say which request needed it
+                text = str(exc)
+                if not exc.repository:
+                    host_prefix = f"{exc.registry}: " if exc.registry else ""
+                    text = f"{repo}: {what}: {text.removeprefix(host_prefix)}"
+                    exc.registry, exc.repository = exc.registry or repo.registry, repo.path
+                exc.args = (self.scrub(text),)
                 raise
             except (asyncio.TimeoutError, httpx.TimeoutException):
                 # Not retried: a registry that accepted the request and went silent would
