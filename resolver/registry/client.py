@@ -465,8 +465,10 @@ class RegistryClient:
             key = hashlib.blake2b(url.encode(), digest_size=16).digest()
             if key in seen:
                 raise RegistryError(
-                    f"{repo}: tag list pagination loops "
-                    f"(page {printable(_strip_query(url))} requested twice)",
+                    self.scrub(
+                        f"{repo}: tag list pagination loops "
+                        f"(page {printable(url, 120)} requested twice)"
+                    ),
                     registry=repo.registry,
                     repository=repo.path,
                 )
@@ -718,7 +720,7 @@ def _transport_error(exc: httpx.HTTPError) -> str:
             return "TLS certificate verification failed (see --ca-file)"
         if "WRONG_VERSION_NUMBER" in text or "record layer" in text:
             return "TLS handshake failed (is it a plain-HTTP registry? see --plain-http)"
-        return f"cannot connect ({connect_reason(text)})"
+        return f"cannot connect: {connect_reason(text)}"
     if isinstance(exc, httpx.DecodingError):
         return f"the response could not be decoded ({printable(text, 60)})"
     if isinstance(exc, httpx.RemoteProtocolError):
