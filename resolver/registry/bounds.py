@@ -30,6 +30,11 @@ KiB = 1024
 MiB = 1024 * KiB
 
 CAP_EXTENSION = "chartlock_cap"
+BUDGET_EXTENSION = "chartlock_budget"
+# All tag lists and manifests of one run together (blobs excepted: their size is the
+# manifest's). Per-kind caps bound one body; this bounds many at once (a chart with 40
+# dependencies on one hostile registry), so that peak memory has a ceiling whatever is sent.
+RUN_BUDGET_BYTES = 48 * MiB
 # One repository's tag list, all pages together: ~500,000 tags. Parsed, that is ~60 MB of
 # Python strings, the most the memory budget allows beside everything else.
 MAX_TAG_LIST_BYTES = 8 * MiB
@@ -45,13 +50,29 @@ MAX_PAGES = 10_000
 
 
 class BodyTooLarge(Exception):
-    """A success body is (or announces itself as) larger than its cap."""
+    """A success body is (or announces itself as) larger than its cap, or the run's budget
+    (``budget``) is spent."""
 
-    def __init__(self, host: str, cap: int, announced: int | None = None) -> None:
+    def __init__(
+        self, host: str, cap: int, announced: int | None = None, *, budget: bool = False
+    ) -> None:
         self.host = host
         self.cap = cap
         self.announced = announced
+        self.budget = budget
         super().__init__(f"{host} sent more than {size_text(cap)}")
+
+
+class Budget:
+    """Bytes the bodies of one run may still take (never given back: what was read is held)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.left = total
+
+    def take(self, n: int) -> bool:
+        self.left -= n
+        return self.left >= 0
 
 
 def size_text(n: int) -> str:
@@ -104,8 +125,16 @@ class CappedStream(httpx.AsyncByteStream):
     or :class:`BodyTooLarge`."""
 
     def __init__(
-        self, inner: httpx.AsyncByteStream, cap: int, *, cut: bool, host: str, encoding: str = ""
+        self,
+        inner: httpx.AsyncByteStream,
+        cap: int,
+        *,
+        cut: bool,
+        host: str,
+        encoding: str = "",
+        budget: Budget | None = None,
     ) -> None:
+        self._budget = budget
         self._inner = inner
         self._cap = cap
         self._cut = cut
@@ -127,6 +156,8 @@ class CappedStream(httpx.AsyncByteStream):
                             yield piece[:left]
                         return
                     left -= len(piece)
+                    if self._budget is not None and not self._budget.take(len(piece)):
+                        raise BodyTooLarge(self._host, self._budget.total, budget=True)
                     if piece:
                         yield piece
         finally:
@@ -171,10 +202,17 @@ async def cap_response(response: httpx.Response) -> None:
         del response.headers["Content-Encoding"]
     if ok:
         cap = int(request.extensions.get(CAP_EXTENSION, DEFAULT_CAP))
+        budget = request.extensions.get(BUDGET_EXTENSION)
+        if not isinstance(budget, Budget):
+            budget = None
         announced = content_length(response)
         if announced is not None and announced > cap and not encoding:
             raise BodyTooLarge(host, cap, announced)
-        response.stream = CappedStream(stream, cap, cut=False, host=host, encoding=encoding)
+        if budget is not None and announced is not None and announced > budget.left:
+            raise BodyTooLarge(host, budget.total, announced, budget=True)
+        response.stream = CappedStream(
+            stream, cap, cut=False, host=host, encoding=encoding, budget=budget
+        )
     else:
         response.stream = CappedStream(
             stream, MAX_ERROR_BYTES, cut=True, host=host, encoding=encoding

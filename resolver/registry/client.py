@@ -24,13 +24,16 @@ from resolver._struct import Struct
 from resolver.errors import DigestMismatch, RegistryError
 from resolver.registry.auth import SCOPE_EXTENSION, RegistryAuth
 from resolver.registry.bounds import (
+    BUDGET_EXTENSION,
     CAP_EXTENSION,
     DEFAULT_CAP,
     MAX_BLOB_BYTES,
     MAX_MANIFEST_BYTES,
     MAX_PAGES,
     MAX_TAG_LIST_BYTES,
+    RUN_BUDGET_BYTES,
     BodyTooLarge,
+    Budget,
     cap_response,
     content_length,
     loads,
@@ -257,6 +260,7 @@ class RegistryClient:
         self.timeout = timeout
         self.overall_timeout = max(OVERALL_TIMEOUTS * timeout, MIN_OVERALL_SECONDS)
         self._give_up_at: float | None = None
+        self._budget = Budget(RUN_BUDGET_BYTES)
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self.requests = 0
 
@@ -308,13 +312,20 @@ class RegistryClient:
         what: str,
         cap: int = DEFAULT_CAP,
         limit: str = "",
+        budgeted: bool = True,
     ) -> httpx.Response:
         """Send with retries and read the body, at most ``cap`` bytes of it (``limit`` says
         what that cap is when it is exceeded); follow redirects (credentials only within the
         registry's origin). Each attempt must end within ``--timeout``: connecting, the headers
-        and the whole body; the command as a whole within :attr:`overall_timeout`."""
+        and the whole body; the command as a whole within :attr:`overall_timeout`. ``budgeted``
+        bodies also count against the run's :data:`RUN_BUDGET_BYTES`."""
         registry = _origin(httpx.URL(self._base(repo)))
-        extensions = {SCOPE_EXTENSION: f"repository:{repo.path}:pull", CAP_EXTENSION: cap}
+        extensions: dict[str, object] = {
+            SCOPE_EXTENSION: f"repository:{repo.path}:pull",
+            CAP_EXTENSION: cap,
+        }
+        if budgeted:
+            extensions[BUDGET_EXTENSION] = self._budget
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
@@ -606,6 +617,7 @@ class RegistryClient:
             repo,
             what=f"blob {digest[:19]}",
             cap=size or MAX_BLOB_BYTES,
+            budgeted=False,  # bounded by the declared size
             limit=(
                 f"the manifest declares {size} bytes"
                 if size
@@ -689,6 +701,11 @@ def _attempts(attempt: int) -> str:
 
 def _too_large(exc: BodyTooLarge, limit: str) -> str:
     host = printable(exc.host)
+    if exc.budget:
+        return (
+            f"{host} sent more than this run reads in all ({size_text(exc.cap)} of tag lists "
+            "and manifests together)"
+        )
     if exc.announced is not None:
         said = f"{host} announced a body of {exc.announced} bytes"
     else:

@@ -383,3 +383,23 @@ def test_cannot_connect_says_why_and_counts_attempts_in_english() -> None:
     with pytest.raises(RegistryError) as info:
         asyncio.run(once())
     assert str(info.value).endswith("cannot connect: connection refused")
+
+
+def test_run_budget_bounds_many_bodies_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each tag list is under its own cap; together they exceed the run's budget."""
+    import resolver.registry.client as client_module
+
+    monkeypatch.setattr(client_module, "RUN_BUDGET_BYTES", 1000)
+    page = json.dumps({"tags": [f"1.0.{i}" for i in range(60)]}).encode()
+    assert 500 < len(page) < 1000
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Stream(page))
+
+    async def go() -> None:
+        async with client(handler) as c:
+            assert len(await c.list_tags(Repository("reg.example", "a"))) == 60
+            await c.list_tags(Repository("reg.example", "b"))
+
+    with pytest.raises(RegistryError, match=r"reg\.example/b: list tags: .* in all"):
+        asyncio.run(go())
