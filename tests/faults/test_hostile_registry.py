@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import Run, assert_clean_failure, snapshot, write_chart
+from tests.support.cli import run_chartlock as cli_run
 from tests.support.cli import run_chartlock_measured
 from tests.support.hostile import (
     HostileServer,
@@ -158,6 +159,52 @@ def test_hostile_registry_ends_in_exit_2_bounded(tmp_path: Path, case: str) -> N
         before = snapshot(chart)
         run, elapsed, rss = run_against(server, chart)
     assert_clean_failure(run, server.host, "faults/web", cause)
+    assert elapsed < TIMEOUT * 3 + 5, elapsed
+    assert 0 < rss <= MAX_RSS, rss
+    assert snapshot(chart) == before
+
+
+def test_pull_reads_no_more_of_a_blob_than_the_manifest_declares(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    layer = {
+        "mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+        "digest": "sha256:" + "b" * 64,
+        "size": 1000,
+    }
+    config = {
+        "mediaType": "application/vnd.cncf.helm.config.v1+json",
+        "digest": "sha256:" + "c" * 64,
+    }
+    manifest = json.dumps(
+        {"schemaVersion": 2, "mediaType": OCI["Content-Type"], "config": config, "layers": [layer]}
+    ).encode()
+    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+    def respond(request: Request) -> Iterable[bytes]:
+        if request.path == TAGS:
+            return whole(200, ONE_TAG, JSON)
+        if request.path == MANIFEST and request.method == "HEAD":
+            return [head(200, {**OCI, "Docker-Content-Digest": digest, "Content-Length": "1"})]
+        if request.path == f"/v2/faults/web/manifests/{digest}":
+            return whole(200, manifest, OCI)
+        if request.path.startswith("/v2/faults/web/blobs/"):
+            return chunked(200, repeat(b"", b"\x1f\x8b", None))
+        return whole(404)
+
+    with HostileServer(respond) as server:
+        chart = write_chart(tmp_path / "app", server.host)
+        locked = cli_run("lock", str(chart), "--plain-http")
+        assert locked.returncode == 0, locked.stderr
+        before = snapshot(chart)
+        start = time.monotonic()
+        result, rss = run_chartlock_measured(
+            "pull", str(chart), "--plain-http", "--timeout", "2", report=tmp_path / "rss"
+        )
+        elapsed = time.monotonic() - start
+    run = Run(result.returncode, result.stdout, result.stderr)
+    assert_clean_failure(run, server.host, "faults/web", "the manifest declares 1000 bytes")
     assert elapsed < TIMEOUT * 3 + 5, elapsed
     assert 0 < rss <= MAX_RSS, rss
     assert snapshot(chart) == before
