@@ -353,6 +353,12 @@ class RegistryClient:
                 # Not retried: a registry that accepted the request and went silent would
                 # multiply the wait (a connect timeout spends the whole deadline too).
                 raise self._timed_out(repo, what, attempt) from None
+            except httpx.InvalidURL:  # a redirect's Location
+                raise RegistryError(
+                    f"{repo}: {what}: the registry redirected to an invalid URL",
+                    registry=repo.registry,
+                    repository=repo.path,
+                ) from None
             except BodyTooLarge as exc:
                 raise RegistryError(
                     f"{repo}: {what}: {_too_large(exc, limit)}; refusing to read more "
@@ -402,7 +408,7 @@ class RegistryClient:
             if not response.is_redirect or hops >= 10:
                 return response
             hops += 1
-            url = urljoin(str(response.url), response.headers.get("Location", ""))
+            url = _join(str(response.url), response.headers.get("Location", ""))
 
     def _timed_out(self, repo: Repository, what: str, attempt: int) -> RegistryError:
         now = asyncio.get_running_loop().time()
@@ -520,7 +526,17 @@ class RegistryClient:
             link = parse_link_next(response.headers.get("Link", ""))
             if not link:
                 return tags
-            url = urljoin(str(response.url), link)
+            try:
+                url = _join(str(response.url), link)
+            except httpx.InvalidURL:
+                raise RegistryError(
+                    self.scrub(
+                        f"{repo}: list tags: the Link header names an invalid URL "
+                        f"({printable(link, 120)})"
+                    ),
+                    registry=repo.registry,
+                    repository=repo.path,
+                ) from None
 
     async def head_manifest(self, repo: Repository, reference: str) -> ManifestInfo:
         """The manifest digest of a tag: ``HEAD``, trusted only when it answers with a
@@ -675,6 +691,17 @@ def _digest_matches(header: str, raw: bytes, sha256: str) -> bool:
     if algorithm in ("sha384", "sha512") and value:
         return value == hashlib.new(algorithm, raw).hexdigest()
     return False
+
+
+def _join(base: str, reference: str) -> str:
+    """``reference`` (a Link target, a Location) resolved against ``base``;
+    ``httpx.InvalidURL`` when either is not a URL."""
+    try:
+        joined = urljoin(base, reference)
+        urlsplit(joined).port  # noqa: B018  (raises ValueError for a bad port)
+    except ValueError:
+        raise httpx.InvalidURL(f"invalid URL {reference[:80]!r}") from None
+    return joined
 
 
 def _origin(url: str) -> tuple[str, str, int]:

@@ -403,3 +403,23 @@ def test_run_budget_bounds_many_bodies_together(monkeypatch: pytest.MonkeyPatch)
 
     with pytest.raises(RegistryError, match=r"reg\.example/b: list tags: .* in all"):
         asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    "link", ["<http://[::1/x>", "<http://reg.example:99999/x>"], ids=["bad-ipv6", "bad-port"]
+)
+def test_invalid_link_url_is_one_line_error(link: str) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"tags": ["1"]}, headers={"Link": f'{link}; rel="next"'})
+
+    with pytest.raises(RegistryError, match="the Link header names an invalid URL"):
+        list_tags(handler)
+
+
+def test_invalid_redirect_location_is_one_line_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(307, headers={"Location": "http://[::1/x"})
+
+    # httpx itself refuses the Location (as a malformed response): one line all the same.
+    with pytest.raises(RegistryError, match=r"list tags: .*malformed"):
+        list_tags(handler)
