@@ -80,6 +80,15 @@ CASES: dict[str, tuple[Responder, str]] = {
         tags(lambda s: chunked(200, repeat(b'{"tags":[', b'"1.0.0",', None), JSON)),
         "sent more than 8 MiB",
     ),
+    "one-chunk-of-a-terabyte": (
+        tags(
+            lambda s: itertools.chain(
+                [head(200, {**JSON, "Transfer-Encoding": "chunked"}), b"FFFFFFFFFF\r\n"],
+                repeat(b'{"tags":[', b'"1.0.0",', None),
+            )
+        ),
+        "sent more than 8 MiB",
+    ),
     "content-length-10^12": (
         tags(
             lambda s: itertools.chain(
