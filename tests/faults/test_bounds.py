@@ -95,7 +95,7 @@ def test_gzip_bomb_is_counted_inflated() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, stream=Stream(bomb), headers={"Content-Encoding": "gzip"})
 
-    with pytest.raises(RegistryError, match="sent more than 8 MiB"):
+    with pytest.raises(RegistryError, match="sent more than 4 MiB"):
         list_tags(handler)
 
 
