@@ -361,7 +361,9 @@ class RegistryClient:
                 ) from None
             except BodyTooLarge as exc:
                 raise RegistryError(
-                    f"{repo}: {what}: {_too_large(exc, limit)}; refusing to read more "
+                    # (exc.cap differs from cap for a body of another kind: a token response)
+                    f"{repo}: {what}: {_too_large(exc, limit if exc.cap == cap else '')}; "
+                    "refusing to read more "
                     "(a broken registry, or not a registry?)",
                     registry=repo.registry,
                     repository=repo.path,

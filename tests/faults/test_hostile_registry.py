@@ -75,6 +75,13 @@ def token_bomb(server: HostileServer, request: Request) -> Iterable[bytes]:
     return whole(401, b"{}", {**JSON, "WWW-Authenticate": challenge})
 
 
+def token_endless(server: HostileServer, request: Request) -> Iterable[bytes]:
+    if request.path == "/token":
+        return chunked(200, repeat(b'{"token":"', b"t", None), JSON)
+    challenge = f'Bearer realm="http://{server.host}/token",service="hostile"'
+    return whole(401, b"{}", {**JSON, "WWW-Authenticate": challenge})
+
+
 CASES: dict[str, tuple[Responder, str]] = {
     "endless-chunked-tag-list": (
         tags(lambda s: chunked(200, repeat(b'{"tags":[', b'"1.0.0",', None), JSON)),
@@ -139,6 +146,7 @@ CASES: dict[str, tuple[Responder, str]] = {
         "unexpected HTTP status 404",
     ),
     "nesting-bomb-token": (token_bomb, "returned no token"),
+    "endless-token": (token_endless, "sent more than 1 MiB (the limit is 1 MiB)"),
     "looping-link": (
         tags(lambda s: whole(200, ONE_TAG, {**JSON, "Link": '<list?n=1>; rel="next"'})),
         "loops",
