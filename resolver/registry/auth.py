@@ -22,7 +22,7 @@ from resolver._struct import Struct
 from resolver.errors import RegistryError
 from resolver.registry.bounds import CAP_EXTENSION, MAX_TOKEN_BYTES, loads
 from resolver.registry.credentials import Credential, CredentialStore
-from resolver.registry.scrub import variants
+from resolver.registry.scrub import printable, scrub, variants
 
 SCOPE_EXTENSION = "chartlock_scope"
 _PARAM_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
@@ -183,7 +183,7 @@ class RegistryAuth(httpx.Auth):
         response = yield token_request
         if response.status_code != 200:
             raise RegistryError(
-                f"{host}: token request to {_redact(realm)} failed with status "
+                f"{host}: token request to {self._show(_redact(realm))} failed with status "
                 f"{response.status_code} (scope {scope or '-'}); check your credentials",
                 registry=host,
                 status=response.status_code,
@@ -198,9 +198,14 @@ class RegistryAuth(httpx.Auth):
         token = data.get("token") or data.get("access_token")
         if not isinstance(token, str) or not token:
             raise RegistryError(
-                f"{host}: token endpoint {_redact(realm)} returned no token", registry=host
+                f"{host}: token endpoint {self._show(_redact(realm))} returned no token",
+                registry=host,
             )
         return token
+
+    def _show(self, text: str) -> str:
+        """A registry-named URL fit to print: scrubbed, then one printable line."""
+        return printable(scrub(text, self.secrets), 120)
 
     def _refuse_plain_http(self, request: httpx.Request, host: str) -> None:
         if request.url.scheme == "http" and not self.allow_plain_http and not is_loopback(host):

@@ -14,6 +14,7 @@ import logging
 import random
 import ssl
 import time
+from collections.abc import Callable
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
@@ -302,6 +303,11 @@ class RegistryClient:
         """``text`` without any credential in use (see :mod:`resolver.registry.scrub`)."""
         return scrub(text, self.auth.secrets)
 
+    def _show(self, text: str, limit: int = 80) -> str:
+        """Registry-sent ``text`` fit to print: scrubbed first (a secret cut in two by the
+        truncation would no longer match), then one printable line of at most ``limit``."""
+        return printable(self.scrub(text), limit)
+
     async def _send(
         self,
         method: str,
@@ -444,7 +450,9 @@ class RegistryClient:
         host = response.url.netloc.decode("ascii", "replace")
         if _origin(str(response.url)) != _origin(self._base(repo)):
             # Not the registry: a Link or a redirect named this host. Say so, and name it.
-            message = f"{repo}: {what}: {printable(host)} (not the registry) answered HTTP {status}"
+            message = (
+                f"{repo}: {what}: {self._show(host)} (not the registry) answered HTTP {status}"
+            )
             if status in (401, 403):
                 message += (
                     "; chartlock sends credentials only to the registry and its token realm, "
@@ -453,7 +461,7 @@ class RegistryClient:
             return RegistryError(
                 self.scrub(message), registry=repo.registry, repository=repo.path, status=status
             )
-        code, detail = printable(code, 60), printable(detail, 200)
+        code, detail = self._show(code, 60), self._show(detail, 200)
         if not code:
             code = {401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS"}.get(status, "")
         if code:
@@ -469,6 +477,9 @@ class RegistryClient:
             code=code,
             status=status,
         )
+
+    def _content_type(self, response: httpx.Response) -> str:
+        return self._show(response.headers.get("Content-Type", ""), 80)
 
     # -- API ---------------------------------------------------------------------------------
 
@@ -486,7 +497,7 @@ class RegistryClient:
                 raise RegistryError(
                     self.scrub(
                         f"{repo}: tag list pagination loops "
-                        f"(page {printable(url, 120)} requested twice)"
+                        f"(page {self._show(url, 120)} requested twice)"
                     ),
                     registry=repo.registry,
                     repository=repo.path,
@@ -519,7 +530,7 @@ class RegistryClient:
                 raise RegistryError(
                     self.scrub(
                         f"{repo}: list tags: the registry did not answer with a JSON tag list "
-                        f"(HTTP {response.status_code}, {_content_type(response) or '?'})"
+                        f"(HTTP {response.status_code}, {self._content_type(response) or '?'})"
                     ),
                     registry=repo.registry,
                     repository=repo.path,
@@ -534,7 +545,7 @@ class RegistryClient:
                 raise RegistryError(
                     self.scrub(
                         f"{repo}: list tags: the Link header names an invalid URL "
-                        f"({printable(link, 120)})"
+                        f"({self._show(link, 120)})"
                     ),
                     registry=repo.registry,
                     repository=repo.path,
@@ -591,17 +602,17 @@ class RegistryClient:
             raise DigestMismatch(
                 self.scrub(
                     f"{repo}: {what}: content does not match its digest (the "
-                    f"Docker-Content-Digest header says {printable(header, 80)}, "
+                    f"Docker-Content-Digest header says {self._show(header, 80)}, "
                     f"the body hashes to {actual})"
                 ),
                 registry=repo.registry,
                 repository=repo.path,
             )
         try:
-            media_type = check_manifest(raw, _content_type(response))
+            media_type = check_manifest(raw, self._content_type(response), self._show)
         except ValueError as exc:
             raise RegistryError(
-                self.scrub(f"{repo}: {what}: {printable(_host(response))} answered {exc}"),
+                f"{repo}: {what}: {self._show(_host(response))} answered {exc}",
                 registry=repo.registry,
                 repository=repo.path,
                 code="NOT_A_MANIFEST",
@@ -655,7 +666,9 @@ class RegistryClient:
         return data
 
 
-def check_manifest(raw: bytes, content_type: str) -> str:
+def check_manifest(
+    raw: bytes, content_type: str, show: Callable[[str, int], str] = printable
+) -> str:
     """The media type of a manifest served as ``content_type``; ``ValueError`` (worded to
     follow "<host> answered ") when it is not a manifest or an index of an accepted type."""
     media_type = content_type.split(";", 1)[0].strip().lower()
@@ -669,13 +682,13 @@ def check_manifest(raw: bytes, content_type: str) -> str:
         if media_type in ("", "application/json") and declared in MANIFEST_MEDIA_TYPES:
             media_type = str(declared)
         else:
-            shown = printable(media_type, 60) if media_type else "no Content-Type"
+            shown = show(media_type, 60) if media_type else "no Content-Type"
             raise ValueError(f"{shown}, not a manifest: a proxy or login page?")
     if not isinstance(data, dict):
         raise ValueError(f"{media_type}, but the body is not a JSON manifest")
     declared = data.get("mediaType")
     if declared is not None and declared != media_type:
-        raise ValueError(f"{media_type}, but the body says it is {printable(str(declared), 60)}")
+        raise ValueError(f"{media_type}, but the body says it is {show(str(declared), 60)}")
     if data.get("schemaVersion") != 2:
         raise ValueError(f"{media_type}, but the body is not a schema version 2 manifest")
     if MANIFEST_MEDIA_TYPES[media_type] == "index":
@@ -720,10 +733,6 @@ def _origin(url: str) -> tuple[str, str, int]:
 
 def _host(response: httpx.Response) -> str:
     return response.url.netloc.decode("ascii", "replace")
-
-
-def _content_type(response: httpx.Response) -> str:
-    return printable(response.headers.get("Content-Type", ""), 80)
 
 
 def _media_type(response: httpx.Response) -> str:

@@ -423,3 +423,17 @@ def test_invalid_redirect_location_is_one_line_error() -> None:
     # httpx itself refuses the Location (as a malformed response): one line all the same.
     with pytest.raises(RegistryError, match=r"list tags: .*malformed"):
         list_tags(handler)
+
+
+def test_a_secret_cut_by_truncation_is_still_masked() -> None:
+    """The message is scrubbed before it is cut to length: no half of a password shows."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "Authorization" not in request.headers:
+            return httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="r"'})
+        message = "x" * 190 + " s3cr3t-P4ss-0123456789"
+        return httpx.Response(403, json={"errors": [{"code": "DENIED", "message": message}]})
+
+    with pytest.raises(RegistryError) as info:
+        list_tags(handler, username="alice", password="s3cr3t-P4ss-0123456789")
+    assert "s3cr" not in str(info.value)
