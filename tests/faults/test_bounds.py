@@ -437,3 +437,28 @@ def test_a_secret_cut_by_truncation_is_still_masked() -> None:
     with pytest.raises(RegistryError) as info:
         list_tags(handler, username="alice", password="s3cr3t-P4ss-0123456789")
     assert "s3cr" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"entries: " + b"[" * 100_000 + b"]" * 100_000,  # libyaml segfaulted on this
+        b"entries: " + b"{a: [" * 50_000,
+        b"entries:\n" + b"- " * 100_000 + b"x\n",
+        b"entries:\n  web:\n" + b" " * 5000 + b"- x\n",
+    ],
+    ids=["flow", "flow-mixed", "block-dashes", "indentation"],
+)
+def test_index_yaml_nesting_bomb_is_refused_before_libyaml(text: bytes) -> None:
+    from resolver.indexrepo import parse_index
+
+    with pytest.raises(RegistryError, match="nested more than 1000 levels deep"):
+        parse_index(text, "https://charts.example")
+
+
+def test_index_yaml_of_ordinary_depth_parses() -> None:
+    from resolver.indexrepo import parse_index, too_deep
+
+    text = b"entries:\n  web:\n  - version: 1.0.0\n    keywords: [a, [b]]\n    urls: [x.tgz]\n"
+    assert parse_index(text * 1, "https://charts.example")["web"][0].version == "1.0.0"
+    assert not too_deep(b"x: " + b"[" * 999 + b"]" * 999 + b"\n" + b"keywords: []\n" * 5000)
