@@ -122,6 +122,17 @@ class _Inflate:
             data = self._z.unconsumed_tail
         return out
 
+    def finish(self, limit: int) -> list[bytes]:
+        """What zlib still holds once the input has ended (at most ``limit + 1`` bytes)."""
+        out: list[bytes] = []
+        while limit >= 0:
+            piece = self._z.decompress(b"", limit + 1)
+            if not piece:
+                break
+            out.append(piece)
+            limit -= len(piece)
+        return out
+
 
 class CappedStream(httpx.AsyncByteStream):
     """``inner``, inflated when compressed, counted: past ``cap`` bytes either cut (``cut``)
@@ -149,8 +160,15 @@ class CappedStream(httpx.AsyncByteStream):
         inflate = self._inflate
         iterator = self._inner.__aiter__()
         try:
-            async for chunk in iterator:
-                pieces = inflate.feed(chunk, left) if inflate is not None else [chunk]
+            # Only a compressed body needs its end marked (an extra layer per chunk otherwise).
+            source = _then_end(iterator) if inflate is not None else iterator
+            async for chunk in source:
+                if inflate is None:
+                    pieces = [chunk]
+                elif chunk:
+                    pieces = inflate.feed(chunk, left)
+                else:  # the end of a compressed body
+                    pieces = inflate.finish(left)
                 for piece in pieces:
                     if len(piece) > left:
                         if not self._cut:
@@ -170,6 +188,14 @@ class CappedStream(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+async def _then_end(iterator: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """``iterator``'s non-empty chunks, then one ``b""`` for the end."""
+    async for chunk in iterator:
+        if chunk:
+            yield chunk
+    yield b""
 
 
 def content_length(response: httpx.Response) -> int | None:
