@@ -7,7 +7,6 @@ Credentials and TLS settings come from the repository's repositories.yaml entry,
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,35 +17,11 @@ from resolver.errors import RegistryError
 from resolver.registry.bounds import bounded_get, cap_response
 from resolver.repoconfig import RepoEntry
 from resolver.resolve import IndexEntry
+from resolver.yamldepth import too_deep
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024
-# libyaml's composer recurses in C: an index nested ~100,000 levels deep (200 KB of "[")
-# crashes the interpreter (a segfault, not an exception). Real indexes nest about 5 levels.
+# Real indexes nest about 5 levels; libyaml crashes at ~100,000 (see resolver.yamldepth).
 MAX_INDEX_DEPTH = 1000
-_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
-# Anchored on a literal newline rather than ``^`` with MULTILINE: the regex engine then skips
-# from newline to newline (3x faster on a 20 MB index).
-_BLOCK_NESTING = re.compile(rb"\n[ \t]*(?:[-?][ \t]+){%d}" % MAX_INDEX_DEPTH)
-_DEEP_INDENT = re.compile(rb"\n {%d}" % MAX_INDEX_DEPTH)
-
-
-def too_deep(data: bytes) -> bool:
-    """Whether YAML ``data`` may nest deeper than :data:`MAX_INDEX_DEPTH` (a cheap,
-    conservative scan: flow brackets, block ``-``/``?`` indicators on one line, indentation)."""
-    if data.count(b"[") + data.count(b"{") >= MAX_INDEX_DEPTH:
-        brackets = data.translate(None, _NOT_BRACKETS)
-        for _ in range(8):  # drop innermost pairs at C speed: real indexes are left with ~nothing
-            brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
-        depth = 0
-        for byte in brackets:
-            if byte in b"[{":
-                depth += 1
-                if depth >= MAX_INDEX_DEPTH:
-                    return True
-            elif depth:
-                depth -= 1
-    lines = b"\n" + data
-    return bool(_BLOCK_NESTING.search(lines) or _DEEP_INDENT.search(lines))
 
 
 def index_url(repo_url: str) -> str:
@@ -64,7 +39,7 @@ def parse_index(data: bytes, url: str) -> dict[str, list[IndexEntry]]:
     import yaml  # only charts with https repositories pay for PyYAML
 
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if too_deep(data):
+    if too_deep(data, MAX_INDEX_DEPTH):
         raise RegistryError(
             f"{url}: index.yaml is nested more than {MAX_INDEX_DEPTH} levels deep; "
             "not a chart repository index"

@@ -457,8 +457,9 @@ def test_index_yaml_nesting_bomb_is_refused_before_libyaml(text: bytes) -> None:
 
 
 def test_index_yaml_of_ordinary_depth_parses() -> None:
-    from resolver.indexrepo import parse_index, too_deep
+    from resolver.indexrepo import parse_index
+    from resolver.yamldepth import too_deep
 
     text = b"entries:\n  web:\n  - version: 1.0.0\n    keywords: [a, [b]]\n    urls: [x.tgz]\n"
     assert parse_index(text * 1, "https://charts.example")["web"][0].version == "1.0.0"
-    assert not too_deep(b"x: " + b"[" * 999 + b"]" * 999 + b"\n" + b"keywords: []\n" * 5000)
+    assert not too_deep(b"x: " + b"[" * 999 + b"]" * 999 + b"\n" + b"keywords: []\n" * 5000, 1000)
