@@ -15,10 +15,14 @@ import httpx
 
 from resolver import __version__
 from resolver.errors import RegistryError
+from resolver.registry.bounds import bounded_get, cap_response
 from resolver.repoconfig import RepoEntry
 from resolver.resolution import IndexEntry
+from resolver.yamldepth import too_deep
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024
+# Real indexes nest about 5 levels; libyaml crashes at ~100,000 (see resolver.yamldepth).
+MAX_INDEX_DEPTH = 1000
 
 
 def index_url(repo_url: str) -> str:
@@ -36,6 +40,11 @@ def parse_index(data: bytes, url: str) -> dict[str, list[IndexEntry]]:
     import yaml  # only charts with https repositories pay for PyYAML
 
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if too_deep(data, MAX_INDEX_DEPTH):
+        raise RegistryError(
+            f"{url}: index.yaml is nested more than {MAX_INDEX_DEPTH} levels deep; "
+            "not a chart repository index"
+        )
     try:
         doc = yaml.load(data, Loader=loader)
     except yaml.YAMLError as exc:
@@ -75,11 +84,19 @@ async def _fetch(url: str, entry: RepoEntry | None, timeout: float) -> dict[str,
         verify=verify,
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
-        headers={"User-Agent": f"chartlock/{__version__}"},
+        headers={"User-Agent": f"chartlock/{__version__}", "Accept-Encoding": "identity"},
         transport=ProxyRoutingTransport(verify, from_environ(os.environ)),
+        event_hooks={"response": [cap_response]},
     ) as client:
         try:
-            response = await client.get(index_url(url), auth=auth)
+            response = await bounded_get(
+                client,
+                index_url(url),
+                cap=MAX_INDEX_BYTES,
+                timeout=timeout,
+                where=f"{url}: index.yaml",
+                auth=auth,
+            )
         except httpx.HTTPError as exc:
             raise RegistryError(
                 f"{url}: cannot fetch index.yaml ({type(exc).__name__})", registry=url
@@ -91,8 +108,6 @@ async def _fetch(url: str, entry: RepoEntry | None, timeout: float) -> dict[str,
             registry=url,
             status=response.status_code,
         )
-    if len(response.content) > MAX_INDEX_BYTES:
-        raise RegistryError(f"{url}: index.yaml is too large")
     return parse_index(response.content, url)
 
 

@@ -230,12 +230,13 @@ class _Puller:
         await asyncio.to_thread(self.cache.put_manifest, manifest.digest, manifest.raw)
         return manifest
 
-    async def _blob(self, repo: Repository, digest: str) -> tuple[bytes, str]:
+    async def _blob(self, repo: Repository, digest: str, size: int) -> tuple[bytes, str]:
         data = self.cache.get(digest)
         if data is not None:
             return data, "cache"
         client = await self.client()
-        data = await client.fetch_blob(repo, digest)  # verified: DigestMismatch otherwise
+        # Verified (DigestMismatch otherwise); no more read than the manifest's declared size.
+        data = await client.fetch_blob(repo, digest, size)
         await asyncio.to_thread(self.cache.put, digest, data)
         return data, "registry"
 
@@ -272,7 +273,8 @@ class _Puller:
                 "run `chartlock lock` to pin it"
             )
         data, source = await self.blobs.get(
-            (str(repo), manifest.layer_digest), lambda: self._blob(repo, manifest.layer_digest)
+            (str(repo), manifest.layer_digest),
+            lambda: self._blob(repo, manifest.layer_digest, manifest.layer_size),
         )
         return PulledFile(
             name=entry.name,
@@ -302,18 +304,22 @@ class _Puller:
         import httpx
 
         from resolver import __version__
+        from resolver.registry.bounds import cap_response
 
         if self._http is None:
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.options.timeout),
                 follow_redirects=True,
-                headers={"User-Agent": f"chartlock/{__version__}"},
+                headers={"User-Agent": f"chartlock/{__version__}", "Accept-Encoding": "identity"},
                 transport=self.transport or _proxy_routing(True),
+                event_hooks={"response": [cap_response]},
             )
         return self._http
 
     async def _download(self, url: str, repo_url: str, expected: str) -> tuple[bytes, str]:
         import httpx
+
+        from resolver.registry.bounds import cap_response
 
         if expected:
             cached = self.cache.get(expected)
@@ -335,7 +341,9 @@ class _Puller:
                 verify=verify,
                 timeout=httpx.Timeout(self.options.timeout),
                 follow_redirects=True,
+                headers={"Accept-Encoding": "identity"},
                 transport=self.transport or _proxy_routing(verify),
+                event_hooks={"response": [cap_response]},
             ) as special:
                 response = await self._get(special, url, auth)
         else:
@@ -356,8 +364,17 @@ class _Puller:
     ) -> httpx.Response:
         import httpx
 
+        from resolver.registry.bounds import MAX_BLOB_BYTES, bounded_get
+
         try:
-            response = await client.get(url, auth=auth) if auth else await client.get(url)
+            response = await bounded_get(
+                client,
+                url,
+                cap=MAX_BLOB_BYTES,
+                timeout=self.options.timeout,
+                where=f"{_strip_query(url)}: download",
+                auth=auth,
+            )
         except httpx.HTTPError as exc:
             raise RegistryError(
                 f"{_strip_query(url)}: download failed ({type(exc).__name__})"

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 200_000
+MAX_DEPTH = 256  # real chart files nest about 10 levels
 
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _BASE60_RE = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
@@ -108,7 +109,12 @@ def compose(text: str, display: str) -> Node | None:
     builds the same tree as libyaml without importing PyYAML; anything else through PyYAML.
     """
     from resolver import yamlfast
+    from resolver.yamldepth import too_deep
 
+    if too_deep(text, MAX_DEPTH):
+        # Before any parser: libyaml crashes on ~100,000 levels, Python code walking the tree
+        # raises RecursionError on ~1,000 (see resolver.yamldepth).
+        raise InputError(display, f"nested more than {MAX_DEPTH} levels deep")
     fast = yamlfast.compose(text)
     if fast is not yamlfast.UNSUPPORTED:
         return fast  # type: ignore[return-value]

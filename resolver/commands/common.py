@@ -88,7 +88,7 @@ def add_registry_options(parser: argparse.ArgumentParser) -> None:
         type=positive_seconds,
         default=30.0,
         metavar="SECONDS",
-        help="connect and read timeout per request (default: 30)",
+        help="seconds per request: connecting, the headers and the whole body (default: 30)",
     )
     group.add_argument(
         "--plain-http", action="store_true", help="use insecure HTTP connections to OCI registries"

@@ -20,7 +20,9 @@ import httpx
 
 from resolver._struct import Struct
 from resolver.errors import RegistryError
+from resolver.registry.bounds import CAP_EXTENSION, MAX_TOKEN_BYTES, loads
 from resolver.registry.credentials import Credential, CredentialStore
+from resolver.registry.scrub import printable, scrub, variants
 
 SCOPE_EXTENSION = "chartlock_scope"
 _PARAM_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
@@ -86,6 +88,15 @@ class RegistryAuth(httpx.Auth):
         self.tokens: dict[tuple[str, str], str] = {}
         self.challenges: dict[str, Challenge] = {}
         self.token_requests = 0
+        # Every credential looked up and every token received, in each printable form: error
+        # messages are scrubbed of these before they are shown (resolver.registry.scrub).
+        self.secrets: set[str] = set()
+
+    def remember(self, cred: Credential) -> None:
+        if not cred.empty:
+            self.secrets |= variants(
+                cred.username, cred.password, cred.identity_token, cred.registry_token
+            )
 
     def __repr__(self) -> str:
         return f"RegistryAuth(hosts={sorted(self.challenges)})"
@@ -117,6 +128,7 @@ class RegistryAuth(httpx.Auth):
         self, request: httpx.Request, host: str, scope: str, challenge: Challenge, *, fresh: bool
     ) -> Generator[httpx.Request, httpx.Response, bool]:
         cred = self.credentials.get(_host_key(host))
+        self.remember(cred)
         if challenge.scheme == "basic":
             if cred.empty:
                 return False
@@ -130,6 +142,7 @@ class RegistryAuth(httpx.Auth):
             if token is None:
                 return False
             self.tokens[key] = token
+            self.secrets |= variants("", "", token)
         request.headers["Authorization"] = f"Bearer {token}"
         return True
 
@@ -165,23 +178,34 @@ class RegistryAuth(httpx.Auth):
             if cred.username or cred.password:
                 self._refuse_plain_http(token_request, token_request.url.netloc.decode())
                 token_request.headers["Authorization"] = basic_header(cred)
+        token_request.extensions[CAP_EXTENSION] = MAX_TOKEN_BYTES
+        # The deadline of the request that needs the token covers the token request too.
         response = yield token_request
         if response.status_code != 200:
             raise RegistryError(
-                f"{host}: token request to {_redact(realm)} failed with status "
+                f"{host}: token request to {self._show(_redact(realm))} failed with status "
                 f"{response.status_code} (scope {scope or '-'}); check your credentials",
                 registry=host,
                 status=response.status_code,
                 code="UNAUTHORIZED" if response.status_code in (401, 403) else "",
             )
         try:
-            data = response.json()
-        except ValueError:
+            data = loads(response.content)
+        except ValueError:  # also a nesting bomb (see resolver.registry.bounds.loads)
             data = None
-        token = (data or {}).get("token") or (data or {}).get("access_token")
+        if not isinstance(data, dict):
+            data = {}
+        token = data.get("token") or data.get("access_token")
         if not isinstance(token, str) or not token:
-            raise RegistryError(f"{host}: token endpoint {_redact(realm)} returned no token")
+            raise RegistryError(
+                f"{host}: token endpoint {self._show(_redact(realm))} returned no token",
+                registry=host,
+            )
         return token
+
+    def _show(self, text: str) -> str:
+        """A registry-named URL fit to print: scrubbed, then one printable line."""
+        return printable(scrub(text, self.secrets), 120)
 
     def _refuse_plain_http(self, request: httpx.Request, host: str) -> None:
         if request.url.scheme == "http" and not self.allow_plain_http and not is_loopback(host):

@@ -353,7 +353,14 @@ class _Body(httpx.AsyncByteStream):
                         while (await reader.readuntil(b"\n")).strip():
                             pass  # trailers
                         return
-                    yield await reader.readexactly(size)
+                    # In pieces: a chunk may announce any size (a terabyte), and the layers
+                    # above count the body only as it is handed up.
+                    while size:
+                        data = await reader.read(min(size, _READ_SIZE))
+                        if not data:
+                            raise _incomplete(request)
+                        size -= len(data)
+                        yield data
                     if (await reader.readexactly(2)) != b"\r\n":
                         raise httpx.RemoteProtocolError("malformed chunk", request=request)
             elif self._framing == _Framing.UNTIL_CLOSE:

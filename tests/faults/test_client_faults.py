@@ -113,7 +113,13 @@ def test_bearer_token_cached_refreshed_once_on_401() -> None:
         ):
             if request.url.path.endswith("/tags/list"):
                 return httpx.Response(200, json={"tags": ["1.0.0"]})
-            return httpx.Response(200, headers={"Docker-Content-Digest": BLOB_DIGEST})
+            return httpx.Response(
+                200,
+                headers={
+                    "Docker-Content-Digest": BLOB_DIGEST,
+                    "Content-Type": "application/vnd.oci.image.manifest.v1+json",
+                },
+            )
         return httpx.Response(
             401,
             headers={"WWW-Authenticate": 'Bearer realm="https://auth.example/token",service="s"'},
@@ -187,7 +193,8 @@ def test_not_a_chart_is_refused() -> None:
     ).encode()
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=manifest)
+        oci = {"Content-Type": "application/vnd.oci.image.manifest.v1+json"}
+        return httpx.Response(200, content=manifest, headers=oci)
 
     async def go() -> None:
         async with client(handler) as c:
