@@ -433,3 +433,63 @@ def test_config_strategy_newest_upgrades_by_default(
     (tmp_path / ".chartlock.yaml").write_text("lock:\n  strategy: oldest\n", "utf-8")
     bad = chartlock("lock", str(chart), "--plain-http", **in_dir(tmp_path))  # type: ignore[arg-type]
     assert bad.returncode == 2 and "lock.strategy" in bad.stderr and "newest" in bad.stderr
+
+
+def test_library_resolve_takes_the_same_upgrade_requests(
+    registry: RegistryServer, pusher: Pusher, ns: str, tmp_path: Path
+) -> None:
+    # resolver.api.resolve is `resolver.resolve`; imported from its module here because the
+    # submodule resolver/resolve.py shadows the lazy attribute once imported (being renamed).
+    from resolver.api import resolve
+    from resolver.errors import ChartlockError
+
+    pusher.push(ns, "web", "1.0.0")
+    pusher.push(ns, "db", "0.1.0")
+    repo = f"oci://{registry.host}/{ns}"
+    chart = write_chart(tmp_path / "app", [("web", "^1.0.0", repo), ("db", "0.x", repo)])
+    created = resolve(chart, plain_http=True)
+    assert created.changed and [c.kind for c in created.changes] == ["added", "added"]
+    (chart / "Chart.lock").write_text(created.text, "utf-8")
+    pusher.push(ns, "web", "1.1.0")
+    pusher.push(ns, "db", "0.2.0")
+    kept = resolve(chart, plain_http=True)
+    assert not kept.changed and kept.changes == ()
+    assert [d.version for d in kept.dependencies] == ["1.0.0", "0.1.0"]
+    one = resolve(chart, upgrade=["db"], plain_http=True)
+    assert [d.version for d in one.dependencies] == ["1.0.0", "0.2.0"]
+    assert [(c.name, c.kind) for c in one.changes] == [("db", "upgraded")]
+    exact = resolve(chart, upgrade="web==1.0.0", plain_http=True)
+    assert not exact.changed
+    everything = resolve(chart, upgrade=True, plain_http=True)
+    assert [d.version for d in everything.dependencies] == ["1.1.0", "0.2.0"]
+    pusher.push(ns, "web", "1.0.0", values="moved: yes\n")
+    with pytest.raises(ChartlockError, match="CL501"):
+        resolve(chart, plain_http=True)
+    with pytest.raises(ChartlockError, match="nope"):
+        resolve(chart, upgrade=["nope"], plain_http=True)
+
+
+def test_outdated_marks_exactly_what_upgrade_moves(
+    registry: RegistryServer, pusher: Pusher, ns: str, tmp_path: Path
+) -> None:
+    for name, version in (("web", "1.0.0"), ("db", "0.1.0"), ("cache", "2.0.0"), ("q", "1.0.0")):
+        pusher.push(ns, name, version)
+    repo = f"oci://{registry.host}/{ns}"
+    chart = write_chart(
+        tmp_path / "app",
+        [("web", "^1.0.0", repo), ("db", "0.x", repo), ("cache", "2.x", repo), ("q", "*", repo)],
+    )
+    lock_ok(str(chart))
+    pusher.push(ns, "web", "1.1.0")  # in range: --upgrade moves web
+    pusher.push(ns, "db", "1.0.0")  # outside 0.x: nothing moves
+    pusher.push(ns, "q", "3.0.0")
+    out = chartlock("outdated", str(chart), "--plain-http", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)["charts"][0]["dependencies"]
+    marked = {r["name"] for r in rows if r["moves_on_upgrade"]}
+    check = chartlock(
+        "lock", "--check", "--upgrade", "--format", "json", str(chart), "--plain-http"
+    )
+    assert check.returncode == 1
+    moved = {c["name"] for c in json.loads(check.stdout)["charts"][0]["changes"]}
+    assert marked == moved == {"web", "q"}
