@@ -403,7 +403,8 @@ def _moved_error(moved: Sequence[tuple[Loaded, Moved]]) -> InputError:
         lock.display_path or str(lock.path),
         "CL501 tag-moved: "
         + "; ".join(parts)
-        + "; someone re-pushed the tag, nothing was written: investigate, then accept the new "
+        + f"; someone re-pushed {'the tag' if len(moved) == 1 else 'these tags'}, nothing was "
+        "written: investigate, then accept the new "
         f"content with `chartlock lock {flags}`",
         line=mark.line if mark else None,
         column=mark.column if mark else None,

@@ -24,6 +24,7 @@ for the report only, to an unused entry of the same name (same repository first)
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from resolver._struct import Struct
@@ -44,6 +45,8 @@ from resolver.resolve import (
     resolve_dependencies,
 )
 from resolver.semver import Constraint, parse_constraint, parse_version
+
+_DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
 
 # Decision.reason values
 LOCKED = "locked"  # kept: the locked version still satisfies the range
@@ -420,6 +423,8 @@ def moved_tags(decisions: Sequence[Decision], entries: Sequence[Dependency]) -> 
         old = d.entry
         if old is None or d.upgraded or not old.content_digest or not entry.content_digest:
             continue
+        if not _DIGEST_RE.fullmatch(old.content_digest):
+            continue  # a malformed digest (CL206) records nothing to compare: replaced
         if old.version != entry.version or not same_repository(old.repository, entry.repository):
             continue
         if old.content_digest != entry.content_digest:

@@ -347,23 +347,22 @@ def test_kept_https_version_must_still_be_in_the_index() -> None:
 
 
 def test_moved_tags() -> None:
+    old, new_, same = ("sha256:" + c * 64 for c in "abc")
     lock = [
-        entry("a", "1.0.0", digest="sha256:old"),
-        entry("b", "1.0.0"),
-        entry("c", "1.0.0", digest="sha256:x"),
+        entry("a", "1.0.0", digest=old),
+        entry("b", "1.0.0"),  # no digest recorded (a lock helm wrote): nothing to compare
+        entry("c", "1.0.0", digest=same),
+        entry("d", "1.0.0", digest="sha256:abc"),  # malformed (CL206): replaced, not compared
     ]
-    deps = [dep("a", "^1"), dep("b", "^1"), dep("c", "^1")]
+    deps = [dep("a", "^1"), dep("b", "^1"), dep("c", "^1"), dep("d", "^1")]
     new = [
-        entry("a", "1.0.0", digest="sha256:new"),
-        entry("b", "1.0.0", digest="sha256:b"),
-        entry("c", "1.0.0", digest="sha256:x"),
+        entry("a", "1.0.0", digest=new_),
+        entry("b", "1.0.0", digest=new_),
+        entry("c", "1.0.0", digest=same),
+        entry("d", "1.0.0", digest=new_),
     ]
     (moved,) = moved_tags(plan_lock(deps, lock, Upgrade()), new)
-    assert (moved.decision.dep.name, moved.locked, moved.current) == (
-        "a",
-        "sha256:old",
-        "sha256:new",
-    )
+    assert (moved.decision.dep.name, moved.locked, moved.current) == ("a", old, new_)
     assert moved_tags(plan_lock(deps, lock, Upgrade(packages={"a": None})), new) == []
     assert moved_tags(plan_lock(deps, lock, Upgrade(everything=True)), new) == []
 

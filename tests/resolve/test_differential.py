@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from resolver.loader import load_lock
-from tests.support.gencharts import compare_chart, generate_chart, push_pool, write_stale_lock
+from tests.support.gencharts import (
+    Comparison,
+    compare_chart,
+    generate_chart,
+    push_pool,
+    write_stale_lock,
+)
 from tests.support.registry import Pusher
 
 pytestmark = pytest.mark.integration
@@ -33,21 +39,21 @@ def test_upgrade_over_an_old_lock_matches_helm(
     """Every chart here has a Chart.lock pinning the oldest allowed versions: `lock --upgrade`
     must still agree with `helm dependency update` (versions, lock digest, build)."""
     rng = random.Random(20261201)
-    charts = []
+    charts: list[Path] = []
     while len(charts) < N_UPGRADE:
         chart = generate_chart(tmp_path / "gen" / f"u{len(charts):02d}", rng, pool, "diff")
         if write_stale_lock(chart, pusher.digests, "diff"):
             charts.append(chart)
 
-    def one(chart: Path) -> object:
+    def one(chart: Path) -> Comparison:
         return compare_chart(
             helm_bin, chart, tmp_path / "work" / chart.name, lock_args=("--upgrade",)
         )
 
     with ThreadPoolExecutor(max_workers=4) as executor:
         results = list(executor.map(one, charts))
-    assert [r.detail for r in results if not r.agree] == []  # type: ignore[attr-defined]
-    resolved = [r for r in results if r.helm_ok]  # type: ignore[attr-defined]
+    assert [r.detail for r in results if not r.agree] == []
+    resolved = [r for r in results if r.helm_ok]
     assert len(resolved) >= N_UPGRADE * 2 // 3
     # The old locks really were behind: without --upgrade most of these would not move.
     behind = [
