@@ -118,8 +118,11 @@ def _summary(o: LockOutcome) -> str:
     count = len(o.entries)
     noun = "dependency" if count == 1 else "dependencies"
     lines = [f"{o.display}: Chart.lock {o.status} ({count} {noun})"]
-    if o.status != "unchanged":
+    if o.status in ("created", "updated", "would change"):
         lines += [f"  {change.text()}" for change in o.changes]
+        if not o.changes:
+            # Same entries: only Helm's lock digest moves (Chart.yaml's dependencies changed).
+            lines.append("  versions and digests kept; the lock digest follows Chart.yaml")
     return "\n".join(lines) + "\n"
 
 

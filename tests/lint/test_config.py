@@ -73,6 +73,11 @@ def test_pyproject_tool_table(tmp_path: Path) -> None:
             "require-digest: unknown key 'image' (allowed: charts, images)",
         ),
         ("a: [\n", "invalid YAML"),
+        (
+            "lock: {strategy: oldest}\n",
+            "lock.strategy: 'oldest' is not allowed (allowed: conservative, newest)",
+        ),
+        ("lock: {stratgy: newest}\n", "lock: unknown key 'stratgy' (allowed: strategy)"),
     ],
 )
 def test_errors_name_file_key_and_allowed_values(tmp_path: Path, text: str, message: str) -> None:
@@ -83,6 +88,15 @@ def test_errors_name_file_key_and_allowed_values(tmp_path: Path, text: str, mess
     assert error.startswith(str(tmp_path / ".chartlock.yaml") + ":")
     assert message in error
     assert "\n" not in error
+
+
+def test_lock_strategy(tmp_path: Path) -> None:
+    assert Config().lock_strategy == "conservative"
+    (tmp_path / ".chartlock.yaml").write_text("lock:\n  strategy: newest\n")
+    assert load_config(cwd=tmp_path).lock_strategy == "newest"
+    (tmp_path / ".chartlock.yaml").unlink()
+    write(tmp_path, {"pyproject.toml": '[tool.chartlock.lock]\nstrategy = "conservative"\n'})
+    assert load_config(cwd=tmp_path).lock_strategy == "conservative"
 
 
 def test_error_carries_the_line(tmp_path: Path) -> None:

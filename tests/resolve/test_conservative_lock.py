@@ -232,8 +232,12 @@ def test_narrowed_range_moves_only_that_dependency(
     before = entries(chart)
     # Widening keeps the lock (1.1.0 is still allowed), rewriting only the lock digest.
     edit(chart, "version: '^1.0.0'", "version: '>=1.0.0'")
-    lock_ok(str(chart))
+    widened = lock_ok(str(chart))
     assert entries(chart) == before
+    assert widened.stdout.splitlines() == [
+        f"{chart}: Chart.lock updated (2 dependencies)",
+        "  versions and digests kept; the lock digest follows Chart.yaml",
+    ]
     # Narrowing so that 1.1.0 falls out: web moves (to the newest 1.0.x), db does not.
     edit(chart, "version: '>=1.0.0'", "version: '~1.0'")
     result = lock_ok(str(chart))
