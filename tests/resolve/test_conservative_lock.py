@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -497,3 +498,104 @@ def test_outdated_marks_exactly_what_upgrade_moves(
     assert check.returncode == 1
     moved = {c["name"] for c in json.loads(check.stdout)["charts"][0]["changes"]}
     assert marked == moved == {"web", "q"}
+
+
+def test_a_conservative_run_only_heads_the_locked_tags(
+    registry: RegistryServer, pusher: Pusher, ns: str, tmp_path: Path
+) -> None:
+    from tests.support.proxy import Proxy
+
+    for version in ("1.0.0", "1.1.0"):
+        pusher.push(ns, "web", version)
+    pusher.push(ns, "db", "0.1.0")
+    with Proxy(registry.host) as proxy:
+        repo = f"oci://{proxy.host}/{ns}"
+        chart = write_chart(tmp_path / "app", [("web", "^1.0.0", repo), ("db", "0.x", repo)])
+        pusher.push(ns, "new", "2.0.0")
+        lock_ok(str(chart))
+        proxy.log.clear()
+        proxy.counts.clear()
+        lock_ok(str(chart))  # everything kept: no tag list, one HEAD per locked tag
+        assert sorted(proxy.log) == [
+            ("HEAD", f"/v2/{ns}/db/manifests/0.1.0"),
+            ("HEAD", f"/v2/{ns}/web/manifests/1.1.0"),
+        ]
+        (chart / "Chart.yaml").write_text(
+            (chart / "Chart.yaml").read_text("utf-8")
+            + f"  - name: new\n    version: '*'\n    repository: {repo}\n",
+            "utf-8",
+        )
+        proxy.log.clear()
+        lock_ok(str(chart))  # only the new dependency's tags are listed
+        assert [p for m, p in proxy.log if p.endswith("/tags/list")] == [f"/v2/{ns}/new/tags/list"]
+
+
+@pytest.fixture
+def index_repo(helm_bin: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An https-style chart repository (index.yaml + archives packaged by helm) on loopback."""
+    import http.server
+    import threading
+
+    serve = tmp_path / "repo"
+    serve.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = lambda *a, **k: Quiet(*a, directory=str(serve), **k)  # noqa: E731
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield url, serve
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def publish(helm: str, serve: Path, url: str, work: Path, version: str, values: str = "") -> None:
+    from tests.support.registry import make_chart
+
+    src = make_chart(work / "src" / f"{version}-{len(values)}", "indexed", version, values=values)
+    subprocess.run([helm, "package", str(src), "-d", str(serve)], check=True, capture_output=True)
+    subprocess.run(
+        [helm, "repo", "index", str(serve), "--url", url], check=True, capture_output=True
+    )
+
+
+def test_index_repository_through_an_alias_is_kept_and_upgraded(
+    index_repo: tuple[str, Path], helm_bin: str, tmp_path: Path
+) -> None:
+    url, serve = index_repo
+    for version in ("1.0.0", "1.1.0"):
+        publish(helm_bin, serve, url, tmp_path, version)
+    repos = tmp_path / "repositories.yaml"
+    repos.write_text(f"apiVersion: v1\nrepositories:\n  - name: charts\n    url: {url}/\n", "utf-8")
+    chart = write_chart(tmp_path / "app", [("indexed", "^1.0.0", "'@charts'")])
+    flags = ("--repository-config", str(repos))
+    lock_ok(str(chart), *flags)
+    first = entries(chart)
+    assert [v for _, v, _ in first] == ["1.1.0"] and (first[0][2] or "").startswith("sha256:")
+    publish(helm_bin, serve, url, tmp_path, "1.2.0")
+    lock_ok(str(chart), *flags)
+    assert entries(chart) == first
+    # The same repository spelled without the alias and the trailing slash (Helm's urlutil.Equal):
+    # the version is kept, the lock takes the new spelling.
+    edit(chart, "repository: '@charts'", f"repository: {url}")
+    lock_ok(str(chart), *flags)
+    assert entries(chart) == first
+    assert load_lock(chart / "Chart.lock").dependencies[0].repository == url  # type: ignore[index]
+    helm_home = tmp_path / "helm-build-env"
+    helm_home.mkdir(exist_ok=True)
+    shutil.copy(repos, helm_home / "repositories.yaml")
+    assert_helm_builds(helm_bin, chart, tmp_path)
+    # The locked archive replaced by other content (same version): CL501, nothing written.
+    before = (chart / "Chart.lock").read_bytes()
+    (serve / "indexed-1.1.0.tgz").unlink()
+    publish(helm_bin, serve, url, tmp_path, "1.1.0", values="other: content\n")
+    moved = chartlock("lock", str(chart), "--plain-http", *flags)
+    assert moved.returncode == 2 and "CL501" in moved.stderr and first[0][2] in moved.stderr
+    assert (chart / "Chart.lock").read_bytes() == before
+    lock_ok(str(chart), *flags, "--upgrade")
+    (upgraded,) = entries(chart)
+    assert upgraded[1] == "1.2.0"
