@@ -333,6 +333,17 @@ def test_precise_version_must_exist() -> None:
         resolve_planned(decisions, facts, chart="app/Chart.yaml")
 
 
+def test_upgrade_everything_with_an_exact_version_for_one() -> None:
+    facts = make_facts(
+        {("oci://r/x", "web"): ["1.0.0", "1.1.0"], ("oci://r/x", "db"): ["1.0.0", "1.3.0"]}
+    )
+    deps = [dep("web", "^1"), dep("db", "^1")]
+    lock = [entry("web", "1.1.0"), entry("db", "1.0.0")]
+    upgrade = parse_upgrade(True).replace(packages={"web": "1.0.0"})
+    decisions = plan_lock(deps, lock, upgrade)
+    assert [e.version for e in resolve_planned(decisions, facts)] == ["1.0.0", "1.3.0"]
+
+
 def test_kept_https_version_must_still_be_in_the_index() -> None:
     repo = "https://c.example"
     facts = make_facts({(repo, "web"): ["1.0.0", "1.2.0"]})

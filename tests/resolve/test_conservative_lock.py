@@ -594,7 +594,7 @@ def test_index_repository_through_an_alias_is_kept_and_upgraded(
     (serve / "indexed-1.1.0.tgz").unlink()
     publish(helm_bin, serve, url, tmp_path, "1.1.0", values="other: content\n")
     moved = chartlock("lock", str(chart), "--plain-http", *flags)
-    assert moved.returncode == 2 and "CL501" in moved.stderr and first[0][2] in moved.stderr
+    assert moved.returncode == 2 and "CL501" in moved.stderr and str(first[0][2]) in moved.stderr
     assert (chart / "Chart.lock").read_bytes() == before
     lock_ok(str(chart), *flags, "--upgrade")
     (upgraded,) = entries(chart)
