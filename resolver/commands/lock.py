@@ -67,13 +67,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _strategy(args: argparse.Namespace) -> str:
-    """``lock.strategy`` from the configuration (only read when a config file exists)."""
+    """``lock.strategy`` from the configuration file, if there is one.
+
+    resolver.config (json, dataclasses: ~5 ms) is imported only when a file that may hold the
+    configuration exists on the way up; most lock runs find none.
+    """
+    if not args.config and not _maybe_config(Path.cwd()):
+        return "conservative"
     from resolver.config import find_config, load_config
 
     path = Path(args.config) if args.config else find_config()
     if path is None:
         return "conservative"
     return load_config(path).lock_strategy
+
+
+def _maybe_config(cwd: Path) -> bool:
+    """Whether ``resolver.config.find_config`` could find anything from ``cwd`` (same names)."""
+    names = (".chartlock.yaml", ".chartlock.yml", "pyproject.toml")
+    start = cwd.resolve()
+    return any((d / name).is_file() for d in (start, *start.parents) for name in names)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -131,3 +131,42 @@ def test_cli_overrides() -> None:
     assert config.fail_on is Severity.WARNING
     with pytest.raises(ConfigError, match="--select: 'cl2' is not a rule id"):
         Config().with_overrides(select=["cl2"])
+
+
+def test_lock_reads_the_configuration_only_when_a_file_may_hold_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from resolver.commands.lock import _maybe_config
+    from resolver.config import CONFIG_FILES, PYPROJECT
+
+    root = Path(__file__).resolve().parents[2]
+    chart = tmp_path / "work" / "app"
+    chart.mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    code = (
+        "import sys; from resolver.cli import main\n"
+        "code = main(['lock', 'app'])\n"
+        "print(code, 'resolver.config' in sys.modules)\n"
+    )
+
+    def run() -> str:
+        env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=chart.parent,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        return result.stdout.strip().splitlines()[-1]
+
+    assert not _maybe_config(chart.parent)
+    assert run() == "0 False"
+    for name in (*CONFIG_FILES, PYPROJECT):
+        (tmp_path / name).write_text("")
+        assert _maybe_config(chart.parent)
+        (tmp_path / name).unlink()
+    (tmp_path / ".chartlock.yaml").write_text("lock: {strategy: newest}\n")
+    assert run() == "0 True"
