@@ -284,7 +284,7 @@ def test_repushed_locked_tag_fails_naming_both_digests_and_writes_nothing(
 
 
 def test_exact_version_repushed_fails_too(
-    registry: RegistryServer, pusher: Pusher, ns: str, tmp_path: Path
+    registry: RegistryServer, pusher: Pusher, ns: str, helm_bin: str, tmp_path: Path
 ) -> None:
     old = pusher.push(ns, "web", "2.0.0")
     repo = f"oci://{registry.host}/{ns}"
@@ -295,6 +295,7 @@ def test_exact_version_repushed_fails_too(
     assert result.returncode == 2 and old in result.stderr and new in result.stderr
     lock_ok(str(chart), "--upgrade")
     assert entries(chart) == [("web", "2.0.0", new)]
+    assert_helm_builds(helm_bin, chart, tmp_path)
 
 
 def test_lock_written_by_helm_gets_digests_without_moving(
@@ -341,7 +342,7 @@ def test_removed_dependency_is_dropped_and_reported(
 
 
 def test_changed_repository_is_resolved_again(
-    registry: RegistryServer, pusher: Pusher, ns: str, tmp_path: Path
+    registry: RegistryServer, pusher: Pusher, ns: str, helm_bin: str, tmp_path: Path
 ) -> None:
     pusher.push(ns, "web", "1.0.0")
     pusher.push(ns + "-b", "web", "1.0.0", values="mirror: true\n")
@@ -353,10 +354,11 @@ def test_changed_repository_is_resolved_again(
     result = lock_ok(str(chart))
     assert entries(chart) == [("web", "1.4.0", pusher.digests[(ns + "-b", "web", "1.4.0")])]
     assert "(repository changed)" in result.stdout
+    assert_helm_builds(helm_bin, chart, tmp_path)
 
 
 def test_locked_tag_deleted_fails_with_a_way_out(
-    registry: RegistryServer, pusher: Pusher, ns: str, tmp_path: Path
+    registry: RegistryServer, pusher: Pusher, ns: str, helm_bin: str, tmp_path: Path
 ) -> None:
     digest = pusher.push(ns, "web", "1.0.0")
     pusher.push(ns, "web", "1.1.0")
@@ -377,6 +379,7 @@ def test_locked_tag_deleted_fails_with_a_way_out(
     assert (chart / "Chart.lock").read_bytes() == before
     lock_ok(str(chart), "--upgrade-package", "web")
     assert [v for _, v, _ in entries(chart)] == ["1.1.0"]
+    assert_helm_builds(helm_bin, chart, tmp_path)
 
 
 def test_upgrade_package_errors(
@@ -435,13 +438,14 @@ def test_config_strategy_newest_upgrades_by_default(
     lock_ok(str(chart), cwd=tmp_path)
     assert [v for _, v, _ in entries(chart)] == ["1.1.0"]
     assert load_lock(chart / "Chart.lock").digest == helm_update(helm_bin, chart, tmp_path)[1]
+    assert_helm_builds(helm_bin, chart, tmp_path)
     (tmp_path / ".chartlock.yaml").write_text("lock:\n  strategy: oldest\n", "utf-8")
     bad = chartlock("lock", str(chart), "--plain-http", **in_dir(tmp_path))  # type: ignore[arg-type]
     assert bad.returncode == 2 and "lock.strategy" in bad.stderr and "newest" in bad.stderr
 
 
 def test_library_resolve_takes_the_same_upgrade_requests(
-    registry: RegistryServer, pusher: Pusher, ns: str, tmp_path: Path
+    registry: RegistryServer, pusher: Pusher, ns: str, helm_bin: str, tmp_path: Path
 ) -> None:
     # resolver.api.resolve is `resolver.resolve`; imported from its module here because the
     # submodule resolver/resolve.py shadows the lazy attribute once imported (being renamed).
@@ -467,6 +471,11 @@ def test_library_resolve_takes_the_same_upgrade_requests(
     assert not exact.changed
     everything = resolve(chart, upgrade=True, plain_http=True)
     assert [d.version for d in everything.dependencies] == ["1.1.0", "0.2.0"]
+    (chart / "Chart.lock").write_text(one.text, "utf-8")
+    assert_helm_builds(helm_bin, chart, tmp_path)
+    (chart / "Chart.lock").write_text(everything.text, "utf-8")
+    assert_helm_builds(helm_bin, chart, tmp_path)
+    (chart / "Chart.lock").write_text(created.text, "utf-8")
     pusher.push(ns, "web", "1.0.0", values="moved: yes\n")
     with pytest.raises(ChartlockError, match="CL501"):
         resolve(chart, plain_http=True)
@@ -475,7 +484,7 @@ def test_library_resolve_takes_the_same_upgrade_requests(
 
 
 def test_outdated_marks_exactly_what_upgrade_moves(
-    registry: RegistryServer, pusher: Pusher, ns: str, tmp_path: Path
+    registry: RegistryServer, pusher: Pusher, ns: str, helm_bin: str, tmp_path: Path
 ) -> None:
     for name, version in (("web", "1.0.0"), ("db", "0.1.0"), ("cache", "2.0.0"), ("q", "1.0.0")):
         pusher.push(ns, name, version)
@@ -498,10 +507,11 @@ def test_outdated_marks_exactly_what_upgrade_moves(
     assert check.returncode == 1
     moved = {c["name"] for c in json.loads(check.stdout)["charts"][0]["changes"]}
     assert marked == moved == {"web", "q"}
+    assert_helm_builds(helm_bin, chart, tmp_path)
 
 
 def test_a_conservative_run_only_heads_the_locked_tags(
-    registry: RegistryServer, pusher: Pusher, ns: str, tmp_path: Path
+    registry: RegistryServer, pusher: Pusher, ns: str, helm_bin: str, tmp_path: Path
 ) -> None:
     from tests.support.proxy import Proxy
 
@@ -528,6 +538,7 @@ def test_a_conservative_run_only_heads_the_locked_tags(
         proxy.log.clear()
         lock_ok(str(chart))  # only the new dependency's tags are listed
         assert [p for m, p in proxy.log if p.endswith("/tags/list")] == [f"/v2/{ns}/new/tags/list"]
+        assert_helm_builds(helm_bin, chart, tmp_path)
 
 
 @pytest.fixture
