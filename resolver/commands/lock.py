@@ -57,6 +57,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "allows, or to VERSION; repeatable",
     )
     parser.add_argument(
+        "--strategy",
+        choices=("conservative", "newest"),
+        help="conservative: keep what is locked (default); newest: as --upgrade, like helm "
+        "(overrides the configuration's lock.strategy)",
+    )
+    parser.add_argument(
         "--config",
         metavar="FILE",
         help="configuration file (default: .chartlock.yaml or pyproject.toml found upwards); "
@@ -72,6 +78,8 @@ def _strategy(args: argparse.Namespace) -> str:
     resolver.config (json, dataclasses: ~5 ms) is imported only when a file that may hold the
     configuration exists on the way up; most lock runs find none.
     """
+    if args.strategy:
+        return str(args.strategy)
     if not args.config and not _maybe_config(Path.cwd()):
         return "conservative"
     from resolver.config import find_config, load_config
