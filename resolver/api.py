@@ -4,6 +4,10 @@ import resolver
 lock = resolver.resolve("charts/app")            # what `chartlock lock` would write
 for dep in lock.dependencies:
     print(dep.name, dep.version, dep.digest)
+for change in lock.changes:                       # what differs from Chart.lock on disk
+    print(change.text())
+resolver.resolve("charts/app", upgrade=True)      # `chartlock lock --upgrade`
+resolver.resolve("charts/app", upgrade=["redis", "db==1.2.3"])  # --upgrade-package
 
 The registry options are keyword arguments named like :class:`resolver.ClientOptions`'s fields
 (and the CLI's flags); a misspelled one is a ``TypeError``, and a type checker flags it.
@@ -12,12 +16,14 @@ The registry options are keyword arguments named like :class:`resolver.ClientOpt
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from resolver.locking import ClientOptions
+    from resolver.lockplan import Change
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class ResolvedLock:
     dependencies: tuple[ResolvedDependency, ...]
     text: str  # the Chart.lock text chartlock would write
     changed: bool  # whether it differs from the Chart.lock on disk
+    # What differs from the Chart.lock on disk (resolver.lockplan.Change: kind, name, alias,
+    # old/new version, digest and repository; .text() and .to_dict() as `lock` prints them)
+    changes: tuple[Change, ...] = ()
 
 
 def client_options(
@@ -90,8 +99,16 @@ async def resolve_async(
     username: str | None = None,
     password: str | None = None,
     repository_config: str | None = None,
+    upgrade: bool | Iterable[str] = False,
 ) -> ResolvedLock:
-    """Resolve one chart like ``helm dependency update`` (online); writes nothing.
+    """Resolve one chart as ``chartlock lock`` does (online); writes nothing.
+
+    Conservative like ``chartlock lock``: a dependency keeps the version (and digest) in the
+    chart's Chart.lock while its range allows it. ``upgrade=True`` re-resolves everything
+    (exactly ``helm dependency update``); ``upgrade=["redis", "db==1.2.3"]`` re-resolves just
+    those dependencies (name or alias), optionally to an exact version. A locked tag re-pushed
+    with other content raises :class:`resolver.errors.ChartlockError` (CL501) unless upgraded.
+    The configuration file's ``lock.strategy`` is not read here: pass ``upgrade=True``.
 
     Registry options come from ``options`` (a :class:`resolver.ClientOptions`) and/or the
     keyword arguments, which replace its fields: ``plain_http``, ``insecure_skip_tls_verify``,
@@ -117,7 +134,7 @@ async def resolve_async(
         repository_config=repository_config,
     )
     directory = Path(os.path.abspath(chart_dir))
-    (outcome,) = await resolve_charts([directory], opts)
+    (outcome,) = await resolve_charts([directory], opts, upgrade=upgrade)
     return ResolvedLock(
         chart_dir=outcome.chart_dir,
         digest=outcome.digest,
@@ -127,6 +144,7 @@ async def resolve_async(
         ),
         text=outcome.text,
         changed=outcome.status in ("created", "updated"),
+        changes=tuple(outcome.changes),
     )
 
 
@@ -143,6 +161,7 @@ def resolve(
     username: str | None = None,
     password: str | None = None,
     repository_config: str | None = None,
+    upgrade: bool | Iterable[str] = False,
 ) -> ResolvedLock:
     """Synchronous :func:`resolve_async` (same arguments); call it from code that is not
     already running an event loop."""
@@ -159,5 +178,6 @@ def resolve(
             username=username,
             password=password,
             repository_config=repository_config,
+            upgrade=upgrade,
         )
     )

@@ -51,6 +51,9 @@ class Config:
     ci_globs: tuple[str, ...] = ()
     plugins: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)  # free-form, for plugins
+    # `chartlock lock`: "conservative" keeps what is locked (default); "newest" re-resolves
+    # every range on every run, like `helm dependency update` (as if --upgrade were given)
+    lock_strategy: str = "conservative"
     # The file this came from (None: defaults); globs are relative to its directory.
     source: Path | None = None
     # Selectors given on the command line ({"--select": (...), "--ignore": (...)}), so that an
@@ -328,6 +331,7 @@ def _build(data: dict[str, Any], source: Path) -> Config:
         ci_globs=tuple(data.get("ci-globs", ())),
         plugins=tuple(data.get("plugins", ())),
         settings=dict(data.get("settings", {})),
+        lock_strategy=str(data.get("lock", {}).get("strategy", "conservative")),
         source=source,
     )
 

@@ -4,23 +4,40 @@ All charts and all their dependencies are resolved together: each OCI repository
 listed once per run, each https index is fetched once, each (repository, tag) digest is asked
 for once with ``HEAD``, all concurrently. Nothing is written until everything has resolved, and
 each Chart.lock is replaced atomically (and only when its content changes).
+
+Locking is conservative (:mod:`resolver.lockplan`): a dependency keeps its locked version
+while its range allows it; ``upgrade`` re-resolves everything (``helm dependency update``) or
+the named dependencies. A kept tag whose content changed in the registry fails the run (CL501).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from resolver._struct import Struct
 from resolver.discovery import display_path
-from resolver.errors import RegistryError, ResolveError
+from resolver.errors import InputError, RegistryError, ResolveError
 from resolver.lockfile import (
     dump_lock,
     go_rfc3339nano,
     hash_req,
     repo_alias_name,
     write_lock,
+)
+from resolver.lockplan import (
+    Change,
+    Decision,
+    Moved,
+    Upgrade,
+    changes,
+    check_upgrade,
+    facts_needed,
+    moved_tags,
+    parse_upgrade,
+    plan_lock,
+    resolve_planned,
 )
 from resolver.models import Chart, Dependency, Lock
 from resolver.repoconfig import RepoEntry, load_repositories
@@ -32,7 +49,6 @@ from resolver.resolution import (
     oci_pick,
     oci_tag,
     plan,
-    resolve_dependencies,
     where,
 )
 from resolver.rules.lock import load_pair
@@ -86,16 +102,29 @@ class ClientOptions(Struct):
 
 
 class Loaded(Struct):
-    __slots__ = ("chart", "lock", "req")
+    __slots__ = ("chart", "lock", "req", "decisions")
 
-    def __init__(self, chart: Chart, lock: Lock | None, req: list[Dependency]) -> None:
+    def __init__(
+        self,
+        chart: Chart,
+        lock: Lock | None,
+        req: list[Dependency],
+        decisions: list[Decision] | None = None,
+    ) -> None:
         self.chart = chart
         self.lock = lock
         self.req = req  # dependencies after the @name rewrite (what Helm hashes)
+        # What to keep and what to resolve (None: resolve everything, like Helm)
+        self.decisions = decisions
+
+    @property
+    def wanted(self) -> list[Dependency]:
+        """The dependencies whose facts must be gathered (kept OCI ones as exact versions)."""
+        return self.req if self.decisions is None else facts_needed(self.decisions)
 
 
 class LockOutcome(Struct):
-    __slots__ = ("chart_dir", "display", "status", "digest", "entries", "text")
+    __slots__ = ("chart_dir", "display", "status", "digest", "entries", "text", "changes")
 
     def __init__(
         self,
@@ -105,6 +134,7 @@ class LockOutcome(Struct):
         digest: str = "",
         entries: list[Dependency] | None = None,
         text: str = "",
+        changes: list[Change] | None = None,
     ) -> None:
         self.chart_dir = chart_dir
         self.display = display
@@ -113,6 +143,8 @@ class LockOutcome(Struct):
         self.digest = digest
         self.entries: list[Dependency] = entries if entries is not None else []
         self.text = text
+        # What differs from the Chart.lock on disk (lockplan.Change), in Chart.yaml order
+        self.changes: list[Change] = changes if changes is not None else []
 
 
 def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Path) -> list[Loaded]:
@@ -213,8 +245,9 @@ async def gather_facts(
     users: dict[str, list[Dependency]] = {}
     index_urls: set[str] = set()
     for item in loaded:
-        p = plan(item.req)
-        for dep in item.req:
+        wanted = item.wanted
+        p = plan(wanted)
+        for dep in wanted:
             if not is_oci(dep.repository):
                 continue
             key = oci_key(dep.repository, dep.name)
@@ -268,14 +301,27 @@ def make_client(options: ClientOptions) -> object:
 
 
 async def resolve_charts(
-    chart_dirs: Sequence[Path], options: ClientOptions, *, cwd: Path | None = None
+    chart_dirs: Sequence[Path],
+    options: ClientOptions,
+    *,
+    cwd: Path | None = None,
+    upgrade: bool | Iterable[str] | Upgrade = False,
 ) -> list[LockOutcome]:
-    """Resolve every chart; returns what each Chart.lock should be (nothing is written)."""
+    """Resolve every chart; returns what each Chart.lock should be (nothing is written).
+
+    Conservative (see :mod:`resolver.lockplan`): ``upgrade=True`` re-resolves everything like
+    ``helm dependency update``; names (``"redis"``, ``"redis==17.3.2"``) re-resolve just those.
+    """
     from resolver.registry.client import RegistryClient
 
+    wanted = parse_upgrade(upgrade)
     base = cwd or Path.cwd()
     repos = load_repositories(options.repository_config)
     loaded = load_charts(chart_dirs, repos, base)
+    check_upgrade(wanted, [(item.chart.display_path, item.req) for item in loaded])
+    for item in loaded:
+        old = item.lock.dependencies if item.lock is not None else None
+        item.decisions = plan_lock(item.req, old, wanted)
     client = make_client(options)
     assert isinstance(client, RegistryClient)
     async with client:
@@ -283,20 +329,24 @@ async def resolve_charts(
         try:
             facts = await gather_facts(loaded, client, repos, options, fetcher)
             resolved = [
-                resolve_dependencies(item.req, facts, chart=item.chart.display_path)
+                resolve_planned(item.decisions or [], facts, chart=item.chart.display_path)
                 if item.chart.dependencies is not None
                 else []
                 for item in loaded
             ]
             all_entries = [e for entries in resolved for e in entries]
-            digests = await fetch_digests(all_entries, client, fetcher)
+            digests = await _fetch_explained(loaded, resolved, all_entries, client, fetcher)
         except RegistryError as exc:
             raise _located(exc, loaded) from None
         finally:
             fetcher.cancel()
     outcomes = []
+    moved: list[tuple[Loaded, Moved]] = []
     for item, entries in zip(loaded, resolved, strict=True):
         outcomes.append(_outcome(item, entries, digests))
+        moved += [(item, m) for m in moved_tags(item.decisions or [], entries)]
+    if moved:
+        raise _moved_error(moved)
     return outcomes
 
 
@@ -326,6 +376,70 @@ def _located(exc: RegistryError, loaded: Sequence[Loaded]) -> RegistryError:
     return exc
 
 
+async def _fetch_explained(
+    loaded: Sequence[Loaded],
+    resolved: Sequence[list[Dependency]],
+    entries: Sequence[Dependency],
+    client: object,
+    fetcher: DigestFetcher,
+) -> dict[tuple[str, str, str], str]:
+    """:func:`fetch_digests`; a kept version whose tag is gone says so (CL503), with the way
+    out, instead of the registry's bare "does not exist"."""
+    try:
+        return await fetch_digests(entries, client, fetcher)
+    except RegistryError as exc:
+        if not (exc.status == 404 or exc.code in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN")):
+            raise
+        for item, chart_entries in zip(loaded, resolved, strict=True):
+            for decision, entry in zip(item.decisions or [], chart_entries, strict=True):
+                if decision.action != "keep" or not is_oci(entry.repository):
+                    continue
+                task = fetcher.tasks.get((entry.repository, entry.name, entry.version))
+                if task is None or not task.done() or task.cancelled():
+                    continue
+                if task.exception() is None:
+                    continue
+                name = decision.dep.alias or decision.dep.name
+                raise ResolveError(
+                    f"{item.chart.display_path}: dependency {name!r}: the locked version "
+                    f"{entry.version} is gone from {entry.repository}/{entry.name} (CL503 "
+                    f"locked-version-gone); run `chartlock lock --upgrade-package {name}` to "
+                    "pick an existing version"
+                ) from None
+        raise
+
+
+def _moved_error(moved: Sequence[tuple[Loaded, Moved]]) -> InputError:
+    """CL501, once per re-pushed tag, at the first one's ``digest:`` in Chart.lock."""
+    first_item, first = moved[0]
+    lock = first_item.lock
+    assert lock is not None and first.decision.entry is not None
+    mark = first.decision.entry.mark("digest")
+    parts = []
+    for item, m in moved:
+        dep, entry = m.decision.dep, m.decision.entry
+        assert entry is not None
+        name = dep.alias or dep.name
+        ref = f"{entry.repository}/{entry.name}:{entry.version}"
+        chart = "" if item is first_item else f"{item.chart.display_path}: "
+        parts.append(
+            f"{chart}{name} {entry.version}: tag moved: locked {m.locked}, registry now "
+            f"{m.current} ({ref})"
+        )
+    names = dict.fromkeys(m.decision.dep.alias or m.decision.dep.name for _, m in moved)
+    flags = " ".join(f"--upgrade-package {name}" for name in names)
+    return InputError(
+        lock.display_path or str(lock.path),
+        "CL501 tag-moved: "
+        + "; ".join(parts)
+        + f"; someone re-pushed {'the tag' if len(moved) == 1 else 'these tags'}, nothing was "
+        "written: investigate, then accept the new "
+        f"content with `chartlock lock {flags}`",
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+    )
+
+
 def _outcome(
     item: Loaded, entries: list[Dependency], digests: dict[tuple[str, str, str], str]
 ) -> LockOutcome:
@@ -339,11 +453,13 @@ def _outcome(
             entry.extra["digest"] = digests[key]
     digest = hash_req(item.req, entries)
     lock = item.lock
+    old = lock.dependencies if lock is not None else None
+    diff = changes(item.decisions or [], entries, old)
     if lock is not None and lock.digest == digest and _same_content_digests(lock, entries):
-        return LockOutcome(chart.directory, display, "unchanged", digest, entries, lock.text)
+        return LockOutcome(chart.directory, display, "unchanged", digest, entries, lock.text, diff)
     text = dump_lock(entries, digest, go_rfc3339nano())
     status = "updated" if lock is not None else "created"
-    return LockOutcome(chart.directory, display, status, digest, entries, text)
+    return LockOutcome(chart.directory, display, status, digest, entries, text, diff)
 
 
 def _same_content_digests(lock: Lock, entries: Sequence[Dependency]) -> bool:
@@ -375,9 +491,10 @@ def lock_charts(
     *,
     check_only: bool = False,
     cwd: Path | None = None,
+    upgrade: bool | Iterable[str] | Upgrade = False,
 ) -> list[LockOutcome]:
     """Resolve and (unless ``check_only``) write every chart's lock."""
-    outcomes = asyncio.run(resolve_charts(chart_dirs, options, cwd=cwd))
+    outcomes = asyncio.run(resolve_charts(chart_dirs, options, cwd=cwd, upgrade=upgrade))
     if check_only:
         for outcome in outcomes:
             if outcome.status in ("created", "updated"):

@@ -1,6 +1,7 @@
 """``chartlock outdated``: per dependency, the locked version, the newest version its range
-allows (what ``chartlock lock`` would pick today, chosen exactly as Helm chooses) and the newest
-version overall (releases only, unless the range admits prereleases).
+allows (what ``chartlock lock --upgrade`` would pick today, chosen exactly as Helm chooses) and
+the newest version overall (releases only, unless the range admits prereleases). Dependencies
+that ``lock --upgrade`` would move are marked (plain ``lock`` keeps what is locked).
 
 Each OCI repository's tags are listed once and each https index fetched once, concurrently.
 """
@@ -64,6 +65,16 @@ class DependencyStatus:
         except InvalidVersion:
             return self.wanted != self.locked
 
+    @property
+    def moves_on_upgrade(self) -> bool:
+        """``chartlock lock --upgrade`` would lock another version than the locked one.
+
+        (Plain ``chartlock lock`` keeps the locked version while the range allows it.)
+        """
+        if self.kind in ("vendored", "file") or self.wanted is None:
+            return False
+        return self.locked != self.wanted
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -75,6 +86,7 @@ class DependencyStatus:
             "latest": self.latest,
             "kind": self.kind,
             "outdated": self.outdated,
+            "moves_on_upgrade": self.moves_on_upgrade,
             "error": self.error or None,
         }
 
@@ -286,7 +298,7 @@ def render_text(report: OutdatedReport) -> str:
     for chart in report.charts:
         for dep in chart.dependencies:
             name = f"{dep.name} (as {dep.alias})" if dep.alias else dep.name
-            mark = " *" if dep.outdated else ""
+            mark = " *" if dep.moves_on_upgrade else ""
             rows.append(
                 (
                     chart.display,
@@ -304,9 +316,10 @@ def render_text(report: OutdatedReport) -> str:
     ]
     if len(rows) == 1:
         return "no dependencies"
-    if any(d.outdated for c in report.charts for d in c.dependencies):
+    if any(d.moves_on_upgrade for c in report.charts for d in c.dependencies):
         lines.append(
-            "* the lock is behind the newest version its range allows; run `chartlock lock`"
+            "* `chartlock lock --upgrade` would move it to WANTED "
+            "(just this one: `chartlock lock --upgrade-package NAME`)"
         )
     # A row that could not be determined says why, where: it is not "up to date".
     lines.extend(f"error: {error}" for error in report.dependency_errors())

@@ -265,7 +265,8 @@ class _Verifier:
         return problems
 
     async def newer(self, item: _Item) -> str | None:
-        """The version ``chartlock lock`` would pick today, when newer than the locked one."""
+        """The version ``chartlock lock --upgrade`` would pick today, when newer than the
+        locked one."""
         req = item.req
         if req is None or not is_oci(req.repository) or exact_oci_version(req):
             return None

@@ -73,6 +73,11 @@ def test_pyproject_tool_table(tmp_path: Path) -> None:
             "require-digest: unknown key 'image' (allowed: charts, images)",
         ),
         ("a: [\n", "invalid YAML"),
+        (
+            "lock: {strategy: oldest}\n",
+            "lock.strategy: 'oldest' is not allowed (allowed: conservative, newest)",
+        ),
+        ("lock: {stratgy: newest}\n", "lock: unknown key 'stratgy' (allowed: strategy)"),
     ],
 )
 def test_errors_name_file_key_and_allowed_values(tmp_path: Path, text: str, message: str) -> None:
@@ -83,6 +88,15 @@ def test_errors_name_file_key_and_allowed_values(tmp_path: Path, text: str, mess
     assert error.startswith(str(tmp_path / ".chartlock.yaml") + ":")
     assert message in error
     assert "\n" not in error
+
+
+def test_lock_strategy(tmp_path: Path) -> None:
+    assert Config().lock_strategy == "conservative"
+    (tmp_path / ".chartlock.yaml").write_text("lock:\n  strategy: newest\n")
+    assert load_config(cwd=tmp_path).lock_strategy == "newest"
+    (tmp_path / ".chartlock.yaml").unlink()
+    write(tmp_path, {"pyproject.toml": '[tool.chartlock.lock]\nstrategy = "conservative"\n'})
+    assert load_config(cwd=tmp_path).lock_strategy == "conservative"
 
 
 def test_error_carries_the_line(tmp_path: Path) -> None:
@@ -117,3 +131,42 @@ def test_cli_overrides() -> None:
     assert config.fail_on is Severity.WARNING
     with pytest.raises(ConfigError, match="--select: 'cl2' is not a rule id"):
         Config().with_overrides(select=["cl2"])
+
+
+def test_lock_reads_the_configuration_only_when_a_file_may_hold_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from resolver.commands.lock import _maybe_config
+    from resolver.config import CONFIG_FILES, PYPROJECT
+
+    root = Path(__file__).resolve().parents[2]
+    chart = tmp_path / "work" / "app"
+    chart.mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    code = (
+        "import sys; from resolver.cli import main\n"
+        "code = main(['lock', 'app'])\n"
+        "print(code, 'resolver.config' in sys.modules)\n"
+    )
+
+    def run() -> str:
+        env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=chart.parent,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        return result.stdout.strip().splitlines()[-1]
+
+    assert not _maybe_config(chart.parent)
+    assert run() == "0 False"
+    for name in (*CONFIG_FILES, PYPROJECT):
+        (tmp_path / name).write_text("")
+        assert _maybe_config(chart.parent)
+        (tmp_path / name).unlink()
+    (tmp_path / ".chartlock.yaml").write_text("lock: {strategy: newest}\n")
+    assert run() == "0 True"

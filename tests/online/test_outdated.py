@@ -44,6 +44,7 @@ def test_outdated_text_and_json(
         "2.0.0",
     )
     assert rows["web"]["outdated"] is True
+    assert rows["web"]["moves_on_upgrade"] is True
     # The range admits prereleases, so "latest" does too.
     assert (rows["db"]["locked"], rows["db"]["wanted"], rows["db"]["latest"]) == (
         "0.1.0",
@@ -51,7 +52,8 @@ def test_outdated_text_and_json(
         "0.2.0-rc.1",
     )
     assert rows["db"]["outdated"] is False
-    assert rows["new"]["kind"] == "file"
+    assert rows["db"]["moves_on_upgrade"] is False
+    assert rows["new"]["kind"] == "file" and rows["new"]["moves_on_upgrade"] is False
 
     assert main(["outdated", str(chart), "--plain-http"]) == 0
     out = capsys.readouterr().out
@@ -67,7 +69,9 @@ def test_outdated_text_and_json(
     ]
     web = next(line for line in lines if " web " in line)
     assert web.split()[1:7] == ["web", "^1.0.0", "1.0.0", "*", "1.2.0", "2.0.0"]
-    assert "run `chartlock lock`" in out
+    assert "* `chartlock lock --upgrade` would move it to WANTED" in out
+    db = next(line for line in lines if " db " in line)
+    assert "*" not in db
     assert main(["outdated", str(chart), "--plain-http", "--exit-code"]) == 1
     capsys.readouterr()
 

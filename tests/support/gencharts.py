@@ -121,6 +121,36 @@ def generate_chart(directory: Path, rng: random.Random, registry_host: str, name
     return directory
 
 
+def write_stale_lock(
+    chart_dir: Path, digests: dict[tuple[str, str, str], str], namespace: str
+) -> bool:
+    """A Chart.lock pinning each dependency to the OLDEST pool version its range allows (with
+    its real digest), as if locked long ago; False when some range allows none (no lock)."""
+    from resolver.lockfile import dump_lock
+    from resolver.models import Dependency
+    from resolver.semver import parse_constraint, parse_version
+
+    entries = []
+    for dep in load_chart(chart_dir / "Chart.yaml").dependencies or []:
+        try:
+            constraint = parse_constraint(dep.version)
+        except ValueError:
+            return False
+        allowed = sorted(
+            (v for v in POOL[dep.name] if constraint.allows(parse_version(v))),
+            key=lambda v: parse_version(v),
+        )
+        if not allowed:
+            return False
+        version = allowed[0]
+        entry = Dependency(name=dep.name, repository=dep.repository, version=version)
+        entry.extra["digest"] = digests[(namespace, dep.name, version)]
+        entries.append(entry)
+    text = dump_lock(entries, "sha256:" + "0" * 64, "2024-01-01T00:00:00Z")
+    (chart_dir / "Chart.lock").write_text(text, "utf-8")
+    return True
+
+
 @dataclass
 class Comparison:
     chart: Path
@@ -146,8 +176,16 @@ class Comparison:
         )
 
 
-def compare_chart(helm: str, chart_dir: Path, work: Path, *, plain_http: bool = True) -> Comparison:
-    """Run `helm dependency update` and `chartlock lock` on copies of ``chart_dir``."""
+def compare_chart(
+    helm: str,
+    chart_dir: Path,
+    work: Path,
+    *,
+    plain_http: bool = True,
+    lock_args: tuple[str, ...] = (),
+) -> Comparison:
+    """Run `helm dependency update` and `chartlock lock` (with ``lock_args``, e.g.
+    ``--upgrade``) on copies of ``chart_dir``."""
     helm_copy, our_copy = work / "helm" / chart_dir.name, work / "ours" / chart_dir.name
     for copy in (helm_copy, our_copy):
         shutil.rmtree(copy, ignore_errors=True)
@@ -161,7 +199,7 @@ def compare_chart(helm: str, chart_dir: Path, work: Path, *, plain_http: bool = 
         check=False,
     )
     o = subprocess.run(
-        [sys.executable, "-m", "resolver", "lock", str(our_copy), *flag],
+        [sys.executable, "-m", "resolver", "lock", str(our_copy), *flag, *lock_args],
         capture_output=True,
         text=True,
         check=False,
