@@ -176,6 +176,12 @@ class DigestFetcher:
         for task in self.tasks.values():
             task.cancel()
 
+    async def aclose(self) -> None:
+        """Cancel the digests nobody awaited and wait for them (none outlives the run)."""
+        from resolver.aio import cancel_and_wait
+
+        await cancel_and_wait(self.tasks.values())
+
     async def _head(self, key: tuple[str, str, str]) -> str:
         from resolver.registry.client import RegistryClient
         from resolver.registry.reference import oci_chart_repository
@@ -241,9 +247,11 @@ async def gather_facts(
                 if version is not None:
                     digests.start(user.repository, user.name, version)
 
+    from resolver.aio import gather
+
     tasks = [list_one(k, d) for k, d in lists.items()]
     index_task = fetch_indexes(sorted(index_urls), repos, options)
-    indexes, *_ = await asyncio.gather(index_task, *tasks)
+    indexes, *_ = await gather(index_task, *tasks)
     assert isinstance(indexes, dict)
     facts.indexes.update(indexes)
     return facts
@@ -256,7 +264,9 @@ async def fetch_digests(
     fetcher = digests if digests is not None else DigestFetcher(client)
     wanted = {(e.repository, e.name, e.version) for e in entries if is_oci(e.repository)}
     keys = sorted(wanted)
-    values = await asyncio.gather(*(fetcher.get(k) for k in keys))
+    from resolver.aio import gather
+
+    values = await gather(*(fetcher.get(k) for k in keys))
     return dict(zip(keys, values, strict=True))
 
 
@@ -290,7 +300,7 @@ async def resolve_charts(
             all_entries = [e for entries in resolved for e in entries]
             digests = await fetch_digests(all_entries, client, fetcher)
         finally:
-            fetcher.cancel()
+            await fetcher.aclose()
     outcomes = []
     for item, entries in zip(loaded, resolved, strict=True):
         outcomes.append(_outcome(item, entries, digests))
@@ -323,7 +333,18 @@ def _same_content_digests(lock: Lock, entries: Sequence[Dependency]) -> bool:
 
 
 def write_outcomes(outcomes: Sequence[LockOutcome]) -> None:
-    """Write every changed lock (each atomically, compare-and-swap against what was read)."""
+    """Write every changed lock (each atomically, compare-and-swap against what was read).
+
+    A Ctrl-C meanwhile is handled once every lock is written: a run never stops between two
+    charts' locks (:func:`resolver.interrupts.deferred`).
+    """
+    from resolver.interrupts import deferred
+
+    with deferred():
+        _write_outcomes(outcomes)
+
+
+def _write_outcomes(outcomes: Sequence[LockOutcome]) -> None:
     for outcome in outcomes:
         if outcome.status not in ("created", "updated"):
             continue

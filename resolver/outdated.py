@@ -229,9 +229,13 @@ async def outdated_async(
         return report
     async with open_client(opts, transport) as client:
         checker = _Outdated(client, repos, opts)
-        results = await asyncio.gather(
-            *(checker.status(dep, entry) for _, dep, entry in work), return_exceptions=True
-        )
+        try:
+            results = await asyncio.gather(
+                *(checker.status(dep, entry) for _, dep, entry in work), return_exceptions=True
+            )
+        finally:
+            await checker.tags.aclose()
+            await checker.indexes.aclose()
     seen: set[str] = set()
     for (status, dep, entry), result in zip(work, results, strict=True):
         if isinstance(result, ChartlockError):

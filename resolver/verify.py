@@ -74,6 +74,13 @@ class Memo(Generic[K, V]):
             if not task.done():
                 task.cancel()
 
+    async def aclose(self) -> None:
+        """Cancel what is still running and wait for it: no task outlives its command, and
+        every failure is retrieved (see :mod:`resolver.aio`)."""
+        from resolver.aio import cancel_and_wait
+
+        await cancel_and_wait(self._tasks.values())
+
 
 def default_options() -> ClientOptions:
     from resolver.locking import ClientOptions
@@ -252,8 +259,10 @@ class _Verifier:
                         )
                     )
         finally:
-            if newer is not None and not newer.done():
-                newer.cancel()
+            if newer is not None:
+                from resolver.aio import cancel_and_wait
+
+                await cancel_and_wait([newer])
         return problems
 
     async def newer(self, item: _Item) -> str | None:
@@ -333,12 +342,14 @@ async def verify_charts_async(
     if items:
         async with open_client(opts, transport) as client:
             verifier = _Verifier(client, check_newer=check_newer)
-            results = await asyncio.gather(
-                *(verifier.check(item) for item in items), return_exceptions=True
-            )
-            verifier.heads.cancel_all()
-            verifier.manifests.cancel_all()
-            verifier.tags.cancel_all()
+            try:
+                results = await asyncio.gather(
+                    *(verifier.check(item) for item in items), return_exceptions=True
+                )
+            finally:
+                await verifier.heads.aclose()
+                await verifier.manifests.aclose()
+                await verifier.tags.aclose()
         seen_errors: set[str] = set()
         for item, result in zip(items, results, strict=True):
             if isinstance(result, ChartlockError):
