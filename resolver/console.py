@@ -2,16 +2,23 @@
 while the rest of chartlock is still being imported, ends with "chartlock: interrupted" and
 exit code 130, never a traceback (see :mod:`resolver.interrupts`).
 
-This module must stay tiny: it runs before the imports it guards. Its only import is
-:mod:`resolver.interrupts` (``os`` and ``signal``). What cannot be guarded: a signal that
-arrives while the interpreter itself starts, before this module's first line runs (Python's
-own start-up, ``import resolver``, and the two lines of pip's generated script); that window is
-a few milliseconds at most, and Python prints ``KeyboardInterrupt`` there.
+This module must stay tiny: it runs before the imports it guards. Its first act installs the
+handler (``resolver._guard_start``); its only import is :mod:`resolver.interrupts` (``os`` and
+``signal``). What cannot be guarded: a signal that arrives while the interpreter itself
+starts, before any line of chartlock runs: Python's initialisation, ``site`` and the ``.pth``
+hooks of installed packages (from 10 ms to 100 ms and more on a loaded machine with editable
+installs), pip's script's ``import re, sys``, and the loading of ``resolver/__init__.py`` and
+this module. Python itself prints ``KeyboardInterrupt`` there (or dies of the signal before
+its own handler is in place, which shells report as 130 too).
 """
 
 from __future__ import annotations
 
-from resolver import interrupts
+from resolver import _guard_start
+
+_guard_start()  # first: before any other import of ours
+
+from resolver import interrupts  # noqa: E402
 
 interrupts.install_exit_handlers()
 

@@ -20,8 +20,9 @@ This module imports nothing but ``os`` and ``signal``: it is loaded before every
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
+
+from resolver import _leave_now
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,11 +37,9 @@ EXIT_CODE = 130  # 128 + SIGINT, what shells report for a command ended by Ctrl-
 _console = False  # set by :func:`install_exit_handlers`: the process is the chartlock command
 
 
-def exit_interrupted(signum: int = signal.SIGINT, frame: object = None) -> None:
-    """Print the line and leave now, without unwinding (nothing is being written)."""
-    with contextlib.suppress(OSError):
-        os.write(2, (MESSAGE + "\n").encode())
-    os._exit(EXIT_CODE)
+# Print the line and leave now, without unwinding (nothing is being written). Defined in the
+# package's ``__init__`` so that the console script can install it before importing anything.
+exit_interrupted = _leave_now
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
