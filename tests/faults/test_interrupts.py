@@ -181,10 +181,10 @@ def test_sigint_ignored_by_the_parent_stays_ignored(tmp_path: Path) -> None:
 def console_script(directory: Path) -> Path:
     """The script pip generates for ``[project.scripts] chartlock = "resolver.console:main"``
     (same lines as pip's), to run this tree's entry point the way an installed one runs."""
-    import tomllib
-
-    spec = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
-    module, func = spec["chartlock"].split(":")
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    found = re.search(r'^chartlock = "([\w.]+):(\w+)"$', pyproject, re.MULTILINE)
+    assert found is not None, "no chartlock entry in [project.scripts]"
+    module, func = found.groups()
     script = directory / "chartlock"
     script.write_text(
         f"#!{sys.executable}\n"
