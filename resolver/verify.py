@@ -59,7 +59,10 @@ class Memo(Generic[K, V]):
     def __init__(self) -> None:
         self._tasks: dict[K, asyncio.Task[V]] = {}
 
-    def get(self, key: K, factory: Callable[[], Awaitable[V]]) -> asyncio.Task[V]:
+    def get(self, key: K, factory: Callable[[], Awaitable[V]]) -> asyncio.Future[V]:
+        """The shared task's result, shielded: a caller that stops waiting (cancelled because
+        its own check failed) does not cancel the request under the other callers.
+        :meth:`aclose` cancels what nobody awaits any more."""
         task = self._tasks.get(key)
         if task is None:
 
@@ -67,7 +70,7 @@ class Memo(Generic[K, V]):
                 return await factory()
 
             task = self._tasks[key] = asyncio.ensure_future(run())
-        return task
+        return asyncio.shield(task)
 
     def cancel_all(self) -> None:
         for task in self._tasks.values():
@@ -160,15 +163,15 @@ class _Verifier:
         self.manifests: Memo[tuple[str, str], ChartManifest] = Memo()
         self.tags: Memo[str, list[str]] = Memo()
 
-    def head(self, repo: Repository, tag: str) -> asyncio.Task[ManifestInfo]:
+    def head(self, repo: Repository, tag: str) -> asyncio.Future[ManifestInfo]:
         return self.heads.get((str(repo), tag), lambda: self.client.head_manifest(repo, tag))
 
-    def manifest(self, repo: Repository, digest: str) -> asyncio.Task[ChartManifest]:
+    def manifest(self, repo: Repository, digest: str) -> asyncio.Future[ChartManifest]:
         return self.manifests.get(
             (str(repo), digest), lambda: self.client.get_manifest(repo, digest)
         )
 
-    def tag_list(self, repo: Repository) -> asyncio.Task[list[str]]:
+    def tag_list(self, repo: Repository) -> asyncio.Future[list[str]]:
         return self.tags.get(str(repo), lambda: self.client.list_tags(repo))
 
     async def check(self, item: _Item) -> list[Problem]:

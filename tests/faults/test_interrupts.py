@@ -350,3 +350,38 @@ def test_429_storm_no_traceback(tmp_path: Path, fault_registry: RegistryServer) 
         assert "too many requests" in lines[0]
         assert not any(word in stderr for word in NOISE), stderr
     assert all(snapshot(chart) == before for chart in charts)
+
+
+@pytest.mark.integration
+def test_one_failing_dependency_does_not_cancel_a_request_another_shares(
+    fault_registry: RegistryServer, pusher: Pusher, tmp_path: Path
+) -> None:
+    """verify: two entries share one (slow) tag list; the other entry's HEAD fails at once.
+    The failing entry stops waiting for the tag list without cancelling it under the other."""
+    from tests.online.helpers import write_lock, write_parent
+
+    def hook(
+        method: str, path: str, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        if method == "HEAD" and path.endswith("/manifests/1.0.0"):
+            return 500, {}, b'{"errors":[{"code":"UNKNOWN","message":"boom"}]}'
+        if path.startswith("/v2/faults/web/tags/list"):
+            time.sleep(0.5)
+        return None
+
+    with Proxy(fault_registry.host, hook=hook) as proxy:
+        repo = f"oci://{proxy.host}/faults"
+        chart = write_parent(tmp_path / "app", [("web", "^1.0.0", repo), ("web", "^1.0.0", repo)])
+        text = (chart / "Chart.yaml").read_text("utf-8")
+        first = "    version: '^1.0.0'\n    repository"
+        aliased = "    version: '^1.0.0'\n    alias: other\n    repository"
+        (chart / "Chart.yaml").write_text(text.replace(first, aliased, 1), "utf-8")
+        digest = pusher.digests[("faults", "web", "1.1.0")]
+        old = pusher.digests[("faults", "web", "1.0.0")]
+        write_lock(chart, [("web", repo, "1.1.0", digest), ("web", repo, "1.0.0", old)])
+        for _ in range(3):
+            run = run_chartlock("verify", str(chart), "--plain-http", "--timeout", "5")
+            assert run.code == 2, (run.stdout, run.stderr)
+            assert not any(word in run.stderr for word in NOISE), run.stderr
+            lines = run.stderr.splitlines()
+            assert len(lines) == 1 and lines[0].startswith("chartlock: error: "), run.stderr
