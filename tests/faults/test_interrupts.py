@@ -255,25 +255,33 @@ def test_ctrl_c_at_random_moments(
         text = (chart / "Chart.yaml").read_text("utf-8").replace("^1.0.0", "~1.1.0")
         (chart / "Chart.yaml").write_text(text, "utf-8")
         old_lock = (chart / "Chart.lock").read_bytes()
+        # pull needs a lock in sync: a second template, and the archive a full pull writes.
+        synced = tmp_path / "synced"
+        shutil.copytree(template, synced)
+        assert run_chartlock("lock", str(synced / "app"), "--plain-http").code == 0
+        cache_env = {"CHARTLOCK_CACHE": str(tmp_path / "cache-baseline")}
+        assert run_chartlock("pull", str(synced / "app"), "--plain-http", env=cache_env).code == 0
+        archive = (synced / "app" / "charts" / "web-1.1.0.tgz").read_bytes()
+        shutil.rmtree(synced / "app" / "charts")
         plan = []
         for i in range(runs):
-            command = ["lock", "lock", "check", "lint"][i % 4]
+            command = ["lock", "pull", "lock", "check", "pull", "lint"][i % 6]
             launcher = [str(script)] if i % 2 else [sys.executable, "-m", "resolver"]
             plan.append((i, command, launcher, round(rng.uniform(0.01, 1.0), 3)))
 
         def one(item: tuple[int, str, list[str], float]) -> tuple[str, str]:
             i, command, launcher, delay = item
             work = tmp_path / f"run{i}"
-            shutil.copytree(template, work)
+            shutil.copytree(synced if command == "pull" else template, work)
             target = work / "app"
             args = [command, str(target)]
-            if command == "lock":
+            if command in ("lock", "pull"):
                 args += ["--plain-http", "--timeout", "20"]
             before = snapshot(target)
             process = subprocess.Popen(
                 [*launcher, *args],
                 cwd=ROOT,
-                env=env,
+                env={**env, "CHARTLOCK_CACHE": str(work / "cache")},  # pulls use the network
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -284,9 +292,13 @@ def test_ctrl_c_at_random_moments(
             code = process.returncode
             where = f"run {i} ({' '.join(launcher[-1:])} {command}, SIGINT at {delay} s)"
             after = snapshot(target)
+            if command == "pull" and "charts/web-1.1.0.tgz" in after:  # complete, or absent
+                assert after.pop("charts/web-1.1.0.tgz") == archive, where
             assert sorted(after) == sorted(before), (where, sorted(after))  # no temp file left
             lock = after["Chart.lock"]
-            if lock != old_lock:  # a complete new lock, never a partial one
+            if command == "pull":
+                assert after == before, where
+            elif lock != old_lock:  # a complete new lock, never a partial one
                 assert command == "lock", where
                 parsed = load_lock(target / "Chart.lock")
                 deps = load_chart(target / "Chart.yaml").dependencies
@@ -301,7 +313,7 @@ def test_ctrl_c_at_random_moments(
             if _interpreter_startup(stderr):
                 return "in Python's own start-up", where
             assert not any(word in stderr for word in NOISE), (where, code, stderr)
-            assert code in ((0,) if command == "lock" else (0, 1)), (where, code, stderr)
+            assert code in ((0,) if command in ("lock", "pull") else (0, 1)), (where, code, stderr)
             return "finished first", where
 
         with ThreadPoolExecutor(max_workers=3) as pool:
