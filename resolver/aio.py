@@ -13,7 +13,8 @@ by Ctrl-C (``asyncio.run`` cancels the main task on SIGINT, then raises ``Keyboa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+import sys
+from collections.abc import Awaitable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -74,6 +75,67 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Future[Any]]) -> None:
         raise asyncio.CancelledError
 
 
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``, with Ctrl-C cancelling the main task on every supported Python.
+
+    Python 3.11's ``asyncio.run`` does that itself: the first SIGINT cancels the main task,
+    which unwinds through every ``finally`` (requests cancelled and awaited), then
+    ``KeyboardInterrupt`` is raised. Python 3.10's lets ``KeyboardInterrupt`` out of whichever
+    callback is running and cancels the remaining tasks afterwards, in no order;
+    :func:`run_cancelling_on_sigint` gives 3.10 the 3.11 behaviour.
+    """
+    if sys.version_info >= (3, 11):
+        return asyncio.run(main)
+    return run_cancelling_on_sigint(main)  # pragma: no cover - Python 3.10
+
+
+def run_cancelling_on_sigint(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` on a new event loop; the first SIGINT cancels it (then raises
+    ``KeyboardInterrupt``), a second one raises at once. What 3.11's ``asyncio.Runner`` does."""
+    import signal
+    import threading
+
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(main)
+    interrupts = 0
+
+    def on_sigint(signum: int, frame: object) -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts == 1 and not task.done():
+            task.cancel()
+            loop.call_soon_threadsafe(lambda: None)  # wake the selector
+            return
+        raise KeyboardInterrupt
+
+    install = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
+    if install:
+        signal.signal(signal.SIGINT, on_sigint)
+    try:
+        asyncio.set_event_loop(loop)
+        try:
+            return loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            if interrupts:
+                raise KeyboardInterrupt from None
+            raise
+    finally:
+        if install and signal.getsignal(signal.SIGINT) is on_sigint:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            left = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            if left:
+                loop.run_until_complete(cancel_and_wait(left))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
 def _failure(task: asyncio.Future[Any]) -> BaseException | None:
     """The exception a done task ended with (marked retrieved), ``None`` if none or cancelled."""
     if task.cancelled():
@@ -81,4 +143,4 @@ def _failure(task: asyncio.Future[Any]) -> BaseException | None:
     return task.exception()
 
 
-__all__ = ["cancel_and_wait", "gather"]
+__all__ = ["cancel_and_wait", "gather", "run", "run_cancelling_on_sigint"]

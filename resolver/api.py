@@ -8,7 +8,6 @@ for dep in lock.dependencies:
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,4 +56,6 @@ async def resolve_async(chart_dir: str | Path, **options: Any) -> ResolvedLock:
 
 def resolve(chart_dir: str | Path, **options: Any) -> ResolvedLock:
     """Synchronous :func:`resolve_async`."""
-    return asyncio.run(resolve_async(chart_dir, **options))
+    from resolver.aio import run
+
+    return run(resolve_async(chart_dir, **options))

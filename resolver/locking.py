@@ -426,15 +426,17 @@ def lock_charts(
     after writing it (:func:`chart_locks`), and write only if the file still holds the bytes
     read at the start (anything else that changed it meanwhile is reported, not overwritten).
     """
+    from resolver.aio import run
+
     if check_only:
-        outcomes = asyncio.run(resolve_charts(chart_dirs, options, cwd=cwd))
+        outcomes = run(resolve_charts(chart_dirs, options, cwd=cwd))
         for outcome in outcomes:
             if outcome.status in ("created", "updated"):
                 outcome.status = "would change"
         return outcomes
     with chart_locks(chart_dirs):
         before = read_locks(chart_dirs)
-        outcomes = asyncio.run(resolve_charts(chart_dirs, options, cwd=cwd))
+        outcomes = run(resolve_charts(chart_dirs, options, cwd=cwd))
         write_outcomes(outcomes, before)
     return outcomes
 

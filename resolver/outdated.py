@@ -266,7 +266,9 @@ def outdated(
     chart_dirs: Sequence[Path], options: ClientOptions | None = None, **kwargs: Any
 ) -> OutdatedReport:
     """Synchronous :func:`outdated_async`."""
-    return asyncio.run(outdated_async(chart_dirs, options, **kwargs))
+    from resolver.aio import run
+
+    return run(outdated_async(chart_dirs, options, **kwargs))
 
 
 def render_text(report: OutdatedReport) -> str:

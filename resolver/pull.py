@@ -539,7 +539,9 @@ def pull_charts(
     chart_dirs: Sequence[Path], options: ClientOptions | None = None, **kwargs: Any
 ) -> PullResult:
     """Synchronous :func:`pull_charts_async`."""
-    return asyncio.run(pull_charts_async(chart_dirs, options, **kwargs))
+    from resolver.aio import run
+
+    return run(pull_charts_async(chart_dirs, options, **kwargs))
 
 
 __all__ = [

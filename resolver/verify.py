@@ -374,7 +374,9 @@ def verify_charts(
     **kwargs: Any,
 ) -> Report:
     """Synchronous :func:`verify_charts_async`."""
-    return asyncio.run(verify_charts_async(chart_dirs, options, **kwargs))
+    from resolver.aio import run
+
+    return run(verify_charts_async(chart_dirs, options, **kwargs))
 
 
 def verify_findings(
