@@ -13,37 +13,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-__version__ = "0.1.0"
-
-_LAZY: dict[str, str] = {
-    "parse_version": "resolver.semver",
-    "parse_constraint": "resolver.semver",
-    "Version": "resolver.semver",
-    "Constraint": "resolver.semver",
-    "load_chart": "resolver.loader",
-    "load_lock": "resolver.loader",
-    "hash_req": "resolver.lockfile",
-    "check": "resolver.checking",
-    "lint": "resolver.linting",
-    "Config": "resolver.config",
-    "resolve": "resolver.api",
-    "resolve_async": "resolver.api",
-    "Finding": "resolver.findings",
-    "Report": "resolver.findings",
-    "Severity": "resolver.findings",
-}
-
-__all__ = sorted([*_LAZY, "__version__"])
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'resolver' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
 
 def _leave_now(signum: int, frame: object) -> None:
     """SIGINT/SIGTERM while nothing is being written (start-up, teardown): print the line and
@@ -86,3 +55,35 @@ if sys.argv[:1] == ["-m"] and _run_as_module():
     # ``python -m resolver``: guard the start-up from here, also while runpy still locates and
     # loads resolver.__main__ (resolver.console does the rest).
     _guard_start()
+
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "parse_version": "resolver.semver",
+    "parse_constraint": "resolver.semver",
+    "Version": "resolver.semver",
+    "Constraint": "resolver.semver",
+    "load_chart": "resolver.loader",
+    "load_lock": "resolver.loader",
+    "hash_req": "resolver.lockfile",
+    "check": "resolver.checking",
+    "lint": "resolver.linting",
+    "Config": "resolver.config",
+    "resolve": "resolver.api",
+    "resolve_async": "resolver.api",
+    "Finding": "resolver.findings",
+    "Report": "resolver.findings",
+    "Severity": "resolver.findings",
+}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'resolver' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
