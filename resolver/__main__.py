@@ -1,5 +1,5 @@
-"""``python -m resolver`` is the ``chartlock`` command."""
+"""``python -m resolver`` is the ``chartlock`` command (:mod:`resolver.console`)."""
 
-from resolver.cli import entry
+from resolver.console import main
 
-entry()
+main()

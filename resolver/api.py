@@ -15,7 +15,6 @@ The registry options are keyword arguments named like :class:`resolver.ClientOpt
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,7 +164,9 @@ def resolve(
 ) -> ResolvedLock:
     """Synchronous :func:`resolve_async` (same arguments); call it from code that is not
     already running an event loop."""
-    return asyncio.run(
+    from resolver.aio import run
+
+    return run(
         resolve_async(
             chart_dir,
             options,

@@ -7,13 +7,11 @@ are printed as one line (``chartlock: error: ...``), never as a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
-from resolver import __version__
+from resolver import __version__, interrupts
 from resolver.commands import COMMANDS
 from resolver.errors import ChartlockError
 
@@ -79,48 +77,32 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM unwinds like Ctrl-C: temp files are removed, no lock is half-written."""
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
-    args = parser.parse_args(words)
-    import signal
-
-    with contextlib.suppress(ValueError):  # not in the main thread (tests calling main())
-        signal.signal(signal.SIGTERM, _terminate)
     try:
-        code: int = args._run(args)
+        parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
+        args = parser.parse_args(words)
+        # From here on Ctrl-C (and SIGTERM) unwinds: temp files are removed, no lock is
+        # half-written (resolver.interrupts).
+        with interrupts.unwinding():
+            code: int = args._run(args)
         return code
     except ChartlockError as exc:
         sys.stderr.write(f"chartlock: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
-        sys.stderr.write("chartlock: interrupted\n")
-        return 130
+        sys.stderr.write(interrupts.MESSAGE + "\n")
+        return interrupts.EXIT_CODE
     except BrokenPipeError:
         return 1
 
 
 def entry() -> None:
-    """The ``chartlock`` console script: :func:`main`, then leave without tearing down the
-    interpreter (tens of milliseconds for the modules an online command loads).
+    """The former console-script entry point (``resolver.cli:entry``), kept for scripts
+    installed by older versions: :func:`resolver.console.main`."""
+    from resolver.console import main as console_main
 
-    Safe here because everything is finished by then: locks and archives are written, closed
-    and fsynced, the event loop and its threads are shut down, logging flushes every record.
-    Only the output streams remain, flushed below. Code calling :func:`main` (tests, embedders)
-    gets a normal return.
-    """
-    code = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:
-        code = code or 1
-    os._exit(code)
+    console_main()
 
 
 if __name__ == "__main__":  # pragma: no cover

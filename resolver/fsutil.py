@@ -11,6 +11,16 @@ from pathlib import Path
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace ``path`` with ``data``. A Ctrl-C meanwhile is handled once the file is in
+    place (or the temp file removed): no stray temp file is left
+    (:func:`resolver.interrupts.deferred`)."""
+    from resolver.interrupts import deferred
+
+    with deferred():
+        _atomic_write(path, data, mode)
+
+
+def _atomic_write(path: Path, data: bytes, mode: int) -> None:
     import tempfile
 
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

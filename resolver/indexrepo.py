@@ -7,7 +7,6 @@ rules, as in Helm (:mod:`resolver.registry.routing`).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -115,5 +114,7 @@ async def fetch_indexes(
     urls: Sequence[str], repos: Sequence[RepoEntry], options: Any
 ) -> dict[str, dict[str, list[IndexEntry]]]:
     timeout = float(getattr(options, "timeout", 30.0))
-    results = await asyncio.gather(*(_fetch(u, _entry_for(u, repos), timeout) for u in urls))
+    from resolver.aio import gather
+
+    results = await gather(*(_fetch(u, _entry_for(u, repos), timeout) for u in urls))
     return dict(zip(urls, results, strict=True))

@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from resolver.errors import WriteError
@@ -247,12 +247,30 @@ def go_rfc3339nano(ns: int | None = None) -> str:
 # --- writing ------------------------------------------------------------------------------
 
 
+# Directories this process holds a lock on (real path -> depth): ``flock`` locks belong to an
+# open file description, so a second ``open`` + ``flock`` of the same directory by the same
+# process would wait for itself.
+_held: dict[str, int] = {}
+
+
 @contextlib.contextmanager
-def directory_lock(directory: Path) -> Iterator[None]:
+def directory_lock(directory: Path, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """An exclusive advisory lock on the chart directory (POSIX ``flock`` on the directory).
 
-    Two chartlock processes updating the same chart serialise here; no file is created.
+    Two chartlock processes updating the same chart serialise here; no file is created (a
+    stray lock file in a user's chart would be worse than none). Re-entrant within a process.
+    ``on_wait`` is called once when another process holds the lock, before waiting for it.
+    Where ``flock`` is unavailable or refused (Windows, some network file systems) this
+    locks nothing: the compare-and-swap of :func:`write_lock` still detects the other writer.
     """
+    key = os.path.realpath(directory)
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no advisory lock, rename is still atomic
@@ -260,21 +278,32 @@ def directory_lock(directory: Path) -> Iterator[None]:
         return
     fd = os.open(directory, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass  # not lockable here (see above)
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
     finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        os.close(fd)  # releases the lock
 
 
-def write_lock(path: Path, text: str, *, expected: str | None = None) -> bool:
+def write_lock(path: Path, text: str, *, expected: str | bytes | None = None) -> bool:
     """Atomically replace ``path`` with ``text``; ``False`` when the bytes are already equal.
 
     ``expected`` (the content read before resolving, ``""`` for "no file") makes the write a
     compare-and-swap: if another process changed the file meanwhile, nothing is written and
     :class:`WriteError` says so.
     """
+    if isinstance(expected, str):
+        expected = expected.encode("utf-8")
     if path.is_symlink():
         raise WriteError(f'the {path.name} file is a symlink to "{os.readlink(path)}"')
     if path.is_dir():
@@ -288,8 +317,11 @@ def write_lock(path: Path, text: str, *, expected: str | None = None) -> bool:
             current = None
         except OSError as exc:
             raise WriteError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        if expected is not None and (current or b"") != expected.encode("utf-8"):
-            raise WriteError(f"{path}: changed by another process while chartlock ran; run again")
+        if expected is not None and (current or b"") != expected:
+            raise WriteError(
+                f"{path}: changed by another process while chartlock was resolving (another "
+                "lock run, or an editor?); nothing written: run again"
+            )
         if current == data:
             return False
         atomic_write(path, data)

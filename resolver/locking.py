@@ -13,7 +13,9 @@ the named dependencies. A kept tag whose content changed in the registry fails t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from resolver._struct import Struct
@@ -209,6 +211,12 @@ class DigestFetcher:
         for task in self.tasks.values():
             task.cancel()
 
+    async def aclose(self) -> None:
+        """Cancel the digests nobody awaited and wait for them (none outlives the run)."""
+        from resolver.aio import cancel_and_wait
+
+        await cancel_and_wait(self.tasks.values())
+
     async def _head(self, key: tuple[str, str, str]) -> str:
         from resolver.registry.client import RegistryClient
         from resolver.registry.reference import oci_chart_repository
@@ -275,9 +283,11 @@ async def gather_facts(
                 if version is not None:
                     digests.start(user.repository, user.name, version)
 
+    from resolver.aio import gather
+
     tasks = [list_one(k, d) for k, d in lists.items()]
     index_task = fetch_indexes(sorted(index_urls), repos, options)
-    indexes, *_ = await asyncio.gather(index_task, *tasks)
+    indexes, *_ = await gather(index_task, *tasks)
     assert isinstance(indexes, dict)
     facts.indexes.update(indexes)
     return facts
@@ -290,7 +300,9 @@ async def fetch_digests(
     fetcher = digests if digests is not None else DigestFetcher(client)
     wanted = {(e.repository, e.name, e.version) for e in entries if is_oci(e.repository)}
     keys = sorted(wanted)
-    values = await asyncio.gather(*(fetcher.get(k) for k in keys))
+    from resolver.aio import gather
+
+    values = await gather(*(fetcher.get(k) for k in keys))
     return dict(zip(keys, values, strict=True))
 
 
@@ -339,7 +351,7 @@ async def resolve_charts(
         except RegistryError as exc:
             raise _located(exc, loaded) from None
         finally:
-            fetcher.cancel()
+            await fetcher.aclose()
     outcomes = []
     moved: list[tuple[Loaded, Moved]] = []
     for item, entries in zip(loaded, resolved, strict=True):
@@ -467,22 +479,83 @@ def _same_content_digests(lock: Lock, entries: Sequence[Dependency]) -> bool:
     return old == [e.content_digest for e in entries]
 
 
-def write_outcomes(outcomes: Sequence[LockOutcome]) -> None:
-    """Write every changed lock (each atomically, compare-and-swap against what was read)."""
+def lock_path(chart_dir: Path) -> Path:
+    """The lock file Helm reads for a chart (``requirements.lock`` for apiVersion v1 charts
+    that have one), where ``lock`` writes."""
+    for name in ("requirements.lock", "Chart.lock"):
+        if (chart_dir / name).exists():
+            return chart_dir / name
+    return chart_dir / "Chart.lock"
+
+
+def read_locks(chart_dirs: Sequence[Path]) -> dict[Path, bytes | None]:
+    """Each chart's lock bytes as they are now (``b""`` when there is none), to compare with
+    when writing; ``None`` when unreadable (the write then says why)."""
+    out: dict[Path, bytes | None] = {}
+    for chart_dir in chart_dirs:
+        path = lock_path(chart_dir)
+        try:
+            out[chart_dir] = b"" if path.is_symlink() or not path.exists() else path.read_bytes()
+        except OSError:
+            out[chart_dir] = None
+    return out
+
+
+def write_outcomes(
+    outcomes: Sequence[LockOutcome], expected: Mapping[Path, bytes | None] | None = None
+) -> None:
+    """Write every changed lock, each atomically and as a compare-and-swap against
+    ``expected[chart_dir]`` (the bytes read before resolving; by default, what is there now).
+
+    A Ctrl-C meanwhile is handled once every lock is written: a run never stops between two
+    charts' locks (:func:`resolver.interrupts.deferred`).
+    """
+    from resolver.interrupts import deferred
+
+    with deferred():
+        _write_outcomes(outcomes, expected)
+
+
+def _write_outcomes(
+    outcomes: Sequence[LockOutcome], expected: Mapping[Path, bytes | None] | None
+) -> None:
     for outcome in outcomes:
         if outcome.status not in ("created", "updated"):
             continue
-        path = outcome.chart_dir / "Chart.lock"
-        for name in ("requirements.lock", "Chart.lock"):
-            if (outcome.chart_dir / name).exists():
-                path = outcome.chart_dir / name
-                break
-        try:
-            expected = path.read_text("utf-8") if path.exists() and not path.is_symlink() else ""
-        except OSError:
-            expected = None
-        if not write_lock(path, outcome.text, expected=expected):
+        path = lock_path(outcome.chart_dir)
+        if expected is not None and outcome.chart_dir in expected:
+            before = expected[outcome.chart_dir]
+        else:
+            before = read_locks([outcome.chart_dir])[outcome.chart_dir]
+        if not write_lock(path, outcome.text, expected=before):
             outcome.status = "unchanged"
+
+
+@contextlib.contextmanager
+def chart_locks(chart_dirs: Sequence[Path]) -> Iterator[None]:
+    """Hold every chart directory's advisory lock (:func:`resolver.lockfile.directory_lock`),
+    taken in one global order so that two runs over overlapping charts cannot deadlock.
+
+    A second ``chartlock lock`` on the same chart waits here, saying so, and then resolves
+    against the lock the first one wrote, instead of both resolving at once and the second
+    overwriting the first.
+    """
+    from resolver.lockfile import directory_lock
+
+    with contextlib.ExitStack() as stack:
+        for chart_dir in sorted(set(chart_dirs), key=os.path.realpath):
+            shown = display_path(chart_dir, Path.cwd())
+
+            def waiting(shown: str = shown) -> None:
+                import logging
+
+                logging.getLogger("chartlock").warning(
+                    "%s: another chartlock run is updating this chart; waiting for it to finish",
+                    shown,
+                )
+
+            stack.enter_context(directory_lock(chart_dir, on_wait=waiting))
+        yield
 
 
 def lock_charts(
@@ -493,14 +566,24 @@ def lock_charts(
     cwd: Path | None = None,
     upgrade: bool | Iterable[str] | Upgrade = False,
 ) -> list[LockOutcome]:
-    """Resolve and (unless ``check_only``) write every chart's lock."""
-    outcomes = asyncio.run(resolve_charts(chart_dirs, options, cwd=cwd, upgrade=upgrade))
+    """Resolve and (unless ``check_only``) write every chart's lock.
+
+    Writing runs hold each chart's directory lock from before reading its Chart.lock until
+    after writing it (:func:`chart_locks`), and write only if the file still holds the bytes
+    read at the start (anything else that changed it meanwhile is reported, not overwritten).
+    """
+    from resolver.aio import run
+
     if check_only:
+        outcomes = run(resolve_charts(chart_dirs, options, cwd=cwd, upgrade=upgrade))
         for outcome in outcomes:
             if outcome.status in ("created", "updated"):
                 outcome.status = "would change"
         return outcomes
-    write_outcomes(outcomes)
+    with chart_locks(chart_dirs):
+        before = read_locks(chart_dirs)
+        outcomes = run(resolve_charts(chart_dirs, options, cwd=cwd, upgrade=upgrade))
+        write_outcomes(outcomes, before)
     return outcomes
 
 

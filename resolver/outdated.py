@@ -256,9 +256,13 @@ async def outdated_async(
         return report
     async with open_client(opts, transport) as client:
         checker = _Outdated(client, repos, opts)
-        results = await asyncio.gather(
-            *(checker.status(dep, entry) for _, dep, entry in work), return_exceptions=True
-        )
+        try:
+            results = await asyncio.gather(
+                *(checker.status(dep, entry) for _, dep, entry in work), return_exceptions=True
+            )
+        finally:
+            await checker.tags.aclose()
+            await checker.indexes.aclose()
     seen: set[str] = set()
     for (status, dep, entry), result in zip(work, results, strict=True):
         if isinstance(result, ChartlockError):
@@ -289,7 +293,9 @@ def outdated(
     chart_dirs: Sequence[Path], options: ClientOptions | None = None, **kwargs: Any
 ) -> OutdatedReport:
     """Synchronous :func:`outdated_async`."""
-    return asyncio.run(outdated_async(chart_dirs, options, **kwargs))
+    from resolver.aio import run
+
+    return run(outdated_async(chart_dirs, options, **kwargs))
 
 
 def render_text(report: OutdatedReport) -> str:

@@ -206,8 +206,12 @@ class _Puller:
         self._http: httpx.AsyncClient | None = None
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
+        try:
+            for memo in (self.downloads, self.blobs, self.manifests, self.indexes):
+                await memo.aclose()
+        finally:
+            if self._http is not None:
+                await self._http.aclose()
 
     async def client(self) -> RegistryClient:
         """The registry client, opened on first use (a fully cached pull never imports httpx)."""
@@ -522,6 +526,7 @@ async def pull_charts_async(
 ) -> PullResult:
     """See the module docstring. Raises a one-line :class:`ChartlockError` on any failure,
     in which case no file has been written."""
+    from resolver.aio import gather
     from resolver.repoconfig import load_repositories
 
     base = cwd or Path.cwd()
@@ -546,16 +551,11 @@ async def pull_charts_async(
 
             puller = _Puller(open_registry, store, opts, repos, transport, result)
             try:
-                outcomes = await asyncio.gather(
-                    *(puller.pull(job) for job in jobs), return_exceptions=True
-                )
+                # The first failure cancels the other downloads (nothing is written then).
+                outcomes = await gather(*(puller.pull(job) for job in jobs))
             finally:
                 await puller.aclose()
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
         for job, outcome in zip(jobs, outcomes, strict=True):
-            assert isinstance(outcome, PulledFile)
             job.pull.files.append(outcome)
             if outcome.source == "cache":
                 result.from_cache += 1
@@ -565,8 +565,11 @@ async def pull_charts_async(
     names: dict[int, list[str]] = {}
     for job in jobs:
         names.setdefault(id(job.pull), []).append(job.entry.name)
-    for pull in result.charts:
-        write_chart(pull, names.get(id(pull), []))
+    from resolver.interrupts import deferred
+
+    with deferred():  # a Ctrl-C now is handled once every archive is in place
+        for pull in result.charts:
+            write_chart(pull, names.get(id(pull), []))
     return result
 
 
@@ -574,7 +577,9 @@ def pull_charts(
     chart_dirs: Sequence[Path], options: ClientOptions | None = None, **kwargs: Any
 ) -> PullResult:
     """Synchronous :func:`pull_charts_async`."""
-    return asyncio.run(pull_charts_async(chart_dirs, options, **kwargs))
+    from resolver.aio import run
+
+    return run(pull_charts_async(chart_dirs, options, **kwargs))
 
 
 __all__ = [

@@ -60,7 +60,10 @@ class Memo(Generic[K, V]):
     def __init__(self) -> None:
         self._tasks: dict[K, asyncio.Task[V]] = {}
 
-    def get(self, key: K, factory: Callable[[], Awaitable[V]]) -> asyncio.Task[V]:
+    def get(self, key: K, factory: Callable[[], Awaitable[V]]) -> asyncio.Future[V]:
+        """The shared task's result, shielded: a caller that stops waiting (cancelled because
+        its own check failed) does not cancel the request under the other callers.
+        :meth:`aclose` cancels what nobody awaits any more."""
         task = self._tasks.get(key)
         if task is None:
 
@@ -68,12 +71,19 @@ class Memo(Generic[K, V]):
                 return await factory()
 
             task = self._tasks[key] = asyncio.ensure_future(run())
-        return task
+        return asyncio.shield(task)
 
     def cancel_all(self) -> None:
         for task in self._tasks.values():
             if not task.done():
                 task.cancel()
+
+    async def aclose(self) -> None:
+        """Cancel what is still running and wait for it: no task outlives its command, and
+        every failure is retrieved (see :mod:`resolver.aio`)."""
+        from resolver.aio import cancel_and_wait
+
+        await cancel_and_wait(self._tasks.values())
 
 
 def default_options() -> ClientOptions:
@@ -161,15 +171,15 @@ class _Verifier:
         self.manifests: Memo[tuple[str, str], ChartManifest] = Memo()
         self.tags: Memo[str, list[str]] = Memo()
 
-    def head(self, repo: Repository, tag: str) -> asyncio.Task[ManifestInfo]:
+    def head(self, repo: Repository, tag: str) -> asyncio.Future[ManifestInfo]:
         return self.heads.get((str(repo), tag), lambda: self.client.head_manifest(repo, tag))
 
-    def manifest(self, repo: Repository, digest: str) -> asyncio.Task[ChartManifest]:
+    def manifest(self, repo: Repository, digest: str) -> asyncio.Future[ChartManifest]:
         return self.manifests.get(
             (str(repo), digest), lambda: self.client.get_manifest(repo, digest)
         )
 
-    def tag_list(self, repo: Repository) -> asyncio.Task[list[str]]:
+    def tag_list(self, repo: Repository) -> asyncio.Future[list[str]]:
         return self.tags.get(str(repo), lambda: self.client.list_tags(repo))
 
     async def check(self, item: _Item) -> list[Problem]:
@@ -260,8 +270,10 @@ class _Verifier:
                         )
                     )
         finally:
-            if newer is not None and not newer.done():
-                newer.cancel()
+            if newer is not None:
+                from resolver.aio import cancel_and_wait
+
+                await cancel_and_wait([newer])
         return problems
 
     async def newer(self, item: _Item) -> str | None:
@@ -344,12 +356,14 @@ async def verify_charts_async(
     if items:
         async with open_client(opts, transport) as client:
             verifier = _Verifier(client, check_newer=check_newer)
-            results = await asyncio.gather(
-                *(verifier.check(item) for item in items), return_exceptions=True
-            )
-            verifier.heads.cancel_all()
-            verifier.manifests.cancel_all()
-            verifier.tags.cancel_all()
+            try:
+                results = await asyncio.gather(
+                    *(verifier.check(item) for item in items), return_exceptions=True
+                )
+            finally:
+                await verifier.heads.aclose()
+                await verifier.manifests.aclose()
+                await verifier.tags.aclose()
         seen_errors: set[str] = set()
         for item, result in zip(items, results, strict=True):
             if isinstance(result, ChartlockError):
@@ -371,7 +385,9 @@ def verify_charts(
     **kwargs: Any,
 ) -> Report:
     """Synchronous :func:`verify_charts_async`."""
-    return asyncio.run(verify_charts_async(chart_dirs, options, **kwargs))
+    from resolver.aio import run
+
+    return run(verify_charts_async(chart_dirs, options, **kwargs))
 
 
 def verify_findings(

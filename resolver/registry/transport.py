@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import sys
 from typing import TypeVar
 
 import httpx
@@ -473,6 +474,11 @@ async def _with_timeout(
     if timeout is None:
         return await awaitable
     try:
+        if sys.version_info >= (3, 11):
+            # Not wait_for: on 3.11 it returns the result when a cancellation (Ctrl-C) and the
+            # completion coincide, and the cancelled run goes on as if nothing had happened.
+            async with asyncio.timeout(timeout):
+                return await awaitable
         return await asyncio.wait_for(awaitable, timeout)
     except asyncio.TimeoutError:
         raise error(f"timed out after {timeout} s", request=request) from None
