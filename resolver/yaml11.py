@@ -109,12 +109,8 @@ def compose(text: str, display: str) -> Node | None:
     builds the same tree as libyaml without importing PyYAML; anything else through PyYAML.
     """
     from resolver import yamlfast
-    from resolver.yamldepth import too_deep
 
-    if too_deep(text, MAX_DEPTH):
-        # Before any parser: libyaml crashes on ~100,000 levels, Python code walking the tree
-        # raises RecursionError on ~1,000 (see resolver.yamldepth).
-        raise InputError(display, f"nested more than {MAX_DEPTH} levels deep")
+    _refuse_deep(text, display)
     fast = yamlfast.compose(text)
     if fast is not yamlfast.UNSUPPORTED:
         return fast  # type: ignore[return-value]
@@ -126,10 +122,20 @@ def compose_first(text: str, display: str) -> Node | None:
     follows the first document is not read)."""
     from resolver import yamlfast
 
+    _refuse_deep(text, display)
     fast = yamlfast.compose(text)
     if fast is not yamlfast.UNSUPPORTED:
         return fast  # type: ignore[return-value]
     return _compose_pyyaml(text, display, first_only=True)
+
+
+def _refuse_deep(text: str, display: str) -> None:
+    """Before any parser: libyaml crashes on ~100,000 levels, Python code walking the tree
+    raises RecursionError on ~1,000 (see resolver.yamldepth)."""
+    from resolver.yamldepth import too_deep
+
+    if too_deep(text, MAX_DEPTH):
+        raise InputError(display, f"nested more than {MAX_DEPTH} levels deep")
 
 
 def _compose_pyyaml(text: str, display: str, *, first_only: bool = False) -> Node | None:

@@ -19,6 +19,7 @@ from tests.support.cli import run_chartlock
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ("check", "lint", "lock", "verify", "pull", "outdated")
+REPORTING = ("check", "lint", "verify")  # the commands whose output is a findings report
 FORMATS = {
     "check": ("text", "json", "sarif", "github"),
     "lint": ("text", "json", "sarif", "github"),
@@ -109,8 +110,26 @@ def test_mistyped_path_is_one_line_exit_2(tmp_path: Path, command: str) -> None:
     chart(tmp_path / "charts" / "app")
     for fmt in FORMATS[command][:2]:  # text, json
         result = run_chartlock(command, "chrts", "--format", fmt, cwd=tmp_path)
-        assert_one_line_failure(result, "chrts: no such file or directory")
+        if fmt == "json" and command in REPORTING:
+            # A report command's JSON still says the run failed (an empty file would not).
+            assert result.returncode == 2
+            assert result.stderr == "chartlock: error: chrts: no such file or directory\n"
+            report = json.loads(result.stdout)
+            assert report["findings"] == []
+            assert [e["message"] for e in report["errors"]] == ["chrts: no such file or directory"]
+        else:
+            assert_one_line_failure(result, "chrts: no such file or directory")
         assert "no problems" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", REPORTING)
+def test_mistyped_path_sarif_says_the_run_failed(tmp_path: Path, command: str) -> None:
+    result = run_chartlock(command, "chrts", "--format", "sarif", cwd=tmp_path)
+    assert result.returncode == 2
+    (invocation,) = json.loads(result.stdout)["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    notes = [n["message"]["text"] for n in invocation["toolExecutionNotifications"]]
+    assert notes == ["chrts: no such file or directory"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -9,7 +9,9 @@ from resolver.commands.common import (
     add_path_arguments,
     add_report_options,
     emit_report,
+    failed_before_report,
 )
+from resolver.errors import InputError
 
 HELP = "check that every Chart.lock is in sync with its Chart.yaml (offline)"
 
@@ -31,9 +33,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from resolver.checking import check
 
-    report = check(
-        args.paths,
-        require_digests=args.require_digests,
-        repository_config=args.repository_config,
-    )
+    try:
+        report = check(
+            args.paths,
+            require_digests=args.require_digests,
+            repository_config=args.repository_config,
+        )
+    except InputError as exc:
+        report = failed_before_report(exc, args)
     return emit_report(report, args.format, args=args)

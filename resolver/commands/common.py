@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from resolver.errors import InputError
 from resolver.findings import Report, Severity
 
 TYPE_CHECKING = False
@@ -181,6 +182,25 @@ def _write_report_files(report: Report, args: argparse.Namespace | None) -> None
     for fmt, path in getattr(args, "report_file", None) or ():
         text = render(report, fmt, color=False)
         _write_file(path, (text + "\n").encode("utf-8") if text else b"")
+
+
+def failed_before_report(error: InputError, args: argparse.Namespace) -> Report:
+    """A run that could not even start looking (a mistyped path, a folder without a chart).
+
+    In text it stays what it is: one line on stderr, exit 2 (``error`` is raised again). In the
+    machine formats, and whenever a report file or a baseline was asked for, it becomes a report
+    whose only content is the error, so that JSON, SARIF (``executionSuccessful: false``),
+    GitHub, Markdown and GitLab output say the run failed instead of being empty.
+    """
+    wants_report = (
+        getattr(args, "format", "text") != "text"
+        or getattr(args, "report_file", None)
+        or getattr(args, "baseline", None)
+        or getattr(args, "write_baseline", None)
+    )
+    if not wants_report:
+        raise error
+    return Report(errors=[error])
 
 
 def emit_report(

@@ -11,7 +11,9 @@ from resolver.commands.common import (
     add_registry_options,
     add_report_options,
     emit_report,
+    failed_before_report,
 )
+from resolver.errors import InputError
 
 HELP = "lint charts, values, templates and CI files (offline; --online adds registry rules)"
 
@@ -66,5 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
         setup_logging(args)
         options = client_options(args)
-    report = lint(args.paths, config, online=args.online, online_options=options)
+    try:
+        report = lint(args.paths, config, online=args.online, online_options=options)
+    except InputError as exc:
+        report = failed_before_report(exc, args)
     return emit_report(report, args.format, fail_on=config.fail_on, args=args)

@@ -9,6 +9,7 @@ from resolver.commands.common import (
     add_registry_options,
     add_report_options,
     emit_report,
+    failed_before_report,
 )
 from resolver.commands.online import (
     add_chart_arguments,
@@ -17,6 +18,7 @@ from resolver.commands.online import (
     preconnect,
     setup_logging,
 )
+from resolver.errors import InputError
 
 HELP = "check against the registries that every locked chart is still what Chart.lock pins"
 
@@ -34,7 +36,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    dirs = chart_dirs(args.charts)
+    try:
+        dirs = chart_dirs(args.charts)
+    except InputError as exc:
+        return emit_report(failed_before_report(exc, args), args.format, args=args)
     preconnect(args, dirs)
     from resolver.verify import verify_charts
 

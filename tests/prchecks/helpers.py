@@ -80,3 +80,13 @@ def edit_repo(repo: Path) -> None:
 def normalise(text: str) -> str:
     """Golden-file form of chartlock's output: no version number."""
     return re.sub(r"chartlock \d+\.\d+\.\d+\S*", "chartlock X.Y.Z", text)
+
+
+def broken_repo(dest: Path) -> Path:
+    """The findings repository plus a chart whose Chart.yaml cannot be read (a dangling
+    symlink): the run fails (exit 2) after linting everything else, so reports carry both the
+    error and the findings. (A mistyped path fails before anything is read.)"""
+    repo = copy_repo(FINDINGS_REPO, dest)
+    (repo / "charts" / "broken").mkdir(parents=True)
+    (repo / "charts" / "broken" / "Chart.yaml").symlink_to("nowhere")
+    return repo

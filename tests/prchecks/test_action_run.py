@@ -106,7 +106,7 @@ def test_default_checks_run_lint_once(tmp_path: Path, shim_path: str) -> None:
         temp=temp,
         env={k: v for k, v in env.items() if not k.startswith(("GITHUB_", "RUNNER_"))},
     )
-    assert run.outputs["findings"] == str(1 + 50)  # lint covers check's rules: CL201 counted once
+    assert run.outputs["findings"] == "50"  # lint alone by default (it covers check's CL2xx rules)
     runs = _sarif(run)["runs"]
     assert [r["automationDetails"]["id"] for r in runs] == ["chartlock/lint/"]  # type: ignore[index, union-attr]
     assert "## chartlock lint: 27 errors" in run.summary
@@ -187,7 +187,7 @@ def test_failed_run_fails_the_step_and_says_why(tmp_path: Path, shim_path: str) 
     assert "**The run failed**" in run.summary
     assert "charts/broken/Chart.yaml: is a dangling symlink" in run.summary
     # The findings that were collected are still there for reviewers and code scanning.
-    assert run.outputs["findings"] == str(1 + 50)
+    assert run.outputs["findings"] == str(1 + 50)  # check: CL201; lint: all 50
     assert len(_sarif(run)["runs"]) == 2  # type: ignore[arg-type]
 
 
@@ -373,7 +373,10 @@ def test_verify_and_lock_check_against_a_real_registry(
     assert "## chartlock lock --check: every Chart.lock is current" in current.summary
     assert "## chartlock verify: no problems" in current.summary
 
-    pusher.push(ns, "web", "1.1.0")  # a newer version in range: the lock would change
+    # A newer version in range does not move a conservative lock; a range that no longer
+    # admits the locked version does.
+    pusher.push(ns, "web", "1.1.0")
+    write_parent(ws / "app", [("web", "^1.1.0", repo_url)])
     (tmp_path / "runner-temp").rename(tmp_path / "runner-temp-1")
     stale = _run(ws, tmp_path, shim_path, **inputs)
     assert stale.steps[-1].returncode == 1

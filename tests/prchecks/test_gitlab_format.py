@@ -10,7 +10,7 @@ import pytest
 
 from resolver.findings import Finding, Report, Severity
 from resolver.reporters import render
-from tests.prchecks.helpers import CLEAN_REPO, FINDINGS_REPO, ROOT, chartlock
+from tests.prchecks.helpers import CLEAN_REPO, FINDINGS_REPO, ROOT, broken_repo, chartlock
 
 SCHEMA = json.loads((ROOT / "schemas" / "gitlab-codequality.schema.json").read_text("utf-8"))
 
@@ -38,12 +38,21 @@ def test_clean_repo_is_an_empty_list() -> None:
     assert json.loads(result.stdout) == []
 
 
-def test_failed_run_keeps_valid_json_and_says_why_on_stderr() -> None:
-    result = chartlock("lint", ".", "no-such-dir", "--format", "gitlab", cwd=FINDINGS_REPO)
+def test_failed_run_keeps_valid_json_and_says_why_on_stderr(tmp_path: Path) -> None:
+    result = chartlock("lint", "--format", "gitlab", cwd=broken_repo(tmp_path / "repo"))
     assert result.returncode == 2
     issues = json.loads(result.stdout)
     jsonschema.validate(issues, SCHEMA)
     assert len(issues) == 50
+    assert "chartlock: error: charts/broken/Chart.yaml: is a dangling symlink" in result.stderr
+
+
+def test_mistyped_path_is_still_a_valid_report() -> None:
+    result = chartlock("lint", ".", "no-such-dir", "--format", "gitlab", cwd=FINDINGS_REPO)
+    assert result.returncode == 2
+    issues = json.loads(result.stdout)
+    jsonschema.validate(issues, SCHEMA)
+    assert issues == []
     assert "chartlock: error: no-such-dir: no such file or directory" in result.stderr
 
 

@@ -18,6 +18,7 @@ from tests.prchecks.helpers import (
     FINDINGS_REPO,
     LINK_VARS,
     ROOT,
+    broken_repo,
     chartlock,
     copy_repo,
     edit_repo,
@@ -136,10 +137,10 @@ def test_script_with_baseline_and_two_paths(tmp_path: Path) -> None:
 
 
 def test_script_when_chartlock_fails(tmp_path: Path) -> None:
-    repo = copy_repo(FINDINGS_REPO, tmp_path / "repo")
-    result = _run_script(repo, tmp_path, CHARTLOCK_PATHS=". no-such-dir")
+    repo = broken_repo(tmp_path / "repo")
+    result = _run_script(repo, tmp_path)
     assert result.returncode == 2
-    assert "chartlock: error: no-such-dir: no such file or directory" in result.stderr
+    assert "chartlock: error: charts/broken/Chart.yaml: is a dangling symlink" in result.stderr
     assert len(_report(repo)) == 50  # still a valid report for the merge request
 
 

@@ -14,6 +14,7 @@ from tests.prchecks.helpers import (
     CLEAN_REPO,
     FINDINGS_REPO,
     GOLDEN,
+    broken_repo,
     chartlock,
     copy_repo,
     edit_repo,
@@ -67,12 +68,20 @@ def test_clean_repo() -> None:
     assert tables(result.stdout) == []
 
 
-def test_failed_run_says_why() -> None:
-    result = chartlock("lint", ".", "no-such-dir", "--format", "markdown", cwd=FINDINGS_REPO)
+def test_failed_run_says_why(tmp_path: Path) -> None:
+    repo = broken_repo(tmp_path / "repo")
+    result = chartlock("lint", "--format", "markdown", cwd=repo)
     assert result.returncode == 2
     _golden("failed.md", result.stdout)
     assert "**The run failed**" in result.stdout
-    assert "no-such-dir" in result.stdout
+    assert "charts/broken/Chart.yaml: is a dangling symlink" in result.stdout
+
+
+def test_mistyped_path_says_the_run_failed() -> None:
+    result = chartlock("lint", ".", "no-such-dir", "--format", "markdown", cwd=FINDINGS_REPO)
+    assert result.returncode == 2
+    assert "**The run failed**" in result.stdout
+    assert "no-such-dir: no such file or directory" in result.stdout
 
 
 def test_links_point_at_the_commit_in_ci() -> None:

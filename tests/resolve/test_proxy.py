@@ -615,10 +615,11 @@ def test_wrong_proxy_credentials_for_plain_http_fail_like_helm(
     assert helm.returncode != 0 and "407" in helm.stderr
     result = run_chartlock("lock", str(chart), "--plain-http", env=env)
     assert result.returncode == 2
+    # One line: where the dependency is, the repository and request, and what the proxy said.
     assert result.stderr == (
-        f"chartlock: error: {NAME}:{plain.server.port}: the proxy http://127.0.0.1:"
-        f"{auth_proxy.port} refused the request: 407 Proxy Authentication Required; check the "
-        "credentials in the proxy URL (HTTP_PROXY)\n"
+        f"chartlock: error: {chart / 'Chart.yaml'}:7:17: {NAME}:{plain.server.port}/proxied/alpha:"
+        f" list tags: the proxy http://127.0.0.1:{auth_proxy.port} refused the request: 407 Proxy"
+        " Authentication Required; check the credentials in the proxy URL (HTTP_PROXY)\n"
     )
     assert not (chart / "Chart.lock").exists()
 
