@@ -8,6 +8,11 @@ once, each repository's tags listed once):
 * ``GET`` the manifest by digest (the locked one, else the current one; both when the tag moved):
   a config media type other than Helm's → CL502 not-a-helm-chart.
 * When the Chart.yaml range allows a newer tag than the locked one → CL504 (info).
+* With a keyring (``verify --provenance``): the provenance layer of the manifest **by the locked
+  digest** (by the current one only when the entry has no digest), fetched by its digest and
+  checked like ``helm verify`` (:mod:`resolver.provenance`) against the chart layer digest (the
+  archive's sha256): CL505 missing, CL506 bad signature, CL507 unknown signer, CL508 hash
+  mismatch, CL509 another signer than the lock's ``signer:`` key.
 
 Findings are placed at the lock entry's position. Registry failures that say nothing about the
 lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
@@ -42,6 +47,7 @@ if TYPE_CHECKING:
     import httpx
 
     from resolver.locking import ClientOptions
+    from resolver.provenance import Keyring
     from resolver.registry.client import ChartManifest, ManifestInfo, RegistryClient
     from resolver.registry.reference import Repository
 
@@ -153,10 +159,29 @@ class _Item:
     tag: str
 
 
+_PROVENANCE_RULES = {
+    "missing": "CL505",
+    "bad-signature": "CL506",
+    "unknown-signer": "CL507",
+    "hash-mismatch": "CL508",
+    "signer-changed": "CL509",
+}
+
+
 class _Verifier:
-    def __init__(self, client: RegistryClient, *, check_newer: bool) -> None:
+    def __init__(
+        self,
+        client: RegistryClient,
+        *,
+        check_newer: bool,
+        keyring: Keyring | None = None,
+        signed: list[str] | None = None,
+    ) -> None:
         self.client = client
         self.check_newer = check_newer
+        self.keyring = keyring
+        self.signed = signed if signed is not None else []
+        self.provs: Memo[tuple[str, str], bytes] = Memo()
         self.heads: Memo[tuple[str, str], ManifestInfo] = Memo()
         self.manifests: Memo[tuple[str, str], ChartManifest] = Memo()
         self.tags: Memo[str, list[str]] = Memo()
@@ -217,7 +242,9 @@ class _Verifier:
                 wanted = []  # the tag is gone; CL503 says enough
             for digest in wanted:
                 try:
-                    await self.manifest(repo, digest)
+                    manifest = await self.manifest(repo, digest)
+                    if self.keyring is not None and digest == wanted[0]:
+                        problems.extend(await self.provenance(item, manifest, self.keyring))
                 except RegistryError as exc:
                     if exc.code == "NOT_A_CHART":
                         problems.append(
@@ -263,6 +290,57 @@ class _Verifier:
             if newer is not None and not newer.done():
                 newer.cancel()
         return problems
+
+    async def provenance(
+        self, item: _Item, manifest: ChartManifest, keyring: Keyring
+    ) -> list[Problem]:
+        """The provenance findings for the locked manifest (none when it verifies; then the
+        signer is added to ``self.signed``)."""
+        from resolver.provenance import (
+            MAX_PROV_BYTES,
+            ProvenanceFailure,
+            check_signer,
+            verify_provenance,
+        )
+
+        entry, repo = item.entry, item.repo
+        where = f"oci://{repo}@{manifest.digest}"
+        filename = f"{entry.name}-{entry.version}.tgz"
+        try:
+            if not manifest.prov_digest:
+                raise ProvenanceFailure(
+                    "missing", f"{where} has no provenance layer (the chart was not signed)"
+                )
+            if not 0 < manifest.prov_size <= MAX_PROV_BYTES:
+                raise ProvenanceFailure(
+                    "bad-signature",
+                    f"the provenance layer declares {manifest.prov_size} bytes; chartlock reads "
+                    f"provenance files of 1 to {MAX_PROV_BYTES} bytes",
+                )
+            size = manifest.prov_size
+            prov = await self.provs.get(
+                (str(repo), manifest.prov_digest),
+                lambda: self.client.fetch_blob(repo, manifest.prov_digest, size),
+            )
+            verification = verify_provenance(prov, manifest.layer_digest, filename, keyring)
+            recorded = entry.extra.get("signer")
+            check_signer(verification, recorded if isinstance(recorded, str) else "")
+        except ProvenanceFailure as failure:
+            line, column = _at(entry.mark("version"))
+            return [
+                Problem(
+                    _PROVENANCE_RULES[failure.kind],
+                    f"{entry.name} {entry.version}: provenance: {failure} ({where})",
+                    line,
+                    column,
+                    key=f"{entry.repository}/{entry.name}:{entry.version}",
+                    path=item.loaded.lock.display_path if item.loaded.lock else "",
+                )
+            ]
+        self.signed.append(
+            f"{item.loaded.display}: {entry.name} {entry.version}: {verification.signer.describe()}"
+        )
+        return []
 
     async def newer(self, item: _Item) -> str | None:
         """The version ``chartlock lock --upgrade`` would pick today, when newer than the
@@ -326,8 +404,11 @@ async def verify_charts_async(
     transport: httpx.AsyncBaseTransport | None = None,
     cwd: Path | None = None,
     check_newer: bool = True,
+    keyring: Keyring | None = None,
+    signed: list[str] | None = None,
 ) -> Report:
-    """See the module docstring."""
+    """See the module docstring. With ``keyring``, provenance is checked too, and one
+    ``Signed by`` line per verified dependency is appended to ``signed``."""
     base = cwd or Path.cwd()
     opts = options if options is not None else default_options()
     report = Report()
@@ -343,13 +424,14 @@ async def verify_charts_async(
         items.extend(collect_items(loaded, report))
     if items:
         async with open_client(opts, transport) as client:
-            verifier = _Verifier(client, check_newer=check_newer)
+            verifier = _Verifier(client, check_newer=check_newer, keyring=keyring, signed=signed)
             results = await asyncio.gather(
                 *(verifier.check(item) for item in items), return_exceptions=True
             )
             verifier.heads.cancel_all()
             verifier.manifests.cancel_all()
             verifier.tags.cancel_all()
+            verifier.provs.cancel_all()
         seen_errors: set[str] = set()
         for item, result in zip(items, results, strict=True):
             if isinstance(result, ChartlockError):

@@ -16,6 +16,7 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from resolver.locking import ClientOptions
+    from resolver.provenance import Keyring
 
 
 def add_chart_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +50,23 @@ def read_password(args: argparse.Namespace) -> str | None:
         raise ChartlockError("--password-stdin needs --username (the password is that user's)")
     line = sys.stdin.readline()
     return line.rstrip("\r\n")
+
+
+def add_keyring_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--keyring",
+        metavar="FILE",
+        help="OpenPGP keyring with the keys trusted to sign charts, binary or ASCII-armored "
+        "(default: $GNUPGHOME/pubring.gpg, else ~/.gnupg/pubring.gpg, as helm)",
+    )
+
+
+def load_keyring_option(args: argparse.Namespace) -> Keyring:
+    """The keyring of ``--keyring`` (helm's default when absent)."""
+    from resolver.provenance import default_keyring, load_keyring
+
+    path = getattr(args, "keyring", None)
+    return load_keyring(Path(path) if path else default_keyring())
 
 
 def client_options(args: argparse.Namespace) -> ClientOptions:
