@@ -12,7 +12,9 @@ once, each repository's tags listed once):
   digest** (by the current one only when the entry has no digest), fetched by its digest and
   checked like ``helm verify`` (:mod:`resolver.provenance`) against the chart layer digest (the
   archive's sha256): CL505 missing, CL506 bad signature, CL507 unknown signer, CL508 hash
-  mismatch, CL509 another signer than the lock's ``signer:`` key.
+  mismatch, CL509 another signer than the lock's ``signer:`` key. Dependencies from https
+  index repositories are checked too: the archive (through the cache) and ``<URL>.prov``
+  (:func:`resolver.pull.index_provenance`).
 
 Findings are placed at the lock entry's position. Registry failures that say nothing about the
 lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
@@ -413,6 +415,7 @@ async def verify_charts_async(
     opts = options if options is not None else default_options()
     report = Report()
     items: list[_Item] = []
+    index_deps: list[tuple[LoadedChart, Dependency]] = []
     for chart_dir in chart_dirs:
         try:
             loaded = load_chart_dir(Path(chart_dir), base)
@@ -422,6 +425,14 @@ async def verify_charts_async(
         report.charts_checked += 1
         report.files_checked += 1 if loaded.lock is None else 2
         items.extend(collect_items(loaded, report))
+        if keyring is not None and loaded.lock is not None:
+            index_deps.extend(
+                (loaded, entry)
+                for entry in loaded.lock.dependencies or []
+                if entry.repository.startswith(("https://", "http://"))
+            )
+    if index_deps and keyring is not None:
+        await _check_index_provenance(index_deps, opts, keyring, transport, report, signed)
     if items:
         async with open_client(opts, transport) as client:
             verifier = _Verifier(client, check_newer=check_newer, keyring=keyring, signed=signed)
@@ -445,6 +456,46 @@ async def verify_charts_async(
             report.findings.extend(make_finding(p, path) for p in result)
     report.findings.sort(key=Finding.sort_key)
     return report
+
+
+async def _check_index_provenance(
+    deps: Sequence[tuple[LoadedChart, Dependency]],
+    options: ClientOptions,
+    keyring: Keyring,
+    transport: httpx.AsyncBaseTransport | None,
+    report: Report,
+    signed: list[str] | None,
+) -> None:
+    # Lazy: resolver.pull builds on this module (no import cycle at import time).
+    from resolver.provenance import ProvenanceFailure
+    from resolver.pull import index_provenance
+
+    def lock_path(loaded: LoadedChart) -> str:
+        return loaded.lock.display_path if loaded.lock else ""
+
+    outcomes = await index_provenance(
+        [(entry, lock_path(loaded)) for loaded, entry in deps],
+        options,
+        keyring,
+        transport=transport,
+    )
+    for (loaded, entry), outcome in zip(deps, outcomes, strict=True):
+        if isinstance(outcome, str):
+            if signed is not None:
+                signed.append(f"{loaded.display}: {entry.name} {entry.version}: {outcome}")
+        elif isinstance(outcome, ProvenanceFailure):
+            line, column = _at(entry.mark("version"))
+            problem = Problem(
+                _PROVENANCE_RULES[outcome.kind],
+                f"{entry.name} {entry.version}: provenance: {outcome} ({entry.repository})",
+                line,
+                column,
+                key=f"{entry.repository}/{entry.name}:{entry.version}",
+                path=lock_path(loaded),
+            )
+            report.findings.append(make_finding(problem, lock_path(loaded)))
+        elif str(outcome) not in {str(e) for e in report.errors}:
+            report.errors.append(outcome)
 
 
 def verify_charts(

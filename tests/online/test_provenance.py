@@ -4,8 +4,14 @@ made by the real gpg, pushed with their .prov by helm push; every verdict compar
 
 from __future__ import annotations
 
+import hashlib
+import http.server
 import json
 import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +19,7 @@ import pytest
 
 from resolver.cli import main
 from tests.online.helpers import unique, write_lock, write_parent
+from tests.support.certs import make_ca_and_server_cert
 from tests.support.registry import Pusher, RegistryServer
 from tests.support.signing import (
     Key,
@@ -232,3 +239,232 @@ def test_missing_keyring_is_one_line_error(
     )
     assert code == 2
     assert err.count("\n") == 1 and "cannot read the keyring" in err
+
+
+# -- pull --verify (OCI) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cache"
+    monkeypatch.setenv("CHARTLOCK_CACHE", str(path))
+    return path
+
+
+@pytest.mark.parametrize("which", CASES)
+def test_pull_verify_writes_only_verified_archives(
+    which: str,
+    cases: tuple[str, dict[str, Case]],
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo, table = cases
+    case = table[which]
+    chart = parent(tmp_path, repo, case)
+    # Pulled once without --verify first: the archive is in the cache, and must still not be
+    # written when its provenance fails.
+    assert run(capsys, "pull", str(chart), "--plain-http")[0] == 0
+    shutil.rmtree(chart / "charts")
+    code, out, err = run(
+        capsys, "pull", str(chart), "--plain-http", "--verify", "--keyring", str(case.keyring)
+    )
+    charts = (
+        sorted(p.name for p in (chart / "charts").glob("*")) if (chart / "charts").exists() else []
+    )
+    if case.rule is None:
+        assert code == 0, err
+        assert charts == [f"{case.name}-{case.version}.tgz"]
+        assert "Signed by: Chart Signer <signer@example.test>, key" in out
+    else:
+        assert code == 2
+        assert charts == []
+        assert err.count("\n") == 1 and "provenance" in err and "nothing was written" in err
+        kind = {
+            "CL505": "missing",
+            "CL506": "bad-signature",
+            "CL507": "unknown-signer",
+            "CL508": "hash-mismatch",
+        }[case.rule]
+        assert f"provenance {kind}:" in err
+
+
+def test_pull_verify_keeps_existing_charts_untouched_on_failure(
+    cases: tuple[str, dict[str, Case]],
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One bad dependency among good ones: nothing is written, old archives stay."""
+    repo, table = cases
+    good, bad = table["good"], table["repushed"]
+    chart = write_parent(
+        tmp_path / "app", [(good.name, good.version, repo), (bad.name, bad.version, repo)]
+    )
+    write_lock(
+        chart,
+        [(good.name, repo, good.version, good.digest), (bad.name, repo, bad.version, bad.digest)],
+    )
+    (chart / "charts").mkdir()
+    (chart / "charts" / "good-0.9.0.tgz").write_bytes(b"old")
+    code, _, err = run(
+        capsys, "pull", str(chart), "--plain-http", "--verify", "--keyring", str(good.keyring)
+    )
+    assert code == 2, err
+    assert sorted(p.name for p in (chart / "charts").iterdir()) == ["good-0.9.0.tgz"]
+
+
+# -- https index repository: .tgz + .tgz.prov ------------------------------------------------
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@dataclass
+class IndexRepo:
+    url: str
+    ca: Path
+    repos: Path  # repositories.yaml (caFile) for chartlock
+    digests: dict[str, str]  # chart name -> sha256 of its archive
+
+
+@pytest.fixture(scope="session")
+def index_repo(
+    pusher: Pusher, keys: Keys, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[IndexRepo]:
+    base = tmp_path_factory.mktemp("provrepo")
+    ca, cert, key = make_ca_and_server_cert(base / "certs")
+    serve = base / "serve" / "charts"
+    serve.mkdir(parents=True)
+
+    def place(archive: Path, *, with_prov: bool = True) -> None:
+        shutil.copy(archive, serve / archive.name)
+        prov = archive.with_name(archive.name + ".prov")
+        if with_prov and prov.exists():
+            shutil.copy(prov, serve / prov.name)
+
+    place(package(pusher, "igood", "1.0.0", key=keys.signer, tag="idx"))
+    place(package(pusher, "istranger", "1.0.0", key=keys.signer, tag="idx"))
+    edited = package(pusher, "iedited", "1.0.0", key=keys.signer, tag="idx")
+    prov = edited.with_name(edited.name + ".prov")
+    prov.write_text(
+        prov.read_text("utf-8").replace("type: application\n", "type: library\n", 1), "utf-8"
+    )
+    place(edited)
+    first = package(pusher, "irepushed", "1.0.0", key=keys.signer, tag="idx")
+    second = package(pusher, "irepushed", "1.0.0", key=None, values="changed: 1\n", tag="idx2")
+    place(second)  # the new archive ...
+    shutil.copy(first.with_name(first.name + ".prov"), serve / (first.name + ".prov"))  # old prov
+    place(package(pusher, "iunsigned", "1.0.0", key=None, tag="idx"))
+
+    def handler(*a: object, **k: object) -> _Quiet:
+        return _Quiet(*a, directory=str(serve.parent), **k)  # type: ignore[arg-type]
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    url = f"https://127.0.0.1:{httpd.server_address[1]}/charts"
+    pusher._run("repo", "index", str(serve), "--url", url)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    repos = base / "repositories.yaml"
+    repos.write_text(
+        f"apiVersion: v1\nrepositories:\n- name: signed\n  url: {url}\n  caFile: {ca}\n", "utf-8"
+    )
+    digests = {
+        p.name.rsplit("-", 1)[0]: "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in serve.glob("*.tgz")
+    }
+    yield IndexRepo(url, ca, repos, digests)
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def index_case(repo: IndexRepo, keys: Keys, which: str) -> Case:
+    name = "i" + ("stranger" if which == "unknown" else which)
+    keyring = keys.stranger.pubring if which == "unknown" else keys.signer.pubring
+    rule = {
+        "good": None,
+        "unknown": "CL507",
+        "edited": "CL506",
+        "repushed": "CL508",
+        "unsigned": "CL505",
+    }[which]
+    return Case(name, "1.0.0", repo.digests[name], keyring, rule)
+
+
+@pytest.mark.parametrize("which", CASES)
+def test_https_repository_provenance_verify_pull_and_helm_agree(
+    which: str,
+    index_repo: IndexRepo,
+    keys: Keys,
+    pusher: Pusher,
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    case = index_case(index_repo, keys, which)
+    chart = parent(tmp_path, index_repo.url, case)
+    common = ["--keyring", str(case.keyring), "--repository-config", str(index_repo.repos)]
+    code, out, err = run(
+        capsys, "verify", str(chart), "--no-newer", "--provenance", "--format", "json", *common
+    )
+    rules = [f["rule"] for f in json.loads(out)["findings"]]
+    assert rules == ([case.rule] if case.rule else []), (out, err)
+    assert code == (1 if case.rule else 0), err
+
+    code, out, err = run(capsys, "pull", str(chart), "--verify", *common)
+    written = sorted(p.name for p in (chart / "charts").glob("*"))
+    if case.rule is None:
+        assert code == 0, err
+        assert written == [f"{case.name}-1.0.0.tgz"]
+        assert (
+            f"Signed by: Chart Signer <signer@example.test>, key {keys.signer.fingerprint}" in out
+        )
+    else:
+        assert code == 2 and written == [], err
+
+    (tmp_path / "helm").mkdir()
+    env_ok = subprocess.run(
+        [
+            pusher.helm,
+            "pull",
+            case.name,
+            "--repo",
+            index_repo.url,
+            "--version",
+            "1.0.0",
+            "--verify",
+            "--keyring",
+            str(case.keyring),
+            "--ca-file",
+            str(index_repo.ca),
+            "-d",
+            str(tmp_path / "helm"),
+        ],
+        env=pusher.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (env_ok.returncode == 0) == (case.rule is None), env_ok.stderr
+
+
+def test_helm_dependency_build_accepts_a_lock_with_signer_keys(
+    cases: tuple[str, dict[str, Case]], keys: Keys, pusher: Pusher, tmp_path: Path
+) -> None:
+    repo, table = cases
+    chart = parent(tmp_path, repo, table["good"], signer=keys.signer.fingerprint)
+    assert f"signer: {keys.signer.fingerprint}" in (chart / "Chart.lock").read_text("utf-8")
+    build = subprocess.run(
+        [pusher.helm, "dependency", "build", str(chart), "--plain-http"],
+        env=pusher.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    assert (chart / "charts" / "good-1.0.0.tgz").is_file()
