@@ -82,6 +82,7 @@ class PulledFile:
     source: str = ""  # "cache" | "registry" | "repository"
     status: str = ""  # "written" | "unchanged" (after writing)
     signer: str = ""  # "Signed by: …" when the provenance was verified (pull --verify)
+    fingerprint: str = ""  # the signer's key fingerprint (idem)
     data: bytes = field(default=b"", repr=False)
 
 
@@ -301,20 +302,9 @@ class _Puller:
         return pulled
 
     async def _oci_prov(self, repo: Repository, manifest: ChartManifest, where: str) -> bytes:
-        from resolver.provenance import MAX_PROV_BYTES, ProvenanceFailure
+        from resolver.provfetch import fetch_oci_prov
 
-        if not manifest.prov_digest:
-            raise ProvenanceFailure(
-                "missing", f"{where} has no provenance layer (the chart was not signed)"
-            )
-        if not 0 < manifest.prov_size <= MAX_PROV_BYTES:
-            raise ProvenanceFailure(
-                "bad-signature",
-                f"the provenance layer declares {manifest.prov_size} bytes; chartlock reads "
-                f"provenance files of 1 to {MAX_PROV_BYTES} bytes",
-            )
-        client = await self.client()
-        return await client.fetch_blob(repo, manifest.prov_digest, manifest.prov_size)
+        return await fetch_oci_prov(await self.client(), repo, manifest, where)
 
     def _check_provenance(
         self, job: _Job, pulled: PulledFile, prov: bytes, where: str, keyring: Keyring
@@ -327,6 +317,7 @@ class _Puller:
         recorded = job.entry.extra.get("signer")
         check_signer(verification, recorded if isinstance(recorded, str) else "")
         pulled.signer = verification.signer.describe()
+        pulled.fingerprint = verification.signer.fingerprint
 
     # -- https index repositories ------------------------------------------------------------
 
@@ -661,11 +652,12 @@ async def index_provenance(
     keyring: Keyring,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> list[str | Exception]:
-    """For ``verify --provenance``: download each https-repository dependency (``(lock entry,
-    lock path)``; archives through the cache) and its ``.prov``, and verify it as ``pull
-    --verify`` does. Per entry: the ``Signed by`` line, or the :class:`ProvenanceFailure` /
-    one-line :class:`ChartlockError` that stopped it."""
+) -> list[PulledFile | Exception]:
+    """For ``verify --provenance`` and ``lock --verify``: download each https-repository
+    dependency (``(lock entry, lock path)``; archives through the cache) and its ``.prov``, and
+    verify it as ``pull --verify`` does. Per entry: the verified download (``signer``,
+    ``fingerprint``), or the :class:`ProvenanceFailure` / one-line :class:`ChartlockError` that
+    stopped it."""
     from resolver.provenance import ProvenanceFailure
     from resolver.repoconfig import load_repositories
 
@@ -676,10 +668,10 @@ async def index_provenance(
     puller = _Puller(no_registry, BlobCache(), options, repos, transport, PullResult())
     puller.keyring = keyring
 
-    async def one(entry: Dependency, lock_path: str) -> str | Exception:
+    async def one(entry: Dependency, lock_path: str) -> PulledFile | Exception:
         job = _Job(ChartPull(Path("."), ""), entry, lock_path)
         try:
-            return (await puller.pull_index(job)).signer
+            return await puller.pull_index(job)
         except (ProvenanceFailure, ChartlockError) as exc:
             return exc
 

@@ -298,31 +298,16 @@ class _Verifier:
     ) -> list[Problem]:
         """The provenance findings for the locked manifest (none when it verifies; then the
         signer is added to ``self.signed``)."""
-        from resolver.provenance import (
-            MAX_PROV_BYTES,
-            ProvenanceFailure,
-            check_signer,
-            verify_provenance,
-        )
+        from resolver.provenance import ProvenanceFailure, check_signer, verify_provenance
+        from resolver.provfetch import fetch_oci_prov
 
         entry, repo = item.entry, item.repo
         where = f"oci://{repo}@{manifest.digest}"
         filename = f"{entry.name}-{entry.version}.tgz"
         try:
-            if not manifest.prov_digest:
-                raise ProvenanceFailure(
-                    "missing", f"{where} has no provenance layer (the chart was not signed)"
-                )
-            if not 0 < manifest.prov_size <= MAX_PROV_BYTES:
-                raise ProvenanceFailure(
-                    "bad-signature",
-                    f"the provenance layer declares {manifest.prov_size} bytes; chartlock reads "
-                    f"provenance files of 1 to {MAX_PROV_BYTES} bytes",
-                )
-            size = manifest.prov_size
             prov = await self.provs.get(
-                (str(repo), manifest.prov_digest),
-                lambda: self.client.fetch_blob(repo, manifest.prov_digest, size),
+                (str(repo), manifest.digest),
+                lambda: fetch_oci_prov(self.client, repo, manifest, where),
             )
             verification = verify_provenance(prov, manifest.layer_digest, filename, keyring)
             recorded = entry.extra.get("signer")
@@ -480,9 +465,9 @@ async def _check_index_provenance(
         transport=transport,
     )
     for (loaded, entry), outcome in zip(deps, outcomes, strict=True):
-        if isinstance(outcome, str):
+        if not isinstance(outcome, Exception):
             if signed is not None:
-                signed.append(f"{loaded.display}: {entry.name} {entry.version}: {outcome}")
+                signed.append(f"{loaded.display}: {entry.name} {entry.version}: {outcome.signer}")
         elif isinstance(outcome, ProvenanceFailure):
             line, column = _at(entry.mark("version"))
             problem = Problem(

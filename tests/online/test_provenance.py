@@ -468,3 +468,113 @@ def test_helm_dependency_build_accepts_a_lock_with_signer_keys(
     )
     assert build.returncode == 0, build.stderr
     assert (chart / "charts" / "good-1.0.0.tgz").is_file()
+
+
+# -- lock --verify ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", CASES)
+def test_lock_verify_records_the_signer_or_writes_nothing(
+    which: str,
+    cases: tuple[str, dict[str, Case]],
+    keys: Keys,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo, table = cases
+    case = table[which]
+    chart = write_parent(tmp_path / "app", [(case.name, "^1.0.0", repo)])
+    code, out, err = run(
+        capsys, "lock", str(chart), "--plain-http", "--verify", "--keyring", str(case.keyring)
+    )
+    lock = chart / "Chart.lock"
+    if case.rule is None:
+        assert code == 0, err
+        text = lock.read_text("utf-8")
+        assert f"  signer: {keys.signer.fingerprint}\n" in text
+        assert f"- digest: {case.digest}\n" in text
+        # and verify --provenance accepts what was locked
+        code, out, err = run(
+            capsys,
+            "verify",
+            str(chart),
+            "--plain-http",
+            "--no-newer",
+            "--provenance",
+            "--keyring",
+            str(case.keyring),
+        )
+        assert code == 0, out + err
+    else:
+        assert code == 2, out
+        assert not lock.exists()
+        assert err.count("\n") == 1 and "no lock was written" in err
+
+
+def test_lock_verify_failure_leaves_an_existing_lock_alone(
+    cases: tuple[str, dict[str, Case]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, table = cases
+    bad = table["unsigned"]
+    chart = write_parent(tmp_path / "app", [(bad.name, "^1.0.0", repo)])
+    assert run(capsys, "lock", str(chart), "--plain-http")[0] == 0
+    before = (chart / "Chart.lock").read_bytes()
+    code, _, err = run(
+        capsys,
+        "lock",
+        str(chart),
+        "--plain-http",
+        "--verify",
+        "--keyring",
+        str(bad.keyring),
+        "--upgrade",
+    )
+    assert code == 2 and "provenance missing" in err
+    assert (chart / "Chart.lock").read_bytes() == before
+
+
+def test_lock_verify_adds_signers_to_an_unchanged_lock(
+    cases: tuple[str, dict[str, Case]],
+    keys: Keys,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo, table = cases
+    good = table["good"]
+    chart = write_parent(tmp_path / "app", [(good.name, "^1.0.0", repo)])
+    assert run(capsys, "lock", str(chart), "--plain-http")[0] == 0
+    assert "signer:" not in (chart / "Chart.lock").read_text("utf-8")
+    code, _, err = run(
+        capsys, "lock", str(chart), "--plain-http", "--verify", "--keyring", str(good.keyring)
+    )
+    assert code == 0, err
+    assert f"signer: {keys.signer.fingerprint}" in (chart / "Chart.lock").read_text("utf-8")
+
+
+@pytest.mark.parametrize("which", ["good", "edited"])
+def test_lock_verify_https_repository(
+    which: str,
+    index_repo: IndexRepo,
+    keys: Keys,
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    case = index_case(index_repo, keys, which)
+    chart = write_parent(tmp_path / "app", [(case.name, "^1.0.0", index_repo.url)])
+    code, _, err = run(
+        capsys,
+        "lock",
+        str(chart),
+        "--verify",
+        "--keyring",
+        str(case.keyring),
+        "--repository-config",
+        str(index_repo.repos),
+    )
+    if case.rule is None:
+        assert code == 0, err
+        assert f"signer: {keys.signer.fingerprint}" in (chart / "Chart.lock").read_text("utf-8")
+    else:
+        assert code == 2 and "provenance bad-signature" in err
+        assert not (chart / "Chart.lock").exists()
