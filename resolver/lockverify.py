@@ -14,7 +14,7 @@ success each entry gets ``signer: <key fingerprint>`` (an extra key Helm ignores
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,14 +59,22 @@ async def _oci_fingerprint(client: object, entry: Dependency, keyring: Keyring) 
 
 
 async def signers(
-    outcomes: Sequence[LockOutcome], options: ClientOptions, keyring: Keyring
+    outcomes: Sequence[LockOutcome],
+    options: ClientOptions,
+    keyring: Keyring,
+    require: Callable[[str, str], bool] | None = None,
 ) -> list[tuple[LockOutcome, Dependency, str]]:
     """The signer's fingerprint of every OCI / https entry; the first failure is raised as a
     one-line :class:`InputError`."""
     from resolver.pull import index_provenance
     from resolver.registry.session import open_client
 
-    pairs = [(o, e) for o in outcomes for e in o.entries if e.repository]
+    pairs = [
+        (o, e)
+        for o in outcomes
+        for e in o.entries
+        if e.repository and (require is None or require(e.name, e.repository))
+    ]
     oci = [(o, e) for o, e in pairs if is_oci(e.repository)]
     index = [(o, e) for o, e in pairs if e.repository.startswith(("https://", "http://"))]
     found: list[tuple[LockOutcome, Dependency, str]] = []
@@ -133,6 +141,7 @@ def lock_charts_verified(
     options: ClientOptions,
     keyring: Keyring,
     *,
+    require: Callable[[str, str], bool] | None = None,
     check_only: bool = False,
     cwd: Path | None = None,
     upgrade: bool | Iterable[str] | Upgrade = False,
@@ -141,7 +150,7 @@ def lock_charts_verified(
 
     async def run() -> list[LockOutcome]:
         outcomes = await resolve_charts(chart_dirs, options, cwd=cwd, upgrade=upgrade)
-        record_signers(outcomes, await signers(outcomes, options, keyring))
+        record_signers(outcomes, await signers(outcomes, options, keyring, require))
         return outcomes
 
     outcomes = asyncio.run(run())

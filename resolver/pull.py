@@ -214,6 +214,12 @@ class _Puller:
         self.downloads: Memo[str, tuple[bytes, str]] = Memo()
         self._http: httpx.AsyncClient | None = None
         self.keyring: Keyring | None = None
+        self.require: Callable[[str, str], bool] | None = None  # None: every dependency
+
+    def _wants_provenance(self, entry: Dependency) -> bool:
+        return self.keyring is not None and (
+            self.require is None or self.require(entry.name, entry.repository)
+        )
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -295,7 +301,7 @@ class _Puller:
             source=source,
             data=data,
         )
-        if self.keyring is not None:
+        if self.keyring is not None and self._wants_provenance(entry):
             where = f"oci://{repo}@{manifest.digest}"
             prov = await self._oci_prov(repo, manifest, where)
             self._check_provenance(job, pulled, prov, where, self.keyring)
@@ -466,7 +472,7 @@ class _Puller:
             source=source,
             data=data,
         )
-        if self.keyring is not None:
+        if self.keyring is not None and self._wants_provenance(entry):
             prov = await self._index_prov(url, repo_url)
             self._check_provenance(job, pulled, prov, _strip_query(url) + ".prov", self.keyring)
         return pulled
@@ -593,6 +599,7 @@ async def pull_charts_async(
     transport: httpx.AsyncBaseTransport | None = None,
     cwd: Path | None = None,
     keyring: Keyring | None = None,
+    require: Callable[[str, str], bool] | None = None,
 ) -> PullResult:
     """See the module docstring. Raises a one-line :class:`ChartlockError` on any failure,
     in which case no file has been written. With ``keyring``, every archive's provenance must
@@ -621,6 +628,7 @@ async def pull_charts_async(
 
             puller = _Puller(open_registry, store, opts, repos, transport, result)
             puller.keyring = keyring
+            puller.require = require
             try:
                 outcomes = await asyncio.gather(
                     *(puller.pull(job) for job in jobs), return_exceptions=True

@@ -178,10 +178,12 @@ class _Verifier:
         check_newer: bool,
         keyring: Keyring | None = None,
         signed: list[str] | None = None,
+        require: Callable[[str, str], bool] | None = None,
     ) -> None:
         self.client = client
         self.check_newer = check_newer
         self.keyring = keyring
+        self.require = require
         self.signed = signed if signed is not None else []
         self.provs: Memo[tuple[str, str], bytes] = Memo()
         self.heads: Memo[tuple[str, str], ManifestInfo] = Memo()
@@ -245,7 +247,11 @@ class _Verifier:
             for digest in wanted:
                 try:
                     manifest = await self.manifest(repo, digest)
-                    if self.keyring is not None and digest == wanted[0]:
+                    if (
+                        self.keyring is not None
+                        and digest == wanted[0]
+                        and (self.require is None or self.require(entry.name, entry.repository))
+                    ):
                         problems.extend(await self.provenance(item, manifest, self.keyring))
                 except RegistryError as exc:
                     if exc.code == "NOT_A_CHART":
@@ -393,9 +399,11 @@ async def verify_charts_async(
     check_newer: bool = True,
     keyring: Keyring | None = None,
     signed: list[str] | None = None,
+    require: Callable[[str, str], bool] | None = None,
 ) -> Report:
     """See the module docstring. With ``keyring``, provenance is checked too, and one
-    ``Signed by`` line per verified dependency is appended to ``signed``."""
+    ``Signed by`` line per verified dependency is appended to ``signed``; ``require`` (name,
+    repository) limits the check to some dependencies (``require-provenance:``)."""
     base = cwd or Path.cwd()
     opts = options if options is not None else default_options()
     report = Report()
@@ -415,12 +423,15 @@ async def verify_charts_async(
                 (loaded, entry)
                 for entry in loaded.lock.dependencies or []
                 if entry.repository.startswith(("https://", "http://"))
+                and (require is None or require(entry.name, entry.repository))
             )
     if index_deps and keyring is not None:
         await _check_index_provenance(index_deps, opts, keyring, transport, report, signed)
     if items:
         async with open_client(opts, transport) as client:
-            verifier = _Verifier(client, check_newer=check_newer, keyring=keyring, signed=signed)
+            verifier = _Verifier(
+                client, check_newer=check_newer, keyring=keyring, signed=signed, require=require
+            )
             results = await asyncio.gather(
                 *(verifier.check(item) for item in items), return_exceptions=True
             )

@@ -18,8 +18,8 @@ from resolver.commands.online import (
     add_keyring_option,
     chart_dirs,
     client_options,
-    load_keyring_option,
     preconnect,
+    provenance_policy,
     setup_logging,
 )
 
@@ -121,13 +121,15 @@ def run(args: argparse.Namespace) -> int:
     packages = parse_upgrade(args.upgrade_package).packages if args.upgrade_package else {}
     upgrade = Upgrade(everything=upgrade_all, packages=packages)
     check_only = args.check or args.dry_run
-    if args.verify:
+    policy = provenance_policy(args, args.verify)
+    if policy is not None:
         from resolver.lockverify import lock_charts_verified
 
         outcomes = lock_charts_verified(
             dirs,
             client_options(args),
-            load_keyring_option(args),
+            policy[0],
+            require=policy[1],
             check_only=check_only,
             upgrade=upgrade,
         )

@@ -9,11 +9,12 @@ import sys
 from resolver.commands.common import add_format_option, add_registry_options
 from resolver.commands.online import (
     add_chart_arguments,
+    add_config_option,
     add_keyring_option,
     chart_dirs,
     client_options,
-    load_keyring_option,
     preconnect,
+    provenance_policy,
     setup_logging,
 )
 
@@ -32,6 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--verify`; any failure writes nothing (needs `pip install 'chartlock[provenance]'`)",
     )
     add_keyring_option(parser)
+    add_config_option(parser)
     add_format_option(parser, ("text", "json"))
     add_registry_options(parser)
 
@@ -43,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
     setup_logging(args)
     options = client_options(args)
-    keyring = load_keyring_option(args) if args.verify else None
-    result = pull_charts(dirs, options, keyring=keyring)
+    policy = provenance_policy(args, args.verify)
+    keyring, require = policy if policy is not None else (None, None)
+    result = pull_charts(dirs, options, keyring=keyring, require=require)
     for warning in result.warnings:
         sys.stderr.write(f"chartlock: warning: {warning}\n")
     if args.format == "json":

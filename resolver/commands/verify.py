@@ -12,11 +12,12 @@ from resolver.commands.common import (
 )
 from resolver.commands.online import (
     add_chart_arguments,
+    add_config_option,
     add_keyring_option,
     chart_dirs,
     client_options,
-    load_keyring_option,
     preconnect,
+    provenance_policy,
     setup_logging,
 )
 
@@ -37,6 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "`helm verify` (CL505-CL509); needs `pip install 'chartlock[provenance]'`",
     )
     add_keyring_option(parser)
+    add_config_option(parser)
     add_format_option(parser)
     add_report_options(parser)
     add_registry_options(parser)
@@ -49,10 +51,16 @@ def run(args: argparse.Namespace) -> int:
 
     setup_logging(args)
     options = client_options(args)
-    keyring = load_keyring_option(args) if args.provenance else None
+    policy = provenance_policy(args, args.provenance)
+    keyring, require = policy if policy is not None else (None, None)
     signed: list[str] = []
     report = verify_charts(
-        dirs, options, check_newer=not args.no_newer, keyring=keyring, signed=signed
+        dirs,
+        options,
+        check_newer=not args.no_newer,
+        keyring=keyring,
+        require=require,
+        signed=signed,
     )
     if args.format == "text":
         for line in sorted(signed):

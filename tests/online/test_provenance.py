@@ -578,3 +578,47 @@ def test_lock_verify_https_repository(
     else:
         assert code == 2 and "provenance bad-signature" in err
         assert not (chart / "Chart.lock").exists()
+
+
+# -- configuration: require-provenance / keyring ----------------------------------------------
+
+
+def test_config_requires_provenance_for_matching_dependencies_only(
+    cases: tuple[str, dict[str, Case]],
+    keys: Keys,
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo, table = cases
+    good, unsigned = table["good"], table["unsigned"]
+    chart = write_parent(
+        tmp_path / "app", [(good.name, good.version, repo), (unsigned.name, "1.0.0", repo)]
+    )
+    write_lock(
+        chart,
+        [(good.name, repo, "1.0.0", good.digest), (unsigned.name, repo, "1.0.0", unsigned.digest)],
+    )
+    shutil.copy(keys.signer.pubring, tmp_path / "trusted.gpg")
+    config = tmp_path / ".chartlock.yaml"
+    # Only "good*" must be signed: the unsigned dependency is not checked.
+    config.write_text("require-provenance: ['good*']\nkeyring: trusted.gpg\n", "utf-8")
+    args = ["--plain-http", "--config", str(config)]
+    code, out, err = run(capsys, "verify", str(chart), "--no-newer", *args)
+    assert code == 0, out + err
+    assert "good 1.0.0: Signed by: Chart Signer" in out and "unsigned" not in out
+    assert run(capsys, "pull", str(chart), *args)[0] == 0
+    # Every dependency: the unsigned one is CL505, and pull writes nothing.
+    config.write_text("require-provenance: all\nkeyring: trusted.gpg\n", "utf-8")
+    shutil.rmtree(chart / "charts")
+    code, out, _ = run(capsys, "verify", str(chart), "--no-newer", "--format", "json", *args)
+    assert code == 1
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["CL505"]
+    code, _, err = run(capsys, "pull", str(chart), *args)
+    assert code == 2 and "provenance missing" in err
+    assert not (chart / "charts").exists() or not any((chart / "charts").iterdir())
+    # A repository pattern that does not match: nothing required.
+    config.write_text(
+        "require-provenance: ['oci://elsewhere.example/*']\nkeyring: trusted.gpg\n", "utf-8"
+    )
+    assert run(capsys, "verify", str(chart), "--no-newer", *args)[0] == 0
