@@ -177,7 +177,8 @@ def _signed_body(prov: bytes, keyring: Keyring) -> tuple[bytes, str]:
             ) from None
         raise ProvenanceFailure(
             BAD_SIGNATURE,
-            "the OpenPGP signature does not verify (the signed body or the signature was altered)",
+            "the OpenPGP signature does not verify with the signer's key (the signed body or "
+            "the signature was altered, or the key is expired or revoked)",
         ) from None
     valid = list(result.valid_sigs)
     if not valid:
