@@ -622,3 +622,41 @@ def test_config_requires_provenance_for_matching_dependencies_only(
         "require-provenance: ['oci://elsewhere.example/*']\nkeyring: trusted.gpg\n", "utf-8"
     )
     assert run(capsys, "verify", str(chart), "--no-newer", *args)[0] == 0
+
+
+def test_fails_closed_where_helm_dependency_build_verify_only_warns(
+    cases: tuple[str, dict[str, Case]],
+    pusher: Pusher,
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """helm 4.1.4 installs an OCI dependency without provenance under `dependency build
+    --verify` (a warning only); chartlock pull --verify refuses it."""
+    repo, table = cases
+    case = table["unsigned"]
+    helm_chart = parent(tmp_path / "helm", repo, case)
+    build = subprocess.run(
+        [
+            pusher.helm,
+            "dependency",
+            "build",
+            str(helm_chart),
+            "--plain-http",
+            "--verify",
+            "--keyring",
+            str(case.keyring),
+        ],
+        env=pusher.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    assert (helm_chart / "charts" / "unsigned-1.0.0.tgz").is_file()
+    ours = parent(tmp_path / "ours", repo, case)
+    code, _, err = run(
+        capsys, "pull", str(ours), "--plain-http", "--verify", "--keyring", str(case.keyring)
+    )
+    assert code == 2 and "provenance missing" in err
+    assert not (ours / "charts").exists()
