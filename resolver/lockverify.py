@@ -101,39 +101,65 @@ async def signers(
 def record_signers(
     outcomes: Sequence[LockOutcome], found: Iterable[tuple[LockOutcome, Dependency, str]]
 ) -> None:
-    """Add ``signer:`` to the entries; refuse a signer other than the one already locked; a
-    lock that only gains signer keys is rewritten."""
+    """Add ``signer:`` to the entries. The same version (name, repository, version) that the
+    lock on disk records as signed by another key is refused: a release re-signed by someone
+    else deserves a look (removing its ``signer:`` line accepts the new key). A lock that only
+    gains ``signer:`` keys is rewritten."""
+    old_by_chart = {id(o): _old_entries(o) for o in outcomes}
     for outcome, entry, fingerprint in found:
-        recorded = entry.extra.get("signer")
-        if isinstance(recorded, str) and recorded and recorded.upper() != fingerprint:
+        recorded = old_by_chart[id(outcome)].get((entry.name, entry.repository, entry.version))
+        if recorded and recorded.upper() != fingerprint:
             raise InputError(
                 f"{outcome.display}/Chart.lock",
-                f"{entry.name} {entry.version}: signed by key {fingerprint}, but the lock "
-                f"records {recorded.upper()}; no lock was written",
+                f"{entry.name} {entry.version}: provenance signer-changed: signed by key "
+                f"{fingerprint}, but the lock records {recorded.upper()} (remove its signer: "
+                "line to accept the new key); no lock was written",
             )
         entry.extra["signer"] = fingerprint
     for outcome in outcomes:
         if not outcome.entries or outcome.status == "no dependencies":
             continue
-        text = dump_lock(outcome.entries, outcome.digest, go_rfc3339nano())
         if outcome.status == "unchanged":
-            old = _old_signers(outcome)
+            old = _old_signers(outcome.text)
             if old == [e.extra.get("signer") for e in outcome.entries]:
                 continue
             outcome.status = "updated"
-        outcome.text = text
+        outcome.text = dump_lock(outcome.entries, outcome.digest, go_rfc3339nano())
 
 
-def _old_signers(outcome: LockOutcome) -> list[object]:
-    """The ``signer`` keys of the lock on disk (``outcome.text`` when unchanged)."""
+def _lock_doc(text: str) -> list[dict[str, object]]:
     import yaml
 
     try:
-        doc = yaml.safe_load(outcome.text) or {}
+        doc = yaml.safe_load(text) or {}
     except yaml.YAMLError:
         return []
     deps = doc.get("dependencies") if isinstance(doc, dict) else None
-    return [d.get("signer") if isinstance(d, dict) else None for d in deps or []]
+    return [d for d in deps or [] if isinstance(d, dict)] if isinstance(deps, list) else []
+
+
+def _old_signers(text: str) -> list[object]:
+    """The ``signer`` keys of a lock's entries, in order."""
+    return [d.get("signer") for d in _lock_doc(text)]
+
+
+def _old_entries(outcome: LockOutcome) -> dict[tuple[str, str, str], str]:
+    """(name, repository, version) -> recorded signer, from the lock on disk."""
+    for name in ("requirements.lock", "Chart.lock"):
+        path = outcome.chart_dir / name
+        if path.is_file():
+            try:
+                text = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError):
+                return {}
+            return {
+                (str(d.get("name")), str(d.get("repository")), str(d.get("version"))): str(
+                    d["signer"]
+                )
+                for d in _lock_doc(text)
+                if d.get("signer")
+            }
+    return {}
 
 
 def lock_charts_verified(

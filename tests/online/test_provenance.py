@@ -660,3 +660,29 @@ def test_fails_closed_where_helm_dependency_build_verify_only_warns(
     )
     assert code == 2 and "provenance missing" in err
     assert not (ours / "charts").exists()
+
+
+def test_lock_verify_refuses_a_locked_version_re_signed_by_another_key(
+    cases: tuple[str, dict[str, Case]],
+    keys: Keys,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo, table = cases
+    good = table["good"]
+    chart = parent(tmp_path, repo, good, signer=keys.stranger.fingerprint)
+    before = (chart / "Chart.lock").read_bytes()
+    code, _, err = run(
+        capsys, "lock", str(chart), "--plain-http", "--verify", "--keyring", str(good.keyring)
+    )
+    assert code == 2, err
+    assert "signer-changed" in err and keys.stranger.fingerprint in err
+    assert (chart / "Chart.lock").read_bytes() == before
+    # Removing the signer: line accepts the (trusted) key.
+    text = before.decode().replace(f"  signer: {keys.stranger.fingerprint}\n", "")
+    (chart / "Chart.lock").write_text(text, "utf-8")
+    code, _, err = run(
+        capsys, "lock", str(chart), "--plain-http", "--verify", "--keyring", str(good.keyring)
+    )
+    assert code == 0, err
+    assert f"signer: {keys.signer.fingerprint}" in (chart / "Chart.lock").read_text("utf-8")
