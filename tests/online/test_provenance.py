@@ -686,3 +686,29 @@ def test_lock_verify_refuses_a_locked_version_re_signed_by_another_key(
     )
     assert code == 0, err
     assert f"signer: {keys.signer.fingerprint}" in (chart / "Chart.lock").read_text("utf-8")
+
+
+def test_config_driven_lock_records_required_signers_and_plain_lock_keeps_them(
+    cases: tuple[str, dict[str, Case]],
+    keys: Keys,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo, table = cases
+    good, unsigned = table["good"], table["unsigned"]
+    chart = write_parent(tmp_path / "app", [("good", "1.0.0", repo), ("unsigned", "^1.0.0", repo)])
+    config = tmp_path / "chartlock.yaml"
+    config.write_text(f"require-provenance: [good]\nkeyring: {good.keyring}\n", "utf-8")
+    code, _, err = run(capsys, "lock", str(chart), "--plain-http", "--config", str(config))
+    assert code == 0, err
+    text = (chart / "Chart.lock").read_text("utf-8")
+    assert text.count("signer:") == 1 and f"signer: {keys.signer.fingerprint}" in text
+    # A later plain lock that changes something else keeps the recorded signer.
+    yaml_text = (chart / "Chart.yaml").read_text("utf-8").replace("'^1.0.0'", "'~1.0.0'")
+    (chart / "Chart.yaml").write_text(yaml_text, "utf-8")
+    config.write_text("lock: {strategy: conservative}\n", "utf-8")
+    code, _, err = run(capsys, "lock", str(chart), "--plain-http", "--config", str(config))
+    assert code == 0, err
+    after = (chart / "Chart.lock").read_text("utf-8")
+    assert after != text and f"signer: {keys.signer.fingerprint}" in after
+    assert unsigned.digest in after
