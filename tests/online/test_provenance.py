@@ -20,6 +20,7 @@ import pytest
 from resolver.cli import main
 from tests.online.helpers import unique, write_lock, write_parent
 from tests.support.certs import make_ca_and_server_cert
+from tests.support.proxy import Proxy
 from tests.support.registry import Pusher, RegistryServer
 from tests.support.signing import (
     Key,
@@ -712,3 +713,38 @@ def test_config_driven_lock_records_required_signers_and_plain_lock_keeps_them(
     after = (chart / "Chart.lock").read_text("utf-8")
     assert after != text and f"signer: {keys.signer.fingerprint}" in after
     assert unsigned.digest in after
+
+
+def test_provenance_is_read_by_the_locked_digest_never_by_tag(
+    cases: tuple[str, dict[str, Case]],
+    registry: RegistryServer,
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, table = cases
+    good = table["good"]
+    with Proxy(registry.host) as proxy:
+        repo = cases[0].replace(registry.host, proxy.host)
+        chart = parent(tmp_path, repo, good)
+        # verify reads only the provenance blob (the signed sha256 is checked against the chart
+        # layer digest); pull reads the archive and the provenance.
+        for args, blobs in (
+            (["verify", "--no-newer", "--provenance"], 1),
+            (["pull", "--verify"], 2),
+        ):
+            proxy.log.clear()
+            code, _, err = run(
+                capsys,
+                args[0],
+                str(chart),
+                "--plain-http",
+                *args[1:],
+                "--keyring",
+                str(good.keyring),
+            )
+            assert code == 0, err
+            gets = [path for method, path in proxy.log if method == "GET"]
+            assert any(p.endswith(f"/good/manifests/{good.digest}") for p in gets), gets
+            assert not any(p.endswith("/good/manifests/1.0.0") for p in gets), gets
+            assert sum("/good/blobs/" in p for p in gets) == blobs, gets
