@@ -169,3 +169,87 @@ def test_missing_library_says_how_to_install(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(ChartlockError) as info:
         parse_keyring(b"")
     assert "pip install 'chartlock[provenance]'" in str(info.value)
+
+
+def _manifest(prov: dict[str, object] | None) -> bytes:
+    import json
+
+    layers: list[dict[str, object]] = [
+        {
+            "mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+            "digest": "sha256:" + "1" * 64,
+            "size": 10,
+        }
+    ]
+    if prov is not None:
+        layers.insert(0, prov)
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "config": {
+                "mediaType": "application/vnd.cncf.helm.config.v1+json",
+                "digest": "sha256:" + "2" * 64,
+                "size": 2,
+            },
+            "layers": layers,
+        }
+    ).encode()
+
+
+PROV_TYPE = "application/vnd.cncf.helm.chart.provenance.v1.prov"
+
+
+@pytest.mark.parametrize(
+    ("prov", "digest", "size"),
+    [
+        (None, "", 0),
+        (
+            {"mediaType": PROV_TYPE, "digest": "sha256:" + "3" * 64, "size": 700},
+            "sha256:" + "3" * 64,
+            700,
+        ),
+        ({"mediaType": PROV_TYPE, "digest": "md5:abc", "size": 700}, "", 0),
+        (
+            {"mediaType": PROV_TYPE, "digest": "sha256:" + "3" * 64, "size": -1},
+            "sha256:" + "3" * 64,
+            0,
+        ),
+    ],
+)
+def test_manifest_names_its_provenance_layer(
+    prov: dict[str, object] | None, digest: str, size: int
+) -> None:
+    from resolver.registry.client import parse_chart_manifest
+    from resolver.registry.reference import Repository
+
+    parsed = parse_chart_manifest(
+        _manifest(prov), "sha256:" + "9" * 64, Repository("r.io", "ns/web")
+    )
+    assert (parsed.prov_digest, parsed.prov_size) == (digest, size)
+
+
+@pytest.mark.parametrize(
+    ("digest", "size", "kind"),
+    [
+        ("", 0, "missing"),
+        ("sha256:" + "3" * 64, 0, "bad-signature"),
+        ("sha256:" + "3" * 64, 2 * 1024 * 1024, "bad-signature"),
+    ],
+)
+def test_provenance_layer_is_refused_before_any_request(digest: str, size: int, kind: str) -> None:
+    import asyncio
+
+    from resolver.provfetch import fetch_oci_prov
+    from resolver.registry.client import ChartManifest
+    from resolver.registry.reference import Repository
+
+    class NoClient:
+        async def fetch_blob(self, *args: object) -> bytes:
+            raise AssertionError("no request expected")
+
+    manifest = ChartManifest(
+        "sha256:" + "9" * 64, "", "sha256:" + "1" * 64, 10, "", b"", digest, size
+    )
+    with pytest.raises(ProvenanceFailure) as info:
+        asyncio.run(fetch_oci_prov(NoClient(), Repository("r.io", "ns/web"), manifest, "here"))  # type: ignore[arg-type]
+    assert info.value.kind == kind
