@@ -138,7 +138,8 @@ PROVENANCE_SIGNER_CHANGED = register(
         summary="A locked chart is now signed by another key than the one Chart.lock records.",
         rationale="Both keys may be in the keyring, but a change of signer for the same "
         "dependency deserves a review.",
-        fix="investigate; then re-lock with `chartlock lock --verify` to record the new key",
+        fix="investigate; to accept the new key, delete the entry's `signer:` line from "
+        "Chart.lock and run `chartlock lock --verify`",
         bad="signer: AAAA... in Chart.lock, chart signed by BBBB...",
         good="the recorded signer signed the chart",
         online=True,
