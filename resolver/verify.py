@@ -23,6 +23,7 @@ lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -436,8 +437,35 @@ async def verify_charts_async(
                 if entry.repository.startswith(("https://", "http://"))
                 and (require is None or require(entry.name, entry.repository))
             )
-    if index_deps and keyring is not None:
-        await _check_index_provenance(index_deps, opts, keyring, transport, report, signed)
+    index_check: asyncio.Future[None] | None = None
+    if index_deps and keyring is not None:  # beside the registry checks, not before them
+        index_check = asyncio.ensure_future(
+            _check_index_provenance(index_deps, opts, keyring, transport, report, signed)
+        )
+    try:
+        await _check_items(items, opts, transport, report, check_newer, keyring, signed, require)
+    except BaseException:
+        if index_check is not None:
+            index_check.cancel()
+            with contextlib.suppress(BaseException):  # the first failure is the one to raise
+                await index_check
+        raise
+    if index_check is not None:
+        await index_check
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+async def _check_items(
+    items: Sequence[_Item],
+    opts: ClientOptions,
+    transport: httpx.AsyncBaseTransport | None,
+    report: Report,
+    check_newer: bool,
+    keyring: Keyring | None,
+    signed: list[str] | None,
+    require: Callable[[str, str], bool] | None,
+) -> None:
     if items:
         async with open_client(opts, transport) as client:
             verifier = _Verifier(
@@ -461,8 +489,6 @@ async def verify_charts_async(
                 raise result
             path = item.loaded.lock.display_path if item.loaded.lock else ""
             report.findings.extend(make_finding(p, path) for p in result)
-    report.findings.sort(key=Finding.sort_key)
-    return report
 
 
 async def _check_index_provenance(

@@ -748,3 +748,42 @@ def test_provenance_is_read_by_the_locked_digest_never_by_tag(
             assert any(p.endswith(f"/good/manifests/{good.digest}") for p in gets), gets
             assert not any(p.endswith("/good/manifests/1.0.0") for p in gets), gets
             assert sum("/good/blobs/" in p for p in gets) == blobs, gets
+
+
+def test_verify_checks_oci_and_https_dependencies_of_one_chart_together(
+    cases: tuple[str, dict[str, Case]],
+    index_repo: IndexRepo,
+    keys: Keys,
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo, table = cases
+    deps = [
+        ("good", repo, table["good"].digest),
+        ("unsigned", repo, table["unsigned"].digest),
+        ("igood", index_repo.url, index_repo.digests["igood"]),
+        ("iedited", index_repo.url, index_repo.digests["iedited"]),
+    ]
+    chart = write_parent(tmp_path / "app", [(n, "1.0.0", r) for n, r, _ in deps])
+    write_lock(chart, [(n, r, "1.0.0", d) for n, r, d in deps])
+    common = ["--keyring", str(keys.signer.pubring), "--repository-config", str(index_repo.repos)]
+    code, out, err = run(
+        capsys,
+        "verify",
+        str(chart),
+        "--plain-http",
+        "--no-newer",
+        "--provenance",
+        *common,
+        "--format",
+        "json",
+    )
+    assert code == 1, err
+    found = sorted((f["rule"], f["message"].split()[0]) for f in json.loads(out)["findings"])
+    assert found == [("CL505", "unsigned"), ("CL506", "iedited")]
+    code, out, _ = run(
+        capsys, "verify", str(chart), "--plain-http", "--no-newer", "--provenance", *common
+    )
+    assert "good 1.0.0: Signed by: Chart Signer" in out
+    assert "igood 1.0.0: Signed by: Chart Signer" in out
