@@ -54,6 +54,10 @@ class Config:
     # `chartlock lock`: "conservative" keeps what is locked (default); "newest" re-resolves
     # every range on every run, like `helm dependency update` (as if --upgrade were given)
     lock_strategy: str = "conservative"
+    # Provenance: True for every dependency, else patterns (repository URL globs or chart-name
+    # globs, see :meth:`requires_provenance`); and the keyring (absolute, or None: helm's).
+    require_provenance: bool | tuple[str, ...] = False
+    keyring: Path | None = None
     # The file this came from (None: defaults); globs are relative to its directory.
     source: Path | None = None
     # Selectors given on the command line ({"--select": (...), "--ignore": (...)}), so that an
@@ -78,6 +82,22 @@ class Config:
             for k, v in self.severity.items()
         }
         self.per_file_ignores = {k: tuple(v) for k, v in self.per_file_ignores.items()}
+
+    def requires_provenance(self, name: str, repository: str) -> bool:
+        """Whether ``require-provenance`` covers a dependency: a pattern with ``://`` (or
+        ``@``) matches the repository URL (trailing ``/`` ignored), any other the chart name;
+        both as shell globs."""
+        from fnmatch import fnmatchcase
+
+        if isinstance(self.require_provenance, bool):
+            return self.require_provenance
+        for pattern in self.require_provenance:
+            if "://" in pattern or pattern.startswith("@"):
+                if fnmatchcase(repository.rstrip("/"), pattern.rstrip("/")):
+                    return True
+            elif fnmatchcase(name, pattern):
+                return True
+        return False
 
     @property
     def root(self) -> Path | None:
@@ -332,8 +352,18 @@ def _build(data: dict[str, Any], source: Path) -> Config:
         plugins=tuple(data.get("plugins", ())),
         settings=dict(data.get("settings", {})),
         lock_strategy=str(data.get("lock", {}).get("strategy", "conservative")),
+        require_provenance=_require_provenance(data.get("require-provenance", False)),
+        keyring=(source.parent / data["keyring"]) if "keyring" in data else None,
         source=source,
     )
+
+
+def _require_provenance(value: Any) -> bool | tuple[str, ...]:
+    if value == "all":
+        return True
+    if isinstance(value, bool):
+        return value
+    return tuple(str(v) for v in value)
 
 
 def check_selectors(config: Config, known: Iterable[str]) -> None:

@@ -3,8 +3,9 @@
 * :func:`hash_req` is ``internal/resolver.HashReq``: sha256 over Go's JSON of
   ``[2][]*Dependency{req, lock}``.
 * :func:`dump_lock` writes what ``helm dependency update`` writes (sigs.k8s.io/yaml: sorted
-  keys, go-yaml v2 quoting) with one optional extra key per entry, ``digest``, which Helm
-  ignores when reading and does not hash.
+  keys, go-yaml v2 quoting) with optional extra keys per entry, ``digest`` and ``signer`` (the
+  provenance key fingerprint, ``lock --verify``), which Helm ignores when reading and does not
+  hash.
 * :func:`write_lock` replaces the file atomically and never writes through a symlink.
 """
 
@@ -159,6 +160,9 @@ def lock_entry(dep: Dependency) -> dict[str, str]:
     digest = dep.content_digest
     if digest:
         entry["digest"] = digest
+    signer = dep.extra.get("signer")
+    if isinstance(signer, str) and signer:
+        entry["signer"] = signer
     return entry
 
 

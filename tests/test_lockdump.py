@@ -85,3 +85,15 @@ def test_simple_path_agrees_with_libyaml_on_generated_strings(seed: int) -> None
 )
 def test_simple_scalar(text: str, expected: str | None) -> None:
     assert _simple_scalar(text) == expected
+
+
+def test_signer_key_is_written_in_go_key_order_by_both_paths() -> None:
+    """``signer:`` (lock --verify) sorts between repository and version, like helm's keys."""
+    dep = Dependency(name="web", repository="oci://ghcr.io/acme", version="1.0.0")
+    dep.extra["digest"] = "sha256:" + "a" * 64
+    dep.extra["signer"] = "69C6D247365BF88661179D538FC69C18E1545B79"
+    fast = _dump_simple([dep], "sha256:" + "0" * 64, "2026-01-01T00:00:00Z")
+    assert fast == _dump_libyaml([dep], "sha256:" + "0" * 64, "2026-01-01T00:00:00Z")
+    assert fast is not None
+    keys = [line.strip("- ").split(":")[0] for line in fast.splitlines()[1:6]]
+    assert keys == ["digest", "name", "repository", "signer", "version"]

@@ -15,9 +15,11 @@ from pathlib import Path
 from resolver.commands.common import add_format_option, add_registry_options
 from resolver.commands.online import (
     add_chart_arguments,
+    add_keyring_option,
     chart_dirs,
     client_options,
     preconnect,
+    provenance_policy,
     setup_logging,
 )
 
@@ -68,6 +70,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="configuration file (default: .chartlock.yaml or pyproject.toml found upwards); "
         "`lock: {strategy: newest}` makes --upgrade the default",
     )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="lock only charts whose provenance (.prov) verifies against --keyring, and record "
+        "each signer's key fingerprint (`signer:`, ignored by helm); any failure writes nothing "
+        "(needs `pip install 'chartlock[provenance]'`)",
+    )
+    add_keyring_option(parser)
     add_format_option(parser, ("text", "json"))
     add_registry_options(parser)
 
@@ -110,9 +120,21 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(args)
     packages = parse_upgrade(args.upgrade_package).packages if args.upgrade_package else {}
     upgrade = Upgrade(everything=upgrade_all, packages=packages)
-    outcomes = lock_charts(
-        dirs, client_options(args), check_only=args.check or args.dry_run, upgrade=upgrade
-    )
+    check_only = args.check or args.dry_run
+    policy = provenance_policy(args, args.verify)
+    if policy is not None:
+        from resolver.lockverify import lock_charts_verified
+
+        outcomes = lock_charts_verified(
+            dirs,
+            client_options(args),
+            policy[0],
+            require=policy[1],
+            check_only=check_only,
+            upgrade=upgrade,
+        )
+    else:
+        outcomes = lock_charts(dirs, client_options(args), check_only=check_only, upgrade=upgrade)
     if args.format == "json":
         print(json.dumps(_json(outcomes, dry_run=args.dry_run), indent=2))
     else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from resolver.errors import ChartlockError
@@ -16,6 +16,7 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from resolver.locking import ClientOptions
+    from resolver.provenance import Keyring
 
 
 def add_chart_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +50,61 @@ def read_password(args: argparse.Namespace) -> str | None:
         raise ChartlockError("--password-stdin needs --username (the password is that user's)")
     line = sys.stdin.readline()
     return line.rstrip("\r\n")
+
+
+def add_keyring_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--keyring",
+        metavar="FILE",
+        help="OpenPGP keyring with the keys trusted to sign charts, binary or ASCII-armored "
+        "(default: $GNUPGHOME/pubring.gpg, else ~/.gnupg/pubring.gpg, as helm)",
+    )
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: .chartlock.yaml or pyproject.toml found upwards), "
+        "for require-provenance: and keyring:",
+    )
+
+
+def load_keyring_option(args: argparse.Namespace, configured: Path | None = None) -> Keyring:
+    """The keyring of ``--keyring``, else the configuration's, else helm's default."""
+    from resolver.provenance import default_keyring, load_keyring
+
+    path = getattr(args, "keyring", None)
+    return load_keyring(Path(path) if path else configured or default_keyring())
+
+
+def _maybe_config(cwd: Path) -> bool:
+    """Whether a configuration file could be found upwards (same names as resolver.config);
+    most runs find none and skip importing resolver.config (jsonschema)."""
+    names = (".chartlock.yaml", ".chartlock.yml", "pyproject.toml")
+    start = cwd.resolve()
+    return any((d / name).is_file() for d in (start, *start.parents) for name in names)
+
+
+def provenance_policy(
+    args: argparse.Namespace, forced: bool
+) -> tuple[Keyring, Callable[[str, str], bool] | None] | None:
+    """What provenance to check: ``None`` (nothing), or the keyring and which dependencies
+    (``None``: all, as with ``forced`` — ``--provenance``/``--verify``; else the
+    configuration's ``require-provenance:`` predicate over (name, repository))."""
+    config_path = getattr(args, "config", None)
+    config = None
+    if config_path or _maybe_config(Path.cwd()):
+        from resolver.config import find_config, load_config
+
+        path = Path(config_path) if config_path else find_config()
+        config = load_config(path) if path is not None else None
+    if not forced and (config is None or not config.require_provenance):
+        return None
+    keyring = load_keyring_option(args, config.keyring if config else None)
+    if forced or config is None:
+        return keyring, None
+    return keyring, config.requires_provenance
 
 
 def client_options(args: argparse.Namespace) -> ClientOptions:

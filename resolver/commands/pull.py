@@ -9,9 +9,12 @@ import sys
 from resolver.commands.common import add_format_option, add_registry_options
 from resolver.commands.online import (
     add_chart_arguments,
+    add_config_option,
+    add_keyring_option,
     chart_dirs,
     client_options,
     preconnect,
+    provenance_policy,
     setup_logging,
 )
 
@@ -23,6 +26,14 @@ HELP = (
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_chart_arguments(parser)
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="verify every archive's provenance (.prov) against --keyring like `helm pull "
+        "--verify`; any failure writes nothing (needs `pip install 'chartlock[provenance]'`)",
+    )
+    add_keyring_option(parser)
+    add_config_option(parser)
     add_format_option(parser, ("text", "json"))
     add_registry_options(parser)
 
@@ -34,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
     setup_logging(args)
     options = client_options(args)
-    result = pull_charts(dirs, options)
+    policy = provenance_policy(args, args.verify)
+    keyring, require = policy if policy is not None else (None, None)
+    result = pull_charts(dirs, options, keyring=keyring, require=require)
     for warning in result.warnings:
         sys.stderr.write(f"chartlock: warning: {warning}\n")
     if args.format == "json":
@@ -51,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                             "manifest_digest": f.manifest_digest or None,
                             "source": f.source,
                             "status": f.status,
+                            "signer": f.signer or None,
                         }
                         for f in c.files
                     ],
@@ -70,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"{chart.display}: charts/{item.filename} {item.digest} ({origin}, {item.status})"
             )
+            if item.signer:
+                print(f"{chart.display}: charts/{item.filename}: {item.signer}")
         for removed in chart.removed:
             print(f"{chart.display}: removed stale {removed}")
     total = result.downloaded + result.from_cache

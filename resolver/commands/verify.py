@@ -13,9 +13,12 @@ from resolver.commands.common import (
 )
 from resolver.commands.online import (
     add_chart_arguments,
+    add_config_option,
+    add_keyring_option,
     chart_dirs,
     client_options,
     preconnect,
+    provenance_policy,
     setup_logging,
 )
 from resolver.errors import InputError
@@ -30,6 +33,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not list tags to look for newer versions in range (CL504)",
     )
+    parser.add_argument(
+        "--provenance",
+        action="store_true",
+        help="also verify every locked chart's provenance (.prov) against --keyring, like "
+        "`helm verify` (CL505-CL509); needs `pip install 'chartlock[provenance]'`",
+    )
+    add_keyring_option(parser)
+    add_config_option(parser)
     add_format_option(parser)
     add_report_options(parser)
     add_registry_options(parser)
@@ -45,5 +56,18 @@ def run(args: argparse.Namespace) -> int:
 
     setup_logging(args)
     options = client_options(args)
-    report = verify_charts(dirs, options, check_newer=not args.no_newer)
+    policy = provenance_policy(args, args.provenance)
+    keyring, require = policy if policy is not None else (None, None)
+    signed: list[str] = []
+    report = verify_charts(
+        dirs,
+        options,
+        check_newer=not args.no_newer,
+        keyring=keyring,
+        require=require,
+        signed=signed,
+    )
+    if args.format == "text":
+        for line in sorted(signed):
+            print(line)
     return emit_report(report, args.format, args=args)

@@ -49,6 +49,7 @@ from resolver.registry.scrub import printable, scrub
 log = logging.getLogger("chartlock.registry")
 
 HELM_CONFIG_MEDIA_TYPE = "application/vnd.cncf.helm.config.v1+json"
+PROV_LAYER_MEDIA_TYPE = "application/vnd.cncf.helm.chart.provenance.v1.prov"
 HELM_CHART_LAYER_MEDIA_TYPES = (
     "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
     "application/tar+gzip",
@@ -88,6 +89,8 @@ class ChartManifest(Struct):
         "layer_size",
         "layer_media_type",
         "raw",
+        "prov_digest",
+        "prov_size",
     )
 
     def __init__(
@@ -98,6 +101,8 @@ class ChartManifest(Struct):
         layer_size: int,
         layer_media_type: str,
         raw: bytes,
+        prov_digest: str = "",
+        prov_size: int = 0,
     ) -> None:
         self.digest = digest
         self.config_media_type = config_media_type
@@ -105,6 +110,9 @@ class ChartManifest(Struct):
         self.layer_size = layer_size
         self.layer_media_type = layer_media_type
         self.raw = raw
+        # The provenance layer (``helm push`` of a signed chart), "" when there is none.
+        self.prov_digest = prov_digest
+        self.prov_size = prov_size
 
 
 def _sha256(data: bytes) -> str:
@@ -150,6 +158,13 @@ def parse_chart_manifest(
             repository=repo.path,
             code="NOT_A_CHART",
         )
+    prov = next((x for x in layers if x.get("mediaType") == PROV_LAYER_MEDIA_TYPE), None)
+    prov_digest, prov_size = "", 0
+    if prov is not None and DIGEST_RE.fullmatch(str(prov.get("digest", ""))):
+        prov_digest = str(prov["digest"])
+        raw_size = prov.get("size") or 0
+        if isinstance(raw_size, int) and not isinstance(raw_size, bool) and raw_size >= 0:
+            prov_size = raw_size
     return ChartManifest(
         digest=digest,
         config_media_type=config_type,
@@ -157,6 +172,8 @@ def parse_chart_manifest(
         layer_size=size,
         layer_media_type=str(layer["mediaType"]),
         raw=raw,
+        prov_digest=prov_digest,
+        prov_size=prov_size,
     )
 
 
