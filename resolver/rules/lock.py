@@ -214,7 +214,7 @@ def check_chart(
         )
     for dep, entry in zip(req, locked, strict=False):
         problems.extend(_check_entry(dep, entry, lock_path))
-    if vendored:
+    if vendored and any(name.endswith(".tgz") for name in vendored):
         problems.extend(_check_vendored(chart, locked, vendored, lock_path))
     return problems
 
@@ -323,8 +323,8 @@ def _check_vendored(
         if not entry.repository:
             continue
         wanted = f"{entry.name}-{entry.version}.tgz"
-        if wanted in archives:
-            continue
+        if wanted in archives or f"{entry.name}/" in archives:
+            continue  # archived, or unpacked as charts/<name>/ (helm: "unpacked")
         others = []
         for name in sorted(archives):
             if name.startswith(entry.name + "-") and name.endswith(".tgz"):
@@ -356,11 +356,14 @@ def _check_vendored(
 
 
 def vendored_archives(chart_dir: Path) -> list[str]:
+    """The ``.tgz`` archives in ``charts/``, plus ``<name>/`` for each unpacked subchart there
+    (helm's ``dependency list`` accepts ``charts/<dependency name>/`` as the dependency)."""
     try:
         return sorted(
-            e.name
+            e.name if e.name.endswith(".tgz") else e.name + "/"
             for e in os.scandir(chart_dir / "charts")
-            if e.name.endswith(".tgz") and e.is_file()
+            if (e.name.endswith(".tgz") and e.is_file())
+            or (e.is_dir() and os.path.isfile(os.path.join(e.path, "Chart.yaml")))
         )
     except (FileNotFoundError, NotADirectoryError):
         return []
