@@ -366,6 +366,11 @@ async def verify_charts_async(
                 await verifier.tags.aclose()
         seen_errors: set[str] = set()
         for item, result in zip(items, results, strict=True):
+            if isinstance(result, RegistryError) and item.loaded.lock is not None:
+                # Name the lock entry the failed request was for (issue 9: path:line:column).
+                result = error_at(
+                    item.loaded.lock.display_path, item.entry.mark("version"), str(result)
+                )
             if isinstance(result, ChartlockError):
                 if str(result) not in seen_errors:
                     seen_errors.add(str(result))
