@@ -51,6 +51,7 @@ from resolver.resolution import (
     oci_pick,
     oci_tag,
     plan,
+    unusable_repository,
     where,
 )
 from resolver.rules.lock import load_pair
@@ -168,6 +169,9 @@ def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Pat
                         f"definition for {dep.repository}. Please add it via 'helm repo add'"
                     )
                 dep = dep.replace(repository=urls[name])
+            refused = unusable_repository(dep.repository) if dep.repository else None
+            if refused is not None:
+                raise ResolveError(f"{where(dep, 'repository', chart.display_path)}{refused}")
             req.append(dep)
         out.append(Loaded(chart, lock, req))
     return out
