@@ -489,7 +489,14 @@ def lock_path(chart_dir: Path) -> Path:
     for name in ("requirements.lock", "Chart.lock"):
         if (chart_dir / name).exists():
             return chart_dir / name
-    return chart_dir / "Chart.lock"
+    # No lock yet: Helm's writeLock names it requirements.lock for an apiVersion v1 chart.
+    from resolver.errors import ChartlockError
+    from resolver.loader import load_chart
+
+    try:
+        return chart_dir / load_chart(chart_dir / "Chart.yaml").lock_name
+    except ChartlockError:
+        return chart_dir / "Chart.lock"  # unreadable: loading the chart reports why
 
 
 def read_locks(chart_dirs: Sequence[Path]) -> dict[Path, bytes | None]:
