@@ -161,14 +161,16 @@ def check_chart(
     if lock is None:
         if not deps:
             return []
-        line, col = _at(chart.marks.get("dependencies"))
+        mark = chart.marks.get("dependencies")
+        line, col = _at(mark)
         return [
             Problem(
                 "CL201",
                 f"{chart.name or chart_path} has {len(deps)} dependencies but no {chart.lock_name}",
                 line=line,
                 column=col,
-                path=chart_path,
+                # requirements.yaml for an apiVersion v1 chart: the position is in that file
+                path=mark.path if mark is not None and mark.path else chart_path,
                 key="lock-missing",
                 fix=f"run `chartlock lock {_chart_arg(chart)}` and commit {chart.lock_name}",
             )

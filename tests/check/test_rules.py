@@ -84,3 +84,17 @@ def test_unpacked_subchart_beside_archives_is_not_cl208(tmp_path: Path) -> None:
     (umb / "charts" / "sub" / "Chart.yaml").unlink()
     (umb / "charts" / "sub").rmdir()
     assert [f.rule for f in check(["umb"], cwd=tmp_path).findings] == ["CL208"]
+
+
+def test_cl201_of_a_v1_chart_points_into_requirements_yaml(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "Chart.yaml").write_text("apiVersion: v1\nname: app\nversion: 0.1.0\n", "utf-8")
+    (app / "requirements.yaml").write_text(
+        "# deps\ndependencies:\n  - name: web\n    version: ^1.0.0\n"
+        "    repository: oci://example.com/charts\n",
+        "utf-8",
+    )
+    (hit,) = check(["app"], cwd=tmp_path).findings
+    assert (hit.rule, hit.path, hit.line, hit.column) == ("CL201", "app/requirements.yaml", 3, 3)
+    assert "no requirements.lock" in hit.message
