@@ -166,7 +166,8 @@ def check_chart(
         return [
             Problem(
                 "CL201",
-                f"{chart.name or chart_path} has {len(deps)} dependencies but no {chart.lock_name}",
+                f"{chart.name or chart_path} has {len(deps)} "
+                f"{'dependency' if len(deps) == 1 else 'dependencies'} but no {chart.lock_name}",
                 line=line,
                 column=col,
                 # requirements.yaml for an apiVersion v1 chart: the position is in that file

@@ -97,4 +97,4 @@ def test_cl201_of_a_v1_chart_points_into_requirements_yaml(tmp_path: Path) -> No
     )
     (hit,) = check(["app"], cwd=tmp_path).findings
     assert (hit.rule, hit.path, hit.line, hit.column) == ("CL201", "app/requirements.yaml", 3, 3)
-    assert "no requirements.lock" in hit.message
+    assert hit.message == "app has 1 dependency but no requirements.lock"
