@@ -374,17 +374,19 @@ def _located(exc: RegistryError, loaded: Sequence[Loaded]) -> RegistryError:
 
     from resolver.registry.reference import oci_chart_repository
 
-    if not exc.repository:
-        return exc
     for item in loaded:
         for dep in item.req:
             if not is_oci(dep.repository):
                 continue
             try:
                 repo = oci_chart_repository(dep.repository, dep.name)
-            except RegistryError:
+            except RegistryError as invalid:
+                if str(invalid) == str(exc):  # this dependency's reference is the problem
+                    located = copy.copy(exc)
+                    located.args = (f"{where(dep, 'repository', item.chart.display_path)}{exc}",)
+                    return located
                 continue
-            if (repo.registry, repo.path) == (exc.registry, exc.repository):
+            if exc.repository and (repo.registry, repo.path) == (exc.registry, exc.repository):
                 key = "version" if exc.code == "MANIFEST_UNKNOWN" else "repository"
                 located = copy.copy(exc)
                 located.args = (f"{where(dep, key, item.chart.display_path)}{exc}",)

@@ -326,3 +326,24 @@ def test_lock_repository_helm_cannot_use_is_helms_error_at_its_position(
         assert f"charts/app/Chart.yaml:7:17: {message}" in result.stdout + result.stderr
         assert "UnsupportedProtocol" not in result.stdout + result.stderr
     assert not (tmp_path / "charts" / "app" / "Chart.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("repository", "message"),
+    [
+        # helm: `could not retrieve list of tags ... invalid repository "charts//redis"`
+        ("oci://127.0.0.1:9/charts/", 'invalid repository "charts//d"'),
+        ("oci://127.0.0.1:9/charts:1.0", "must not carry a tag or digest"),
+    ],
+)
+def test_lock_invalid_oci_reference_names_its_chart_yaml_position(
+    tmp_path: Path, repository: str, message: str
+) -> None:
+    chart(
+        tmp_path / "charts" / "app",
+        deps=f"dependencies:\n  - name: d\n    version: ^1.0.0\n    repository: '{repository}'\n",
+    )
+    result = run_chartlock("lock", "--plain-http", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("chartlock: error: charts/app/Chart.yaml:7:17: "), result.stderr
+    assert message in result.stderr
