@@ -367,13 +367,16 @@ async def resolve_charts(
 
 
 def _located(exc: RegistryError, loaded: Sequence[Loaded]) -> RegistryError:
-    """``exc`` prefixed with the Chart.yaml position of the first dependency in that registry
-    repository (its version for a missing tag, else its repository), so that in a monorepo
-    the error says which line to fix. Errors about a whole registry stay as they are."""
+    """``exc`` prefixed with the Chart.yaml position of the dependency it is about: one whose
+    reference is itself invalid; else the first in that registry repository (for a missing tag
+    its version, preferring the dependency that asked for that exact tag; else its
+    repository), so that in a monorepo the error says which line to fix. Errors about a whole
+    registry stay as they are."""
     import copy
 
     from resolver.registry.reference import oci_chart_repository
 
+    matches: list[tuple[Dependency, str]] = []
     for item in loaded:
         for dep in item.req:
             if not is_oci(dep.repository):
@@ -387,11 +390,21 @@ def _located(exc: RegistryError, loaded: Sequence[Loaded]) -> RegistryError:
                     return located
                 continue
             if exc.repository and (repo.registry, repo.path) == (exc.registry, exc.repository):
-                key = "version" if exc.code == "MANIFEST_UNKNOWN" else "repository"
-                located = copy.copy(exc)
-                located.args = (f"{where(dep, key, item.chart.display_path)}{exc}",)
-                return located
-    return exc
+                matches.append((dep, item.chart.display_path))
+    if not matches:
+        return exc
+    dep, display = matches[0]
+    key = "repository"
+    if exc.code == "MANIFEST_UNKNOWN":
+        key = "version"
+        # The dependency that asked for the missing tag, when its version is that tag.
+        for candidate, candidate_display in matches:
+            if f": tag {oci_tag(candidate.version)} does not exist" in str(exc):
+                dep, display = candidate, candidate_display
+                break
+    located = copy.copy(exc)
+    located.args = (f"{where(dep, key, display)}{exc}",)
+    return located
 
 
 async def _fetch_explained(

@@ -238,3 +238,21 @@ def test_verify_registry_error_names_the_lock_entry_position(tmp_path: Path) -> 
         ("charts/a/Chart.lock", line, 12),
         ("charts/b/Chart.lock", line, 12),
     ]
+
+
+def test_lock_missing_tag_names_the_dependency_that_asked_for_it(
+    registry: RegistryServer, pusher: Pusher, tmp_path: Path
+) -> None:
+    # Both charts use the same repository; only charts/y asks for the tag that does not exist.
+    ns = unique("pos")
+    pusher.push(ns, "chart1", "1.0.0")
+    repo = f"oci://{registry.host}/{ns}"
+    write_parent(tmp_path / "charts" / "x", [("chart1", "^1.0.0", repo)], name="x")
+    write_parent(tmp_path / "charts" / "y", [("chart1", "9.9.9", repo)], name="y")
+    result = run_chartlock("lock", "--plain-http", cwd=tmp_path)
+    assert result.returncode == 2
+    # charts/y/Chart.yaml dependencies[0].version: line 6, column 14.
+    assert result.stderr.startswith(
+        f"chartlock: error: charts/y/Chart.yaml:6:14: {registry.host}/{ns}/chart1: tag 9.9.9 "
+    ), result.stderr
+    assert not list(tmp_path.rglob("Chart.lock"))
