@@ -379,9 +379,23 @@ async def verify_charts_async(
             if isinstance(result, BaseException):
                 raise result
             path = item.loaded.lock.display_path if item.loaded.lock else ""
+            _name_the_dependency(result, item, path)
             report.findings.extend(make_finding(p, path) for p in result)
     report.findings.sort(key=Finding.sort_key)
     return report
+
+
+def _name_the_dependency(problems: list[Problem], item: _Item, path: str) -> None:
+    """Fill ``--upgrade-package NAME`` in the rules' fixes with the dependency's name (its alias
+    when it has one: what ``lock --upgrade-package`` accepts), so the fix is a command to copy."""
+    from resolver.rules.base import get_rule
+
+    name = (item.req.alias if item.req is not None else None) or item.entry.name
+    directory = path.rpartition("/")[0] or "."
+    for problem in problems:
+        template = get_rule(problem.rule).fix
+        if not problem.fix and "--upgrade-package NAME" in template:
+            problem.fix = template.replace("NAME", name, 1).replace("<chart>", directory)
 
 
 def verify_charts(
