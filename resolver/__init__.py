@@ -73,6 +73,14 @@ if sys.argv[:1] == ["-m"] and _run_as_module():
     # ``python -m resolver``: guard the start-up from here, also while runpy still locates and
     # loads resolver.__main__ (resolver.console does the rest).
     _guard_start()
+elif sys.argv[:1] and sys.argv[0].replace("\\", "/").rpartition("/")[2] in (
+    "chartlock",
+    "chartlock-script.py",
+    "chartlock.exe",
+):
+    # pip's ``chartlock`` script imports resolver.console through this package: guard from
+    # here rather than from resolver.console, after the rest of this module has loaded.
+    _guard_start()
 
 
 __version__ = "0.1.0"

@@ -282,7 +282,7 @@ def _validate(data: dict[str, Any], text: str, display: str) -> None:
     error = jsonschema.exceptions.best_match([error]) or error
     keys = [str(k) for k in error.absolute_path]
     message = _describe(error, keys, schema)
-    line = _line_of(keys[0], text) if keys else None
+    line = _line_of_path(keys, text)
     raise ConfigError(display, message, line=line)
 
 
@@ -326,6 +326,24 @@ def _type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return "null" if value is None else type(value).__name__
+
+
+def _line_of_path(keys: list[str], text: str) -> int | None:
+    """The line of the innermost key of ``keys`` found in order (``lock`` then ``strategy``
+    below it), else of the outermost one found: a text search, not a YAML parse, so list
+    indices are skipped and a key that cannot be found keeps the previous line."""
+    found: int | None = None
+    lines = text.splitlines()
+    for key in keys:
+        if key.isdigit():
+            continue
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[:=]")
+        start = found or 0
+        for number in range(start + 1, len(lines) + 1):
+            if pattern.match(lines[number - 1]):
+                found = number
+                break
+    return found
 
 
 def _line_of(key: str, text: str) -> int | None:

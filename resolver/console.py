@@ -7,9 +7,10 @@ handler (``resolver._guard_start``); its only import is :mod:`resolver.interrupt
 ``signal``). What cannot be guarded: a signal that arrives while the interpreter itself
 starts, before any line of chartlock runs: Python's initialisation, ``site`` and the ``.pth``
 hooks of installed packages (from 10 ms to 100 ms and more on a loaded machine with editable
-installs), pip's script's ``import re, sys``, and the loading of ``resolver/__init__.py`` and
-this module. Python itself prints ``KeyboardInterrupt`` there (or dies of the signal before
-its own handler is in place, which shells report as 130 too).
+installs), pip's script's ``import re, sys``, and the loading of ``resolver/__init__.py`` up to
+its own guard (it installs the handler when the script is named ``chartlock``). Python itself
+prints ``KeyboardInterrupt`` there (or dies of the signal before its own handler is in place,
+which shells report as 130 too).
 """
 
 from __future__ import annotations

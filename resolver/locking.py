@@ -51,6 +51,7 @@ from resolver.resolution import (
     oci_pick,
     oci_tag,
     plan,
+    unusable_repository,
     where,
 )
 from resolver.rules.lock import load_pair
@@ -168,6 +169,9 @@ def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Pat
                         f"definition for {dep.repository}. Please add it via 'helm repo add'"
                     )
                 dep = dep.replace(repository=urls[name])
+            refused = unusable_repository(dep.repository) if dep.repository else None
+            if refused is not None:
+                raise ResolveError(f"{where(dep, 'repository', chart.display_path)}{refused}")
             req.append(dep)
         out.append(Loaded(chart, lock, req))
     return out
@@ -363,29 +367,44 @@ async def resolve_charts(
 
 
 def _located(exc: RegistryError, loaded: Sequence[Loaded]) -> RegistryError:
-    """``exc`` prefixed with the Chart.yaml position of the first dependency in that registry
-    repository (its version for a missing tag, else its repository), so that in a monorepo
-    the error says which line to fix. Errors about a whole registry stay as they are."""
+    """``exc`` prefixed with the Chart.yaml position of the dependency it is about: one whose
+    reference is itself invalid; else the first in that registry repository (for a missing tag
+    its version, preferring the dependency that asked for that exact tag; else its
+    repository), so that in a monorepo the error says which line to fix. Errors about a whole
+    registry stay as they are."""
     import copy
 
     from resolver.registry.reference import oci_chart_repository
 
-    if not exc.repository:
-        return exc
+    matches: list[tuple[Dependency, str]] = []
     for item in loaded:
         for dep in item.req:
             if not is_oci(dep.repository):
                 continue
             try:
                 repo = oci_chart_repository(dep.repository, dep.name)
-            except RegistryError:
+            except RegistryError as invalid:
+                if str(invalid) == str(exc):  # this dependency's reference is the problem
+                    located = copy.copy(exc)
+                    located.args = (f"{where(dep, 'repository', item.chart.display_path)}{exc}",)
+                    return located
                 continue
-            if (repo.registry, repo.path) == (exc.registry, exc.repository):
-                key = "version" if exc.code == "MANIFEST_UNKNOWN" else "repository"
-                located = copy.copy(exc)
-                located.args = (f"{where(dep, key, item.chart.display_path)}{exc}",)
-                return located
-    return exc
+            if exc.repository and (repo.registry, repo.path) == (exc.registry, exc.repository):
+                matches.append((dep, item.chart.display_path))
+    if not matches:
+        return exc
+    dep, display = matches[0]
+    key = "repository"
+    if exc.code == "MANIFEST_UNKNOWN":
+        key = "version"
+        # The dependency that asked for the missing tag, when its version is that tag.
+        for candidate, candidate_display in matches:
+            if f": tag {oci_tag(candidate.version)} does not exist" in str(exc):
+                dep, display = candidate, candidate_display
+                break
+    located = copy.copy(exc)
+    located.args = (f"{where(dep, key, display)}{exc}",)
+    return located
 
 
 async def _fetch_explained(
@@ -502,7 +521,14 @@ def lock_path(chart_dir: Path) -> Path:
     for name in ("requirements.lock", "Chart.lock"):
         if (chart_dir / name).exists():
             return chart_dir / name
-    return chart_dir / "Chart.lock"
+    # No lock yet: Helm's writeLock names it requirements.lock for an apiVersion v1 chart.
+    from resolver.errors import ChartlockError
+    from resolver.loader import load_chart
+
+    try:
+        return chart_dir / load_chart(chart_dir / "Chart.yaml").lock_name
+    except ChartlockError:
+        return chart_dir / "Chart.lock"  # unreadable: loading the chart reports why
 
 
 def read_locks(chart_dirs: Sequence[Path]) -> dict[Path, bytes | None]:

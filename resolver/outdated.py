@@ -23,6 +23,7 @@ from resolver.resolution import (
     index_versions,
     is_oci,
     oci_versions,
+    unusable_repository,
     where,
 )
 from resolver.semver import Constraint, Version, parse_constraint, parse_version
@@ -180,6 +181,10 @@ class _Outdated:
         )
         if kind in ("vendored", "file"):
             row.wanted = row.locked
+            return row
+        refused = unusable_repository(repository) if kind == "https" else None
+        if refused is not None:
+            row.error = f"{where(dep, 'repository')}{refused}"  # Helm refuses it, as lock does
             return row
         try:
             constraint: Constraint | None = parse_constraint(dep.version)

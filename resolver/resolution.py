@@ -10,6 +10,7 @@ the dependency, the range and the newest versions that exist.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from resolver._struct import Struct
@@ -107,6 +108,26 @@ def exact_oci_version(dep: Dependency) -> bool:
         return True
     except InvalidVersion:
         return False
+
+
+_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def unusable_repository(repository: str) -> str | None:
+    """Helm's error for a non-empty repository (after the ``@name`` rewrite) that it refuses
+    before any request, else ``None``. Not a URL (``url.ParseRequestURI`` fails: no scheme and
+    not an absolute path): ``resolveRepoNames`` reports a missing repository definition; a
+    scheme other than oci/file/http(s): ``getter.ByScheme`` finds no protocol handler (those
+    belong to downloader plugins such as helm-git, which chartlock does not run)."""
+    match = _SCHEME_RE.match(repository)
+    if match is None:
+        if repository.startswith("/"):
+            return None  # a URL to Helm; it fails later, as a repository
+        return f"no repository definition for {repository}. Please add it via 'helm repo add'"
+    scheme = match.group(1).lower()  # Go's url.Parse lower-cases the scheme
+    if scheme in ("oci", "file", "http", "https"):
+        return None
+    return f"could not find protocol handler for: {scheme}"
 
 
 def plan(deps: Sequence[Dependency]) -> Plan:

@@ -489,6 +489,11 @@ async def _check_items(
                 await verifier.provs.aclose()
         seen_errors: set[str] = set()
         for item, result in zip(items, results, strict=True):
+            if isinstance(result, RegistryError) and item.loaded.lock is not None:
+                # Name the lock entry the failed request was for (issue 9: path:line:column).
+                result = error_at(
+                    item.loaded.lock.display_path, item.entry.mark("version"), str(result)
+                )
             if isinstance(result, ChartlockError):
                 if str(result) not in seen_errors:
                     seen_errors.add(str(result))
@@ -497,6 +502,7 @@ async def _check_items(
             if isinstance(result, BaseException):
                 raise result
             path = item.loaded.lock.display_path if item.loaded.lock else ""
+            _name_the_dependency(result, item, path)
             report.findings.extend(make_finding(p, path) for p in result)
 
 
@@ -538,6 +544,19 @@ async def _check_index_provenance(
             report.findings.append(make_finding(problem, lock_path(loaded)))
         elif str(outcome) not in {str(e) for e in report.errors}:
             report.errors.append(outcome)
+
+
+def _name_the_dependency(problems: list[Problem], item: _Item, path: str) -> None:
+    """Fill ``--upgrade-package NAME`` in the rules' fixes with the dependency's name (its alias
+    when it has one: what ``lock --upgrade-package`` accepts), so the fix is a command to copy."""
+    from resolver.rules.base import get_rule
+
+    name = (item.req.alias if item.req is not None else None) or item.entry.name
+    directory = path.rpartition("/")[0] or "."
+    for problem in problems:
+        template = get_rule(problem.rule).fix
+        if not problem.fix and "--upgrade-package NAME" in template:
+            problem.fix = template.replace("NAME", name, 1).replace("<chart>", directory)
 
 
 def verify_charts(

@@ -142,3 +142,24 @@ def test_cl404_fix_names_the_chart_from_the_command(tmp_path: Path) -> None:
         "use the lock: `helm dependency build .` or `chartlock pull .`",
     ]
     assert not any(".github" in fix for fix in fixes)
+
+
+def test_cl404_fix_keeps_a_shell_expansion_as_written(tmp_path: Path) -> None:
+    # `'$c'` would be the literal string $c in the user's shell: the fix repeats the word.
+    import resolver
+    from resolver.config import Config
+
+    write(
+        tmp_path,
+        {
+            "ci.sh": """
+            for c in charts/*; do helm dep up $c; done
+            helm dependency update "$CHART_DIR"
+            """
+        },
+    )
+    report = resolver.lint(["ci.sh"], Config(select=["CL404"]), cwd=tmp_path)
+    assert [f.fix for f in report.findings] == [
+        "use the lock: `helm dependency build $c` or `chartlock pull $c`",
+        'use the lock: `helm dependency build "$CHART_DIR"` or `chartlock pull "$CHART_DIR"`',
+    ]

@@ -298,3 +298,52 @@ def test_shared_sarif_schema_copy_is_the_oasis_one() -> None:
         pytest.skip("no shared copy of the OASIS schema on this machine")
     ours = json.loads((ROOT / "fixtures" / "sarif-schema-2.1.0.json").read_text("utf-8"))
     assert ours == json.loads(shared.read_text("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("repository", "message"),
+    [
+        ("nope", "no repository definition for nope. Please add it via 'helm repo add'"),
+        (
+            "git+https://github.com/x/y@charts/z?ref=main",
+            "could not find protocol handler for: git+https",
+        ),
+    ],
+)
+def test_lock_repository_helm_cannot_use_is_helms_error_at_its_position(
+    tmp_path: Path, repository: str, message: str
+) -> None:
+    # Helm refuses both before any request (resolveRepoNames; getter.ByScheme); chartlock used
+    # to try an index.yaml at "nope" and print "cannot fetch index.yaml (UnsupportedProtocol)".
+    chart(
+        tmp_path / "charts" / "app",
+        deps=f"dependencies:\n  - name: d\n    version: 1.0.0\n    repository: '{repository}'\n",
+    )
+    for command in ("lock", "outdated"):
+        env = {"HELM_REPOSITORY_CONFIG": "/nonexistent"}
+        result = run_chartlock(command, cwd=tmp_path, env=env)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert f"charts/app/Chart.yaml:7:17: {message}" in result.stdout + result.stderr
+        assert "UnsupportedProtocol" not in result.stdout + result.stderr
+    assert not (tmp_path / "charts" / "app" / "Chart.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("repository", "message"),
+    [
+        # helm: `could not retrieve list of tags ... invalid repository "charts//redis"`
+        ("oci://127.0.0.1:9/charts/", 'invalid repository "charts//d"'),
+        ("oci://127.0.0.1:9/charts:1.0", "must not carry a tag or digest"),
+    ],
+)
+def test_lock_invalid_oci_reference_names_its_chart_yaml_position(
+    tmp_path: Path, repository: str, message: str
+) -> None:
+    chart(
+        tmp_path / "charts" / "app",
+        deps=f"dependencies:\n  - name: d\n    version: ^1.0.0\n    repository: '{repository}'\n",
+    )
+    result = run_chartlock("lock", "--plain-http", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("chartlock: error: charts/app/Chart.yaml:7:17: "), result.stderr
+    assert message in result.stderr

@@ -153,14 +153,17 @@ def _has_lock(chart_dir: Path) -> bool:
 
 
 def _lock_display(o: LockOutcome) -> str:
-    name = "requirements.lock" if (o.chart_dir / "requirements.lock").exists() else "Chart.lock"
-    return f"{o.display}/{name}"
+    from resolver.locking import lock_path
+
+    return f"{o.display}/{lock_path(o.chart_dir).name}"
 
 
 def _summary(o: LockOutcome) -> str:
     count = len(o.entries)
     noun = "dependency" if count == 1 else "dependencies"
-    lines = [f"{o.display}: Chart.lock {o.status} ({count} {noun})"]
+    from resolver.locking import lock_path
+
+    lines = [f"{o.display}: {lock_path(o.chart_dir).name} {o.status} ({count} {noun})"]
     if o.status in ("created", "updated", "would change"):
         lines += [f"  {change.text()}" for change in o.changes]
         if not o.changes:

@@ -589,6 +589,13 @@ def check_call(call: _HelmCall) -> Iterator[Problem]:
 
     if sub in _DEPENDENCY and sub2 in ("update", "up"):
         target = names[2] if len(names) > 2 else "."
+        # A word with an expansion (`$c`, `"$CHART"`) is repeated as written: quoting its value
+        # would make it the literal text `$c` in the user's shell.
+        word = (
+            positionals[2].raw
+            if len(positionals) > 2 and "$" in positionals[2].raw
+            else _shell_word(target)
+        )
         yield _problem(
             call,
             positionals[1],
@@ -596,8 +603,7 @@ def check_call(call: _HelmCall) -> Iterator[Problem]:
             f"`helm {sub} {sub2}` re-resolves dependency ranges in CI (ignores Chart.lock)",
             f"{sub} {sub2}\0{target}",
             # The chart the command names, not the directory of the CI file.
-            fix=f"use the lock: `helm dependency build {_shell_word(target)}` or "
-            f"`chartlock pull {_shell_word(target)}`",
+            fix=f"use the lock: `helm dependency build {word}` or `chartlock pull {word}`",
         )
 
     if sub == "repo" and sub2 == "add":

@@ -161,14 +161,17 @@ def check_chart(
     if lock is None:
         if not deps:
             return []
-        line, col = _at(chart.marks.get("dependencies"))
+        mark = chart.marks.get("dependencies")
+        line, col = _at(mark)
         return [
             Problem(
                 "CL201",
-                f"{chart.name or chart_path} has {len(deps)} dependencies but no {chart.lock_name}",
+                f"{chart.name or chart_path} has {len(deps)} "
+                f"{'dependency' if len(deps) == 1 else 'dependencies'} but no {chart.lock_name}",
                 line=line,
                 column=col,
-                path=chart_path,
+                # requirements.yaml for an apiVersion v1 chart: the position is in that file
+                path=mark.path if mark is not None and mark.path else chart_path,
                 key="lock-missing",
                 fix=f"run `chartlock lock {_chart_arg(chart)}` and commit {chart.lock_name}",
             )
@@ -214,7 +217,7 @@ def check_chart(
         )
     for dep, entry in zip(req, locked, strict=False):
         problems.extend(_check_entry(dep, entry, lock_path))
-    if vendored:
+    if vendored and any(name.endswith(".tgz") for name in vendored):
         problems.extend(_check_vendored(chart, locked, vendored, lock_path))
     return problems
 
@@ -323,8 +326,8 @@ def _check_vendored(
         if not entry.repository:
             continue
         wanted = f"{entry.name}-{entry.version}.tgz"
-        if wanted in archives:
-            continue
+        if wanted in archives or f"{entry.name}/" in archives:
+            continue  # archived, or unpacked as charts/<name>/ (helm: "unpacked")
         others = []
         for name in sorted(archives):
             if name.startswith(entry.name + "-") and name.endswith(".tgz"):
@@ -356,11 +359,14 @@ def _check_vendored(
 
 
 def vendored_archives(chart_dir: Path) -> list[str]:
+    """The ``.tgz`` archives in ``charts/``, plus ``<name>/`` for each unpacked subchart there
+    (helm's ``dependency list`` accepts ``charts/<dependency name>/`` as the dependency)."""
     try:
         return sorted(
-            e.name
+            e.name if e.name.endswith(".tgz") else e.name + "/"
             for e in os.scandir(chart_dir / "charts")
-            if e.name.endswith(".tgz") and e.is_file()
+            if (e.name.endswith(".tgz") and e.is_file())
+            or (e.is_dir() and os.path.isfile(os.path.join(e.path, "Chart.yaml")))
         )
     except (FileNotFoundError, NotADirectoryError):
         return []

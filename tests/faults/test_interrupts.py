@@ -207,6 +207,20 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def test_console_script_guards_from_the_package_import(tmp_path: Path) -> None:
+    """Run as the ``chartlock`` script, ``import resolver`` installs the handler before the
+    rest of resolver/__init__.py and resolver.console load (a window where a Ctrl-C printed
+    a traceback); a library user's script keeps Python's handler."""
+    probe = "import resolver, _signal\nprint(_signal.getsignal(2) is resolver._leave_now)\n"
+    for name, expected in (("chartlock", "True"), ("myscript.py", "False")):
+        script = tmp_path / name
+        script.write_text(probe, "utf-8")
+        result = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, env=child_env()
+        )
+        assert result.stdout.strip() == expected, (name, result.stderr)
+
+
 def test_console_script_runs_this_tree(tmp_path: Path) -> None:
     script = console_script(tmp_path)
     result = subprocess.run(

@@ -170,3 +170,18 @@ def test_lock_reads_the_configuration_only_when_a_file_may_hold_it(tmp_path: Pat
         (tmp_path / name).unlink()
     (tmp_path / ".chartlock.yaml").write_text("lock: {strategy: newest}\n")
     assert run() == "0 True"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("select: [CL1]\nlock:\n  # how\n  strategy: newst\n", 4),
+        ("severity:\n  CL101: warning\n  CL102: loud\n", 3),
+        ("lock:\n  stratgy: newest\n", 1),  # the unknown key is reported on its mapping
+    ],
+)
+def test_nested_error_carries_its_own_line(tmp_path: Path, text: str, line: int) -> None:
+    (tmp_path / ".chartlock.yaml").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(cwd=tmp_path)
+    assert info.value.line == line, str(info.value)

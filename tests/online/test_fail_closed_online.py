@@ -90,7 +90,10 @@ def test_verify_that_could_not_ask_the_registry_fails_in_every_format(
             (note,) = invocation["toolExecutionNotifications"]
             assert note["level"] == "error" and host in note["message"]["text"]
         else:
-            assert result.stdout.startswith("::error title=chartlock error::"), result.stdout
+            # Anchored at the lock entry the failed request was for.
+            assert result.stdout.startswith(
+                "::error file=charts/app/Chart.lock,line=5,col=12,title=chartlock error::"
+            ), result.stdout
 
 
 # -- error positions --------------------------------------------------------------------------
@@ -206,5 +209,50 @@ def test_lock_registry_errors_about_a_repository_name_the_dependency(
     # charts/y/Chart.yaml dependencies[1].repository: line 10, column 17.
     assert result.stderr.startswith(
         f"chartlock: error: charts/y/Chart.yaml:10:17: {registry.host}/{ns}/typo: "
+    ), result.stderr
+    assert not list(tmp_path.rglob("Chart.lock"))
+
+
+def test_verify_registry_error_names_the_lock_entry_position(tmp_path: Path) -> None:
+    # Two charts locked against an unreachable registry: each error says which lock to look at
+    # (the locked entry's version), in text and in the JSON report's errors.
+    host = f"127.0.0.1:{free_port()}"
+    for name in ("a", "b"):
+        locked_chart(tmp_path / "charts" / name, host)
+    lock_lines = (tmp_path / "charts" / "a" / "Chart.lock").read_text("utf-8").splitlines()
+    line = next(i for i, text in enumerate(lock_lines, 1) if text.startswith("  version:"))
+    result = run_chartlock("verify", "--plain-http", "--timeout", "5", cwd=tmp_path)
+    assert result.returncode == 2
+    errors = [e for e in result.stderr.splitlines() if e.startswith("chartlock: error:")]
+    assert [e.split(": ")[2] for e in errors] == [
+        f"charts/a/Chart.lock:{line}:12",
+        f"charts/b/Chart.lock:{line}:12",
+    ], result.stderr
+    assert all(host in e for e in errors)
+    doc = json.loads(
+        run_chartlock(
+            "verify", "--plain-http", "--timeout", "5", "--format", "json", cwd=tmp_path
+        ).stdout
+    )
+    assert [(e["path"], e["line"], e["column"]) for e in doc["errors"]] == [
+        ("charts/a/Chart.lock", line, 12),
+        ("charts/b/Chart.lock", line, 12),
+    ]
+
+
+def test_lock_missing_tag_names_the_dependency_that_asked_for_it(
+    registry: RegistryServer, pusher: Pusher, tmp_path: Path
+) -> None:
+    # Both charts use the same repository; only charts/y asks for the tag that does not exist.
+    ns = unique("pos")
+    pusher.push(ns, "chart1", "1.0.0")
+    repo = f"oci://{registry.host}/{ns}"
+    write_parent(tmp_path / "charts" / "x", [("chart1", "^1.0.0", repo)], name="x")
+    write_parent(tmp_path / "charts" / "y", [("chart1", "9.9.9", repo)], name="y")
+    result = run_chartlock("lock", "--plain-http", cwd=tmp_path)
+    assert result.returncode == 2
+    # charts/y/Chart.yaml dependencies[0].version: line 6, column 14.
+    assert result.stderr.startswith(
+        f"chartlock: error: charts/y/Chart.yaml:6:14: {registry.host}/{ns}/chart1: tag 9.9.9 "
     ), result.stderr
     assert not list(tmp_path.rglob("Chart.lock"))

@@ -73,6 +73,7 @@ def test_repushed_tag_is_tag_moved_with_both_digests(
     assert item["rule"] == "CL501" and item["severity"] == "error"
     assert old in str(item["message"]) and new in str(item["message"])
     assert "tag 1.0.0 moved" in str(item["message"])
+    assert f"`chartlock lock --upgrade-package web {chart}`" in str(item["fix"])
     # Positioned at the lock entry's digest line.
     lines = lock.read_text("utf-8").splitlines()
     assert lines[int(str(item["line"])) - 1].endswith("digest: " + old)
@@ -139,6 +140,10 @@ def test_newer_version_in_range_is_info(
     (item,) = items
     assert item["rule"] == "CL504" and item["severity"] == "info"
     assert "1.2.0" in str(item["message"]) and "1.0.0" in str(item["message"])
+    # The fix is a command to copy: it names the dependency and the chart.
+    assert item["fix"] == (
+        f"run `chartlock lock --upgrade-package web {chart}` (or `--upgrade` for all)"
+    )
     code, items = findings(capsys, chart, "--no-newer")
     assert code == 0 and items == []
 

@@ -298,3 +298,37 @@ def test_index_repository_matches_helm(index_repo: str, helm_bin: str, tmp_path:
     assert mine.digest == theirs.digest
     assert [d.version for d in mine.dependencies or []] == ["1.2.0", "1.3.0-beta.1"]
     assert all((d.content_digest or "").startswith("sha256:") for d in mine.dependencies or [])
+
+
+def test_apiversion_v1_chart_gets_requirements_lock_like_helm(
+    registry: RegistryServer,
+    pushed: dict[tuple[str, str, str], str],
+    helm_bin: str,
+    tmp_path: Path,
+) -> None:
+    # Helm's writeLock names the file requirements.lock for an apiVersion v1 chart; chartlock
+    # wrote a Chart.lock beside requirements.yaml (helm dependency update then left both).
+    repo = f"oci://{registry.host}/lock"
+    for name in ("mine", "helms"):
+        chart = tmp_path / name
+        chart.mkdir()
+        (chart / "Chart.yaml").write_text("apiVersion: v1\nname: app\nversion: 0.1.0\n", "utf-8")
+        (chart / "requirements.yaml").write_text(
+            f"dependencies:\n  - name: web\n    version: ^1.0.0\n    repository: {repo}\n",
+            "utf-8",
+        )
+    result = chartlock("lock", str(tmp_path / "mine"), "--plain-http")
+    assert result.returncode == 0, result.stderr
+    assert "requirements.lock created (1 dependency)" in result.stdout
+    subprocess.run(
+        [helm_bin, "dependency", "update", "--plain-http", str(tmp_path / "helms")],
+        env=helm_env(tmp_path / "helm-home"),
+        capture_output=True,
+        check=True,
+    )
+    assert sorted(p.name for p in (tmp_path / "helms").glob("*.lock")) == ["requirements.lock"]
+    assert sorted(p.name for p in (tmp_path / "mine").glob("*.lock")) == ["requirements.lock"]
+    lock = load_lock(tmp_path / "mine" / "requirements.lock")
+    assert [(d.name, d.version) for d in lock.dependencies or []] == [("web", "1.1.0")]
+    assert lock.digest == load_lock(tmp_path / "helms" / "requirements.lock").digest
+    assert chartlock("check", str(tmp_path / "mine")).returncode == 0
