@@ -64,8 +64,21 @@ def test_job_publishes_code_quality_even_when_failing() -> None:
     assert job["artifacts"]["when"] == "always"
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
     assert job["before_script"] == [
-        'python -m pip install --quiet --disable-pip-version-check "$CHARTLOCK_PIP_SPEC"'
+        'test -n "$CHARTLOCK_PIP_SPEC" || { echo "chartlock: error: set CHARTLOCK_PIP_SPEC'
+        ' (what pip installs)" >&2; exit 2; }',
+        'python -m pip install --quiet --disable-pip-version-check "$CHARTLOCK_PIP_SPEC"',
     ]
+    # No default package: an unpinned "chartlock" would install whatever PyPI has by that name.
+    assert job["variables"]["CHARTLOCK_PIP_SPEC"] == ""
+    refused = subprocess.run(
+        ["bash", "-c", "set -eo pipefail\n" + job["before_script"][0]],
+        env={"PATH": os.environ["PATH"], "CHARTLOCK_PIP_SPEC": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "set CHARTLOCK_PIP_SPEC" in refused.stderr
     assert job["stage"] == "test"
 
 
