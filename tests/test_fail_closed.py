@@ -293,9 +293,10 @@ def test_github_failed_run_emits_error_annotations() -> None:
 
 
 def test_shared_sarif_schema_copy_is_the_oasis_one() -> None:
-    shared = Path("/work/shared/data/sarif-schema-2.1.0.json")
+    # The project's reference material sits beside the checkout (CI lays it there too).
+    shared = ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
     if not shared.is_file():
-        pytest.skip("no shared copy of the OASIS schema on this machine")
+        pytest.skip("no shared/ beside this checkout (a user's clone): nothing to compare with")
     ours = json.loads((ROOT / "fixtures" / "sarif-schema-2.1.0.json").read_text("utf-8"))
     assert ours == json.loads(shared.read_text("utf-8"))
 
