@@ -167,7 +167,8 @@ def _baselined(report: Report, args: argparse.Namespace | None) -> Report:
     filtered = apply_baseline(report, load_baseline(Path(read_from)), read_from)
     summary = filtered.baseline
     assert summary is not None
-    note = f"chartlock: {summary.matched} findings in the baseline {read_from} not shown"
+    noun = "finding" if summary.matched == 1 else "findings"
+    note = f"chartlock: {summary.matched} {noun} in the baseline {read_from} not shown"
     if summary.fixed:
         note += (
             f"; {summary.fixed} fixed since the baseline (tighten it: --write-baseline {read_from})"

@@ -163,6 +163,8 @@ def _summary(o: LockOutcome) -> str:
     noun = "dependency" if count == 1 else "dependencies"
     from resolver.locking import lock_path
 
+    if o.status == "no dependencies":  # nothing to lock, and no lock file is written
+        return f"{o.display}: no dependencies, nothing to lock\n"
     lines = [f"{o.display}: {lock_path(o.chart_dir).name} {o.status} ({count} {noun})"]
     if o.status in ("created", "updated", "would change"):
         lines += [f"  {change.text()}" for change in o.changes]

@@ -192,7 +192,7 @@ def test_nested_umbrellas(tmp_path: Path, helm_bin: str) -> None:
     assert [line for line in result.stdout.splitlines() if not line.startswith(" ")] == [
         "platform: Chart.lock created (1 dependency)",
         "platform/environments/dev: Chart.lock created (1 dependency)",
-        "single: Chart.lock no dependencies (0 dependencies)",
+        "single: no dependencies, nothing to lock",
     ]
     counts = {command: chart_count(repo, command) for command in COMMANDS}
     assert counts == dict.fromkeys(COMMANDS, 3)

@@ -190,3 +190,17 @@ def test_unwritable_output_is_one_line_exit_2(tmp_path: Path, option: str) -> No
     )
     assert "Traceback" not in result.stderr
     assert not (repo / "missing-dir").exists()
+
+
+def test_one_finding_in_the_baseline_is_singular(tmp_path: Path) -> None:
+    chart = tmp_path / "app"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
+        "- name: web\n  version: 1.0.0\n  repository: oci://registry.example/charts\n",
+        "utf-8",
+    )
+    assert chartlock("check", "--write-baseline", "b.json", cwd=tmp_path).returncode == 0
+    result = chartlock("check", "--baseline", "b.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "chartlock: 1 finding in the baseline b.json not shown" in result.stderr
