@@ -87,7 +87,7 @@ def test_lock_hook_at_the_root_of_a_charts_folder_layout(tmp_path: Path, home: P
     result = _try_repo(repo, home, "chartlock-lock", "--hook-stage", "manual")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "charts/app: Chart.lock created (1 dependency)" in result.stdout
-    assert "charts/lib: Chart.lock no dependencies" in result.stdout
+    assert "charts/lib: no dependencies, nothing to lock" in result.stdout
     lock = (repo / "charts/app/Chart.lock").read_text("utf-8")
     assert "name: lib" in lock and "version: 1.2.0" in lock
     assert not (repo / "charts/lib/Chart.lock").exists()
