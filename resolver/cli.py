@@ -79,6 +79,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    args: argparse.Namespace | None = None
     try:
         parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
         args = parser.parse_args(words)
@@ -89,12 +90,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ChartlockError as exc:
         sys.stderr.write(f"chartlock: error: {exc}\n")
+        _json_failure(exc, args)
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(interrupts.MESSAGE + "\n")
         return interrupts.EXIT_CODE
     except BrokenPipeError:
         return 1
+
+
+# The commands whose JSON output is not a findings report (those carry their errors in the
+# report): when they fail before producing it, stdout still holds a JSON document saying why.
+_JSON_FAILURE_COMMANDS = ("lock", "pull", "outdated")
+
+
+def _json_failure(exc: ChartlockError, args: argparse.Namespace | None) -> None:
+    """``--format json`` on a run that failed: ``{"errors": [{message, path, line, column}]}``
+    on stdout, so that a script reading the JSON sees the failure, not an empty document."""
+    if args is None or getattr(args, "format", None) != "json":
+        return
+    if getattr(args, "command", None) not in _JSON_FAILURE_COMMANDS:
+        return
+    import json
+
+    from resolver.findings import error_dict
+
+    sys.stdout.write(json.dumps({"errors": [error_dict(exc)]}, indent=2) + "\n")
 
 
 def entry() -> None:

@@ -340,12 +340,15 @@ def render_text(report: OutdatedReport) -> str:
 def render_json(report: OutdatedReport) -> str:
     import json
 
+    from resolver.findings import error_dict
+
     doc = {
         "charts": [
             {"path": c.display, "dependencies": [d.to_dict() for d in c.dependencies]}
             for c in report.charts
         ],
-        "errors": [str(e) for e in report.errors],
+        # The same shape as every other JSON report's errors (message, path, line, column).
+        "errors": [error_dict(e) for e in report.errors],
     }
     return json.dumps(doc, indent=2)
 

@@ -110,7 +110,21 @@ def test_mistyped_path_is_one_line_exit_2(tmp_path: Path, command: str) -> None:
     chart(tmp_path / "charts" / "app")
     for fmt in FORMATS[command][:2]:  # text, json
         result = run_chartlock(command, "chrts", "--format", fmt, cwd=tmp_path)
-        if fmt == "json" and command in REPORTING:
+        if fmt == "json" and command not in REPORTING:
+            # lock, pull, outdated: the JSON document says why the run failed.
+            assert result.returncode == 2
+            assert result.stderr == "chartlock: error: chrts: no such file or directory\n"
+            assert json.loads(result.stdout) == {
+                "errors": [
+                    {
+                        "message": "chrts: no such file or directory",
+                        "path": "chrts",
+                        "line": 0,
+                        "column": 0,
+                    }
+                ]
+            }
+        elif fmt == "json" and command in REPORTING:
             # A report command's JSON still says the run failed (an empty file would not).
             assert result.returncode == 2
             assert result.stderr == "chartlock: error: chrts: no such file or directory\n"
@@ -348,3 +362,27 @@ def test_lock_invalid_oci_reference_names_its_chart_yaml_position(
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("chartlock: error: charts/app/Chart.yaml:7:17: "), result.stderr
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("command", ["lock", "pull", "outdated"])
+def test_unreachable_registry_json_says_why(tmp_path: Path, command: str) -> None:
+    # Port 9 on loopback: nothing listens there, so the connection is refused at once.
+    deps = "dependencies:\n- name: web\n  version: 1.0.0\n  repository: oci://127.0.0.1:9/ns\n"
+    app = chart(tmp_path / "app", deps=deps)
+    if command == "pull":  # pull reads the lock: give it one to follow
+        (app / "Chart.lock").write_text(
+            "dependencies:\n- name: web\n  repository: oci://127.0.0.1:9/ns\n  version: 1.0.0\n"
+            "digest: sha256:" + "0" * 64 + "\ngenerated: \"2026-01-01T00:00:00Z\"\n",
+            "utf-8",
+        )
+    before = sorted(p.name for p in app.iterdir())
+    result = run_chartlock(command, str(app), "--plain-http", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "no problems" not in result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    messages = [str(e["message"]) for e in document["errors"]]
+    if command == "pull":  # pull stops at the lock first (this one is not helm's digest)
+        assert messages and all(m.startswith("app/Chart.lock:") for m in messages), messages
+    else:
+        assert any("cannot connect: connection refused" in m for m in messages), messages
+    assert sorted(p.name for p in app.iterdir()) == before  # nothing written

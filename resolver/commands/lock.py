@@ -195,4 +195,4 @@ def _json(outcomes: list[LockOutcome], *, dry_run: bool) -> dict[str, object]:
         if dry_run:
             item["lock"] = o.text or None
         charts.append(item)
-    return {"charts": charts}
+    return {"charts": charts, "errors": []}  # a failed run prints {"errors": [...]} (cli)

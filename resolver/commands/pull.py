@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
             ],
             "downloaded": result.downloaded,
             "from_cache": result.from_cache,
+            "errors": [],  # a failed run prints {"errors": [...]} (resolver.cli)
         }
         print(json.dumps(doc, indent=2))
         return 0
