@@ -15,14 +15,19 @@ The registry options are keyword arguments named like :class:`resolver.ClientOpt
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from resolver.locking import ClientOptions
     from resolver.lockplan import Change
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -147,38 +152,23 @@ async def resolve_async(
     )
 
 
-def resolve(
-    chart_dir: str | Path,
-    options: ClientOptions | None = None,
-    *,
-    plain_http: bool | None = None,
-    insecure_skip_tls_verify: bool | None = None,
-    ca_file: str | None = None,
-    cert_file: str | None = None,
-    key_file: str | None = None,
-    timeout: float | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    repository_config: str | None = None,
-    upgrade: bool | Iterable[str] = False,
-) -> ResolvedLock:
-    """Synchronous :func:`resolve_async` (same arguments); call it from code that is not
-    already running an event loop."""
-    from resolver.aio import run
+def _synchronous(function: Callable[P, Coroutine[Any, Any, T]], name: str) -> Callable[P, T]:
+    """``function`` run to completion on a new event loop, with the same parameters (a type
+    checker sees them, so a misspelled option stays an error) and :mod:`resolver.aio`'s
+    Ctrl-C handling."""
 
-    return run(
-        resolve_async(
-            chart_dir,
-            options,
-            plain_http=plain_http,
-            insecure_skip_tls_verify=insecure_skip_tls_verify,
-            ca_file=ca_file,
-            cert_file=cert_file,
-            key_file=key_file,
-            timeout=timeout,
-            username=username,
-            password=password,
-            repository_config=repository_config,
-            upgrade=upgrade,
-        )
+    @functools.wraps(function)
+    def synchronous(*args: P.args, **kwargs: P.kwargs) -> T:
+        from resolver.aio import run
+
+        return run(function(*args, **kwargs))
+
+    synchronous.__name__ = synchronous.__qualname__ = name
+    synchronous.__doc__ = (
+        f"Synchronous :func:`{function.__name__}` (same arguments); call it from code that is "
+        "not already running an event loop."
     )
+    return synchronous
+
+
+resolve = _synchronous(resolve_async, "resolve")
