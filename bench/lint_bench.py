@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def _chart(root: Path, i: int) -> None:
-    from resolver.loader import parse_chart
-    from resolver.lockfile import hash_req
+    from resolver.chart.loader import parse_chart
+    from resolver.chart.lockfile import hash_req
 
     d = root / f"charts/app{i:04d}"
     (d / "templates").mkdir(parents=True)
@@ -40,7 +40,7 @@ def _chart(root: Path, i: int) -> None:
         for j in range(n)
     ]
     lock_text = "dependencies:\n" + "".join(entries) + 'generated: "2024-01-01T00:00:00Z"\n'
-    from resolver.loader import parse_lock
+    from resolver.chart.loader import parse_lock
 
     lock = parse_lock(lock_text + "digest: sha256:" + "0" * 64 + "\n", d / "Chart.lock", "x")
     digest = hash_req(chart.dependencies or [], lock.dependencies or [])
@@ -62,7 +62,7 @@ def main() -> int:
     parser.add_argument("--charts", type=int, default=1000)
     args = parser.parse_args()
     import resolver
-    from resolver.config import Config
+    from resolver.linter.config import Config
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._latency import LatencyProxy  # noqa: E402
-from resolver.loader import load_chart  # noqa: E402
-from resolver.lockfile import dump_lock, go_rfc3339nano, hash_req  # noqa: E402
-from resolver.models import Dependency  # noqa: E402
+from resolver.chart.loader import load_chart  # noqa: E402
+from resolver.chart.lockfile import dump_lock, go_rfc3339nano, hash_req  # noqa: E402
+from resolver.chart.models import Dependency  # noqa: E402
 from tests.support.registry import Pusher, RegistryServer  # noqa: E402
 from tests.support.tools import find_helm, find_registry, helm_env  # noqa: E402
 

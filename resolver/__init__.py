@@ -34,7 +34,7 @@ import sys
 
 def _leave_now(signum: int, frame: object) -> None:
     """SIGINT/SIGTERM while nothing is being written (start-up, teardown): print the line and
-    leave at once, exit 130 (see :mod:`resolver.interrupts`)."""
+    leave at once, exit 130 (see :mod:`resolver.util.interrupts`)."""
     import os
 
     try:
@@ -45,7 +45,7 @@ def _leave_now(signum: int, frame: object) -> None:
 
 def _guard_start() -> None:
     """Ctrl-C from now on is "chartlock: interrupted": the first thing the ``chartlock``
-    command does (:mod:`resolver.console`). Uses the C module ``_signal``, loaded by every
+    command does (:mod:`resolver.cli.console`). Uses the C module ``_signal``, loaded by every
     interpreter at start-up: importing ``signal`` itself takes about a millisecond, a window
     in which Ctrl-C would still print a traceback. Signals ignored by the parent stay so."""
     sig = importlib.import_module("_signal")
@@ -71,15 +71,15 @@ def _run_as_module() -> bool:
 
 if sys.argv[:1] == ["-m"] and _run_as_module():
     # ``python -m resolver``: guard the start-up from here, also while runpy still locates and
-    # loads resolver.__main__ (resolver.console does the rest).
+    # loads resolver.__main__ (resolver.cli.console does the rest).
     _guard_start()
 elif sys.argv[:1] and sys.argv[0].replace("\\", "/").rpartition("/")[2] in (
     "chartlock",
     "chartlock-script.py",
     "chartlock.exe",
 ):
-    # pip's ``chartlock`` script imports resolver.console through this package: guard from
-    # here rather than from resolver.console, after the rest of this module has loaded.
+    # pip's ``chartlock`` script imports resolver.cli.console through this package: guard from
+    # here rather than from resolver.cli.console, after the rest of this module has loaded.
     _guard_start()
 
 
@@ -92,17 +92,17 @@ if TYPE_CHECKING:
     from resolver.api import ResolvedLock as ResolvedLock
     from resolver.api import resolve as resolve
     from resolver.api import resolve_async as resolve_async
-    from resolver.checking import check as check
-    from resolver.config import Config as Config
+    from resolver.chart.loader import load_chart as load_chart
+    from resolver.chart.loader import load_lock as load_lock
+    from resolver.chart.lockfile import hash_req as hash_req
+    from resolver.commands.check import check as check
+    from resolver.commands.lint import lint as lint
+    from resolver.commands.lock import ClientOptions as ClientOptions
     from resolver.errors import ChartlockError as ChartlockError
-    from resolver.findings import Finding as Finding
-    from resolver.findings import Report as Report
-    from resolver.findings import Severity as Severity
-    from resolver.linting import lint as lint
-    from resolver.loader import load_chart as load_chart
-    from resolver.loader import load_lock as load_lock
-    from resolver.lockfile import hash_req as hash_req
-    from resolver.locking import ClientOptions as ClientOptions
+    from resolver.linter.config import Config as Config
+    from resolver.linter.findings import Finding as Finding
+    from resolver.linter.findings import Report as Report
+    from resolver.linter.findings import Severity as Severity
     from resolver.semver import Constraint as Constraint
     from resolver.semver import Version as Version
     from resolver.semver import parse_constraint as parse_constraint
@@ -113,20 +113,20 @@ if TYPE_CHECKING:
 # function (``resolver.resolve`` once was a module too).
 _LAZY: dict[str, str] = {
     "ChartlockError": "resolver.errors",
-    "ClientOptions": "resolver.locking",
-    "Config": "resolver.config",
+    "ClientOptions": "resolver.commands.lock",
+    "Config": "resolver.linter.config",
     "Constraint": "resolver.semver",
-    "Finding": "resolver.findings",
-    "Report": "resolver.findings",
+    "Finding": "resolver.linter.findings",
+    "Report": "resolver.linter.findings",
     "ResolvedDependency": "resolver.api",
     "ResolvedLock": "resolver.api",
-    "Severity": "resolver.findings",
+    "Severity": "resolver.linter.findings",
     "Version": "resolver.semver",
-    "check": "resolver.checking",
-    "hash_req": "resolver.lockfile",
-    "lint": "resolver.linting",
-    "load_chart": "resolver.loader",
-    "load_lock": "resolver.loader",
+    "check": "resolver.commands.check",
+    "hash_req": "resolver.chart.lockfile",
+    "lint": "resolver.commands.lint",
+    "load_chart": "resolver.chart.loader",
+    "load_lock": "resolver.chart.loader",
     "parse_constraint": "resolver.semver",
     "parse_version": "resolver.semver",
     "resolve": "resolver.api",

@@ -1,5 +1,5 @@
-"""``python -m resolver`` is the ``chartlock`` command (:mod:`resolver.console`)."""
+"""``python -m resolver`` is the ``chartlock`` command (:mod:`resolver.cli.console`)."""
 
-from resolver.console import main
+from resolver.cli.console import main
 
 main()

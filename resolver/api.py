@@ -23,8 +23,8 @@ from typing import Any, ParamSpec, TypeVar
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from resolver.locking import ClientOptions
-    from resolver.lockplan import Change
+    from resolver.commands.lock import ClientOptions
+    from resolver.resolution.plan import Change
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -49,7 +49,7 @@ class ResolvedLock:
     dependencies: tuple[ResolvedDependency, ...]
     text: str  # the Chart.lock text chartlock would write
     changed: bool  # whether it differs from the Chart.lock on disk
-    # What differs from the Chart.lock on disk (resolver.lockplan.Change: kind, name, alias,
+    # What differs from the Chart.lock on disk (resolver.resolution.plan.Change: kind, name, alias,
     # old/new version, digest and repository; .text() and .to_dict() as `lock` prints them)
     changes: tuple[Change, ...] = ()
 
@@ -69,7 +69,7 @@ def client_options(
 ) -> ClientOptions:
     """``options`` (default: :class:`ClientOptions` defaults) with the given keywords replacing
     its fields; ``None`` means "not given"."""
-    from resolver.locking import ClientOptions
+    from resolver.commands.lock import ClientOptions
 
     base = options if options is not None else ClientOptions()
     given = {
@@ -123,7 +123,7 @@ async def resolve_async(
     # New keyword-only parameters go after the registry options, each passed on explicitly.
     import os
 
-    from resolver.locking import resolve_charts
+    from resolver.commands.lock import resolve_charts
 
     opts = client_options(
         options,
@@ -154,12 +154,12 @@ async def resolve_async(
 
 def _synchronous(function: Callable[P, Coroutine[Any, Any, T]], name: str) -> Callable[P, T]:
     """``function`` run to completion on a new event loop, with the same parameters (a type
-    checker sees them, so a misspelled option stays an error) and :mod:`resolver.aio`'s
+    checker sees them, so a misspelled option stays an error) and :mod:`resolver.util.aio`'s
     Ctrl-C handling."""
 
     @functools.wraps(function)
     def synchronous(*args: P.args, **kwargs: P.kwargs) -> T:
-        from resolver.aio import run
+        from resolver.util.aio import run
 
         return run(function(*args, **kwargs))
 

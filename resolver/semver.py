@@ -14,9 +14,9 @@ import functools
 import re
 from collections.abc import Iterable
 
-from resolver._struct import Struct
 from resolver.errors import InvalidConstraint, InvalidVersion
-from resolver.gosort import go_sort
+from resolver.util.gosort import go_sort
+from resolver.util.records import Struct
 
 _UINT64_MAX = (1 << 64) - 1
 _WS = "[ \t\n\f\r]"

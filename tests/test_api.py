@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_check_and_lint_are_callable_after_their_modules_are_imported() -> None:
     code = (
-        "import resolver, resolver.checking, resolver.linting\n"
+        "import resolver, resolver.commands.check, resolver.commands.lint\n"
         "r = resolver.check(['fixtures/lint/lock/clean'])\n"
         "l = resolver.lint(['fixtures/example'])\n"
         "print(len(r.findings), l.charts_checked)\n"
@@ -113,7 +113,7 @@ def test_resolve_rejects_unknown_and_bad_options_before_any_work(tmp_path: Path)
 
 def test_keywords_replace_the_options_fields() -> None:
     from resolver.api import client_options
-    from resolver.locking import ClientOptions
+    from resolver.commands.lock import ClientOptions
 
     base = ClientOptions(plain_http=True, timeout=5.0, username="u")
     merged = client_options(base, timeout=9.0, password="p")

@@ -10,11 +10,11 @@ import jsonschema
 import pytest
 
 import resolver
-from resolver.discovery import find_charts, walk
+from resolver.chart.discovery import find_charts, walk
 from resolver.errors import ChartlockError, InputError
-from resolver.findings import Finding, Report, Severity
-from resolver.reporters import render
-from resolver.rules import load_builtin_rules
+from resolver.linter.findings import Finding, Report, Severity
+from resolver.linter.reporters import render
+from resolver.linter.rules import load_builtin_rules
 from tests.support.cli import run_chartlock
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,44 +1,53 @@
-"""``chartlock check``: offline lock-sync check (never imports httpx)."""
+"""``chartlock check``: is every Chart.lock what ``helm dependency build`` will accept?
+
+Offline and fast: it imports neither httpx nor jsonschema.
+"""
 
 from __future__ import annotations
 
-import argparse
+from collections.abc import Sequence
+from pathlib import Path
 
-from resolver.commands.common import (
-    add_format_option,
-    add_path_arguments,
-    add_report_options,
-    emit_report,
-    failed_before_report,
-)
+from resolver.chart.discovery import display_path, find_charts
+from resolver.chart.repoconfig import repo_urls
 from resolver.errors import InputError
-
-HELP = "check that every Chart.lock is in sync with its Chart.yaml (offline)"
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    add_path_arguments(parser, "charts or directories to search")
-    parser.add_argument(
-        "--require-digests",
-        action="store_true",
-        help="a missing per-dependency digest (CL205) is an error",
-    )
-    parser.add_argument(
-        "--repository-config", metavar="FILE", help="Helm repositories.yaml for @name repositories"
-    )
-    add_format_option(parser)
-    add_report_options(parser)
+from resolver.linter.findings import Report, Severity
+from resolver.linter.rules.base import to_finding
+from resolver.linter.rules.lock import check_chart, load_pair, vendored_archives
 
 
-def run(args: argparse.Namespace) -> int:
-    from resolver.checking import check
+def check(
+    paths: Sequence[str | Path] = (".",),
+    *,
+    require_digests: bool = False,
+    repository_config: str | Path | None = None,
+    cwd: Path | None = None,
+) -> Report:
+    """Check every chart under ``paths``.
 
-    try:
-        report = check(
-            args.paths,
-            require_digests=args.require_digests,
-            repository_config=args.repository_config,
-        )
-    except InputError as exc:
-        report = failed_before_report(exc, args)
-    return emit_report(report, args.format, args=args)
+    Charts are found by :func:`resolver.chart.discovery.find_charts` (a vendored subchart is part
+    of its umbrella, not a chart): a path that does not exist or holds no chart raises
+    :class:`~resolver.errors.InputError`. Charts whose files cannot be read or parsed are
+    skipped and their one-line errors collected in ``report.errors`` (the CLI prints them and
+    exits 2). ``require_digests`` makes a missing per-dependency digest (CL205) an error.
+    """
+    base = cwd or Path.cwd()
+    chart_dirs = find_charts(paths, cwd=base)
+    urls = repo_urls(repository_config)
+    report = Report()
+    for chart_dir in chart_dirs:
+        chart_yaml = chart_dir / "Chart.yaml"
+        try:
+            chart, lock = load_pair(chart_yaml, display_path(chart_yaml, base))
+        except InputError as exc:
+            report.errors.append(exc)
+            continue
+        report.charts_checked += 1
+        report.files_checked += 1 if lock is None else 2
+        for problem in check_chart(
+            chart, lock, repo_urls=urls, vendored=vendored_archives(chart_dir)
+        ):
+            severity = Severity.ERROR if require_digests and problem.rule == "CL205" else None
+            report.findings.append(to_finding(problem, chart.display_path, severity))
+    report.findings.sort(key=lambda f: f.sort_key())
+    return report

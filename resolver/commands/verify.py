@@ -1,73 +1,606 @@
-"""``chartlock verify``: does every locked OCI tag still point at the locked digest?"""
+"""``chartlock verify``: does the registry still serve what Chart.lock pins?
+
+For every locked OCI dependency (all repositories concurrently; each ``(repository, tag)`` asked
+once, each repository's tags listed once):
+
+* ``HEAD`` the locked tag. Missing → CL503 locked-version-gone.
+* A digest other than the lock entry's ``digest`` → CL501 tag-moved (both digests named).
+* ``GET`` the manifest by digest (the locked one, else the current one; both when the tag moved):
+  a config media type other than Helm's → CL502 not-a-helm-chart.
+* When the Chart.yaml range allows a newer tag than the locked one → CL504 (info).
+* With a keyring (``verify --provenance``): the provenance layer of the manifest **by the locked
+  digest** (by the current one only when the entry has no digest), fetched by its digest and
+  checked like ``helm verify`` (:mod:`resolver.chart.provenance`) against the chart layer
+  digest (the
+  archive's sha256): CL505 missing, CL506 bad signature, CL507 unknown signer, CL508 hash
+  mismatch, CL509 another signer than the lock's ``signer:`` key. Dependencies from https
+  index repositories are checked too: the archive (through the cache) and ``<URL>.prov``
+  (:func:`resolver.commands.pull.index_provenance`).
+
+Findings are placed at the lock entry's position. Registry failures that say nothing about the
+lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
+"""
 
 from __future__ import annotations
 
-import argparse
+import asyncio
+import contextlib
+import os
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from resolver.commands.common import (
-    add_format_option,
-    add_registry_options,
-    add_report_options,
-    emit_report,
-    failed_before_report,
+import resolver.linter.rules.online  # noqa: F401  (registers CL501-CL504)
+from resolver.chart.discovery import display_path
+from resolver.chart.models import Chart, Dependency, Lock, Mark
+from resolver.errors import (
+    ChartlockError,
+    InputError,
+    InvalidConstraint,
+    InvalidVersion,
+    RegistryError,
 )
-from resolver.commands.online import (
-    add_chart_arguments,
-    add_config_option,
-    add_keyring_option,
-    chart_dirs,
-    client_options,
-    preconnect,
-    provenance_policy,
-    setup_logging,
-)
-from resolver.errors import InputError
+from resolver.linter.findings import Finding, Report
+from resolver.linter.rules.base import Problem, to_finding
+from resolver.registry.reference import DIGEST_RE
+from resolver.registry.session import open_client
+from resolver.resolution.pick import exact_oci_version, is_oci, oci_tag, oci_versions
+from resolver.semver import parse_constraint, parse_version
 
-HELP = "check against the registries that every locked chart is still what Chart.lock pins"
+if TYPE_CHECKING:
+    import httpx
 
+    from resolver.chart.provenance import Keyring
+    from resolver.commands.lock import ClientOptions
+    from resolver.registry.client import ChartManifest, ManifestInfo, RegistryClient
+    from resolver.registry.reference import Repository
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    add_chart_arguments(parser)
-    parser.add_argument(
-        "--no-newer",
-        action="store_true",
-        help="do not list tags to look for newer versions in range (CL504)",
-    )
-    parser.add_argument(
-        "--provenance",
-        action="store_true",
-        help="also verify every locked chart's provenance (.prov) against --keyring, like "
-        "`helm verify` (CL505-CL509); needs `pip install 'chartlock[provenance]'`",
-    )
-    add_keyring_option(parser)
-    add_config_option(parser)
-    add_format_option(parser)
-    add_report_options(parser)
-    add_registry_options(parser)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-def run(args: argparse.Namespace) -> int:
+def make_finding(problem: Problem, path: str) -> Finding:
+    """A finding with the registered rule's metadata (CL501-CL504,
+    ``resolver.linter.rules.online``)."""
+    return to_finding(problem, path)
+
+
+class Memo(Generic[K, V]):
+    """Run each keyed coroutine once; every caller awaits the same task."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[K, asyncio.Task[V]] = {}
+
+    def get(self, key: K, factory: Callable[[], Awaitable[V]]) -> asyncio.Future[V]:
+        """The shared task's result, shielded: a caller that stops waiting (cancelled because
+        its own check failed) does not cancel the request under the other callers.
+        :meth:`aclose` cancels what nobody awaits any more."""
+        task = self._tasks.get(key)
+        if task is None:
+
+            async def run() -> V:
+                return await factory()
+
+            task = self._tasks[key] = asyncio.ensure_future(run())
+        return asyncio.shield(task)
+
+    async def aclose(self) -> None:
+        """Cancel what is still running and wait for it: no task outlives its command, and
+        every failure is retrieved (see :mod:`resolver.util.aio`)."""
+        from resolver.util.aio import cancel_and_wait
+
+        await cancel_and_wait(self._tasks.values())
+
+
+def default_options() -> ClientOptions:
+    from resolver.commands.lock import ClientOptions
+
+    return ClientOptions()
+
+
+@dataclass
+class LoadedChart:
+    chart: Chart
+    lock: Lock | None
+    display: str  # the chart directory as shown to users
+
+
+def load_chart_dir(chart_dir: Path, cwd: Path) -> LoadedChart:
+    """Chart.yaml and its lock (``requirements.*`` as Helm reads them)."""
+    from resolver.linter.rules.lock import load_pair
+
+    chart_yaml = chart_dir / "Chart.yaml"
+    if not os.path.lexists(chart_yaml):  # a directory or dangling symlink fails to load below
+        raise InputError(display_path(chart_dir, cwd), "not a chart directory (no Chart.yaml)")
+    chart, lock = load_pair(chart_yaml, display_path(chart_yaml, cwd))
+    display = Path(chart.display_path).parent.as_posix() or "."
+    return LoadedChart(chart, lock, display)
+
+
+def pair_requirements(chart: Chart, lock: Lock) -> list[Dependency | None]:
+    """For each lock entry, the Chart.yaml dependency it was resolved from (or ``None``).
+
+    Helm writes one lock entry per Chart.yaml dependency, in order; when the lock does not line
+    up (hand-edited, out of sync), fall back to the first unused dependency with the same name.
+    """
+    req = chart.dependencies or []
+    entries = lock.dependencies or []
+    if len(req) == len(entries) and all(
+        r.name == e.name for r, e in zip(req, entries, strict=True)
+    ):
+        return list(req)
+    used: set[int] = set()
+    out: list[Dependency | None] = []
+    for entry in entries:
+        match = None
+        for i, dep in enumerate(req):
+            if i not in used and dep.name == entry.name:
+                match = i
+                break
+        if match is None:
+            out.append(None)
+        else:
+            used.add(match)
+            out.append(req[match])
+    return out
+
+
+def _at(mark: Mark | None) -> tuple[int, int]:
+    return (mark.line, mark.column) if mark is not None else (0, 0)
+
+
+def error_at(path: str, mark: Mark | None, message: str) -> InputError:
+    """An input error naming ``path:line:column`` (from ``mark``) when the position is known."""
+    if mark is None:
+        return InputError(path, message)
+    return InputError(mark.path or path, message, line=mark.line, column=mark.column)
+
+
+def is_gone(exc: RegistryError) -> bool:
+    return exc.status == 404 or exc.code in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN")
+
+
+@dataclass
+class _Item:
+    loaded: LoadedChart
+    entry: Dependency
+    req: Dependency | None
+    repo: Repository
+    tag: str
+
+
+_PROVENANCE_RULES = {
+    "missing": "CL505",
+    "bad-signature": "CL506",
+    "unknown-signer": "CL507",
+    "hash-mismatch": "CL508",
+    "signer-changed": "CL509",
+}
+
+
+class _Verifier:
+    def __init__(
+        self,
+        client: RegistryClient,
+        *,
+        check_newer: bool,
+        keyring: Keyring | None = None,
+        signed: list[str] | None = None,
+        require: Callable[[str, str], bool] | None = None,
+    ) -> None:
+        self.client = client
+        self.check_newer = check_newer
+        self.keyring = keyring
+        self.require = require
+        self.signed = signed if signed is not None else []
+        self.provs: Memo[tuple[str, str], bytes] = Memo()
+        self.heads: Memo[tuple[str, str], ManifestInfo] = Memo()
+        self.manifests: Memo[tuple[str, str], ChartManifest] = Memo()
+        self.tags: Memo[str, list[str]] = Memo()
+
+    def head(self, repo: Repository, tag: str) -> asyncio.Future[ManifestInfo]:
+        return self.heads.get((str(repo), tag), lambda: self.client.head_manifest(repo, tag))
+
+    def manifest(self, repo: Repository, digest: str) -> asyncio.Future[ChartManifest]:
+        return self.manifests.get(
+            (str(repo), digest), lambda: self.client.get_manifest(repo, digest)
+        )
+
+    def tag_list(self, repo: Repository) -> asyncio.Future[list[str]]:
+        return self.tags.get(str(repo), lambda: self.client.list_tags(repo))
+
+    async def check(self, item: _Item) -> list[Problem]:
+        entry, repo, tag = item.entry, item.repo, item.tag
+        where = f"oci://{repo}:{tag}"
+        lock_path = item.loaded.lock.display_path if item.loaded.lock else ""
+        line, column = _at(entry.mark("version"))
+        key = f"{entry.repository}/{entry.name}:{entry.version}"
+        problems: list[Problem] = []
+        newer = asyncio.ensure_future(self.newer(item)) if self.check_newer else None
+        try:
+            locked = entry.content_digest
+            if self.keyring is not None and locked and DIGEST_RE.fullmatch(locked):
+                # Provenance needs the locked manifest whatever the tag says: ask for it
+                # beside the HEAD instead of after it (one round trip less).
+                self.manifest(repo, locked).add_done_callback(_consume)
+            try:
+                current = (await self.head(repo, tag)).digest
+            except RegistryError as exc:
+                if not is_gone(exc):
+                    raise
+                problems.append(
+                    Problem(
+                        "CL503",
+                        f"{entry.name} {entry.version}: the locked version is gone: {where} "
+                        "does not exist in the registry",
+                        line,
+                        column,
+                        key=key,
+                        path=lock_path,
+                    )
+                )
+                current = None
+            if locked and current is not None and current != locked:
+                d_line, d_column = _at(entry.mark("digest"))
+                problems.append(
+                    Problem(
+                        "CL501",
+                        f"{entry.name}: tag {tag} moved: locked {locked}, registry now {current} "
+                        f"({where})",
+                        d_line,
+                        d_column,
+                        key=key,
+                        path=lock_path,
+                    )
+                )
+            wanted = [d for d in dict.fromkeys((locked, current)) if d]
+            if current is None:
+                wanted = []  # the tag is gone; CL503 says enough
+            for digest in wanted:
+                try:
+                    manifest = await self.manifest(repo, digest)
+                    if (
+                        self.keyring is not None
+                        and digest == wanted[0]
+                        and (self.require is None or self.require(entry.name, entry.repository))
+                    ):
+                        problems.extend(await self.provenance(item, manifest, self.keyring))
+                except RegistryError as exc:
+                    if exc.code == "NOT_A_CHART":
+                        problems.append(
+                            Problem(
+                                "CL502",
+                                f"{entry.name} {entry.version}: {where} ({digest}) is not a Helm "
+                                f"chart: {_cause(exc)}",
+                                line,
+                                column,
+                                key=key,
+                                path=lock_path,
+                            )
+                        )
+                    elif is_gone(exc) and digest == locked:
+                        problems.append(
+                            Problem(
+                                "CL503",
+                                f"{entry.name} {entry.version}: the locked manifest {locked} is "
+                                f"gone from oci://{repo} (tag {tag} now points at {current})",
+                                line,
+                                column,
+                                key=key,
+                                path=lock_path,
+                            )
+                        )
+                    else:
+                        raise
+            if newer is not None:
+                found = await newer
+                if found is not None and item.req is not None:
+                    problems.append(
+                        Problem(
+                            "CL504",
+                            f"{entry.name}: {found} is allowed by {item.req.version!r} and newer "
+                            f"than the locked {entry.version}",
+                            line,
+                            column,
+                            key=key,
+                            path=lock_path,
+                        )
+                    )
+        finally:
+            if newer is not None:
+                from resolver.util.aio import cancel_and_wait
+
+                await cancel_and_wait([newer])
+        return problems
+
+    async def provenance(
+        self, item: _Item, manifest: ChartManifest, keyring: Keyring
+    ) -> list[Problem]:
+        """The provenance findings for the locked manifest (none when it verifies; then the
+        signer is added to ``self.signed``)."""
+        from resolver.chart.provenance import ProvenanceFailure, check_signer, verify_provenance
+        from resolver.commands.provfetch import fetch_oci_prov
+
+        entry, repo = item.entry, item.repo
+        where = f"oci://{repo}@{manifest.digest}"
+        filename = f"{entry.name}-{entry.version}.tgz"
+        try:
+            prov = await self.provs.get(
+                (str(repo), manifest.digest),
+                lambda: fetch_oci_prov(self.client, repo, manifest, where),
+            )
+            verification = verify_provenance(prov, manifest.layer_digest, filename, keyring)
+            recorded = entry.extra.get("signer")
+            check_signer(verification, recorded if isinstance(recorded, str) else "")
+        except ProvenanceFailure as failure:
+            line, column = _at(entry.mark("version"))
+            return [
+                Problem(
+                    _PROVENANCE_RULES[failure.kind],
+                    f"{entry.name} {entry.version}: provenance: {failure} ({where})",
+                    line,
+                    column,
+                    key=f"{entry.repository}/{entry.name}:{entry.version}",
+                    path=item.loaded.lock.display_path if item.loaded.lock else "",
+                )
+            ]
+        self.signed.append(
+            f"{item.loaded.display}: {entry.name} {entry.version}: {verification.signer.describe()}"
+        )
+        return []
+
+    async def newer(self, item: _Item) -> str | None:
+        """The version ``chartlock lock --upgrade`` would pick today, when newer than the
+        locked one."""
+        req = item.req
+        if req is None or not is_oci(req.repository) or exact_oci_version(req):
+            return None
+        try:
+            constraint = parse_constraint(req.version)
+            locked = parse_version(item.entry.version)
+        except (InvalidConstraint, InvalidVersion):
+            return None
+        tags = await self.tag_list(item.repo)
+        for version in oci_versions(tags):
+            if constraint.allows(version):
+                return str(version) if version > locked else None
+        return None
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    """Mark a prefetch's exception as seen (whoever awaits the task still gets it)."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _cause(exc: RegistryError) -> str:
+    text = str(exc)
+    marker = "is not a Helm chart ("
+    if marker in text:
+        return text.split(marker, 1)[1].rstrip(")")
+    return text.split(": ", 1)[-1]
+
+
+def collect_items(loaded: LoadedChart, report: Report, *, need_lock: bool = True) -> list[_Item]:
+    """The locked OCI dependencies of one chart (bad references become report errors)."""
+    from resolver.registry.reference import oci_chart_repository
+
+    chart, lock = loaded.chart, loaded.lock
+    if lock is None:
+        if need_lock and chart.dependencies:
+            report.errors.append(
+                error_at(
+                    chart.display_path,
+                    chart.marks.get("dependencies"),
+                    f"has dependencies but no {chart.lock_name}; run `chartlock lock "
+                    f"{loaded.display}` first",
+                )
+            )
+        return []
+    items = []
+    for entry, req in zip(lock.dependencies or [], pair_requirements(chart, lock), strict=True):
+        if not is_oci(entry.repository):
+            continue
+        try:
+            repo = oci_chart_repository(entry.repository, entry.name)
+        except RegistryError as exc:
+            report.errors.append(error_at(lock.display_path, entry.mark("repository"), str(exc)))
+            continue
+        items.append(_Item(loaded, entry, req, repo, oci_tag(entry.version)))
+    return items
+
+
+async def verify_charts_async(
+    chart_dirs: Sequence[Path],
+    options: ClientOptions | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    cwd: Path | None = None,
+    check_newer: bool = True,
+    keyring: Keyring | None = None,
+    signed: list[str] | None = None,
+    require: Callable[[str, str], bool] | None = None,
+) -> Report:
+    """See the module docstring. With ``keyring``, provenance is checked too, and one
+    ``Signed by`` line per verified dependency is appended to ``signed``; ``require`` (name,
+    repository) limits the check to some dependencies (``require-provenance:``)."""
+    base = cwd or Path.cwd()
+    opts = options if options is not None else default_options()
+    report = Report()
+    items: list[_Item] = []
+    index_deps: list[tuple[LoadedChart, Dependency]] = []
+    for chart_dir in chart_dirs:
+        try:
+            loaded = load_chart_dir(Path(chart_dir), base)
+        except ChartlockError as exc:
+            report.errors.append(exc)
+            continue
+        report.charts_checked += 1
+        report.files_checked += 1 if loaded.lock is None else 2
+        items.extend(collect_items(loaded, report))
+        if keyring is not None and loaded.lock is not None:
+            index_deps.extend(
+                (loaded, entry)
+                for entry in loaded.lock.dependencies or []
+                if entry.repository.startswith(("https://", "http://"))
+                and (require is None or require(entry.name, entry.repository))
+            )
+    index_check: asyncio.Future[None] | None = None
+    if index_deps and keyring is not None:  # beside the registry checks, not before them
+        index_check = asyncio.ensure_future(
+            _check_index_provenance(index_deps, opts, keyring, transport, report, signed)
+        )
     try:
-        dirs = chart_dirs(args.charts)
-    except InputError as exc:
-        return emit_report(failed_before_report(exc, args), args.format, args=args)
-    preconnect(args, dirs)
-    from resolver.verify import verify_charts
+        await _check_items(items, opts, transport, report, check_newer, keyring, signed, require)
+    except BaseException:
+        if index_check is not None:
+            index_check.cancel()
+            with contextlib.suppress(BaseException):  # the first failure is the one to raise
+                await index_check
+        raise
+    if index_check is not None:
+        await index_check
+    report.findings.sort(key=Finding.sort_key)
+    return report
 
-    setup_logging(args)
-    options = client_options(args)
-    policy = provenance_policy(args, args.provenance)
-    keyring, require = policy if policy is not None else (None, None)
-    signed: list[str] = []
-    report = verify_charts(
-        dirs,
+
+async def _check_items(
+    items: Sequence[_Item],
+    opts: ClientOptions,
+    transport: httpx.AsyncBaseTransport | None,
+    report: Report,
+    check_newer: bool,
+    keyring: Keyring | None,
+    signed: list[str] | None,
+    require: Callable[[str, str], bool] | None,
+) -> None:
+    if items:
+        async with open_client(opts, transport) as client:
+            verifier = _Verifier(
+                client, check_newer=check_newer, keyring=keyring, signed=signed, require=require
+            )
+            try:
+                results = await asyncio.gather(
+                    *(verifier.check(item) for item in items), return_exceptions=True
+                )
+            finally:
+                await verifier.heads.aclose()
+                await verifier.manifests.aclose()
+                await verifier.tags.aclose()
+                await verifier.provs.aclose()
+        seen_errors: set[str] = set()
+        for item, result in zip(items, results, strict=True):
+            if isinstance(result, RegistryError) and item.loaded.lock is not None:
+                # Name the lock entry the failed request was for (issue 9: path:line:column).
+                result = error_at(
+                    item.loaded.lock.display_path, item.entry.mark("version"), str(result)
+                )
+            if isinstance(result, ChartlockError):
+                if str(result) not in seen_errors:
+                    seen_errors.add(str(result))
+                    report.errors.append(result)
+                continue
+            if isinstance(result, BaseException):
+                raise result
+            path = item.loaded.lock.display_path if item.loaded.lock else ""
+            _name_the_dependency(result, item, path)
+            report.findings.extend(make_finding(p, path) for p in result)
+
+
+async def _check_index_provenance(
+    deps: Sequence[tuple[LoadedChart, Dependency]],
+    options: ClientOptions,
+    keyring: Keyring,
+    transport: httpx.AsyncBaseTransport | None,
+    report: Report,
+    signed: list[str] | None,
+) -> None:
+    # Lazy: resolver.commands.pull builds on this module (no import cycle at import time).
+    from resolver.chart.provenance import ProvenanceFailure
+    from resolver.commands.pull import index_provenance
+
+    def lock_path(loaded: LoadedChart) -> str:
+        return loaded.lock.display_path if loaded.lock else ""
+
+    outcomes = await index_provenance(
+        [(entry, lock_path(loaded)) for loaded, entry in deps],
         options,
-        check_newer=not args.no_newer,
-        keyring=keyring,
-        require=require,
-        signed=signed,
+        keyring,
+        transport=transport,
     )
-    if args.format == "text":
-        for line in sorted(signed):
-            print(line)
-    return emit_report(report, args.format, args=args)
+    for (loaded, entry), outcome in zip(deps, outcomes, strict=True):
+        if not isinstance(outcome, Exception):
+            if signed is not None:
+                signed.append(f"{loaded.display}: {entry.name} {entry.version}: {outcome.signer}")
+        elif isinstance(outcome, ProvenanceFailure):
+            line, column = _at(entry.mark("version"))
+            problem = Problem(
+                _PROVENANCE_RULES[outcome.kind],
+                f"{entry.name} {entry.version}: provenance: {outcome} ({entry.repository})",
+                line,
+                column,
+                key=f"{entry.repository}/{entry.name}:{entry.version}",
+                path=lock_path(loaded),
+            )
+            report.findings.append(make_finding(problem, lock_path(loaded)))
+        elif str(outcome) not in {str(e) for e in report.errors}:
+            report.errors.append(outcome)
+
+
+def _name_the_dependency(problems: list[Problem], item: _Item, path: str) -> None:
+    """Fill ``--upgrade-package NAME`` in the rules' fixes with the dependency's name (its alias
+    when it has one: what ``lock --upgrade-package`` accepts), so the fix is a command to copy."""
+    from resolver.linter.rules.base import get_rule
+
+    name = (item.req.alias if item.req is not None else None) or item.entry.name
+    directory = path.rpartition("/")[0] or "."
+    for problem in problems:
+        template = get_rule(problem.rule).fix
+        if not problem.fix and "--upgrade-package NAME" in template:
+            problem.fix = template.replace("NAME", name, 1).replace("<chart>", directory)
+
+
+def verify_charts(
+    chart_dirs: Sequence[Path],
+    options: ClientOptions | None = None,
+    **kwargs: Any,
+) -> Report:
+    """Synchronous :func:`verify_charts_async`."""
+    from resolver.util.aio import run
+
+    return run(verify_charts_async(chart_dirs, options, **kwargs))
+
+
+def verify_findings(
+    chart_dirs: Sequence[Path],
+    options: ClientOptions | None = None,
+    **kwargs: Any,
+) -> list[Finding]:
+    """The CL501-CL504 findings for ``lint --online``.
+
+    Raises the first error (a one-line :class:`ChartlockError`) when a chart could not be
+    loaded or a registry could not be asked.
+    """
+    report = verify_charts(chart_dirs, options, **kwargs)
+    if report.errors:
+        error = report.errors[0]
+        if isinstance(error, ChartlockError):
+            raise error
+        raise ChartlockError(str(error))
+    return report.findings
+
+
+__all__ = [
+    "LoadedChart",
+    "Memo",
+    "collect_items",
+    "error_at",
+    "load_chart_dir",
+    "make_finding",
+    "open_client",
+    "pair_requirements",
+    "verify_charts",
+    "verify_charts_async",
+    "verify_findings",
+]

@@ -18,11 +18,11 @@ from typing import Any
 
 import httpx
 
-from resolver._struct import Struct
 from resolver.errors import RegistryError
 from resolver.registry.bounds import CAP_EXTENSION, MAX_TOKEN_BYTES, loads
 from resolver.registry.credentials import Credential, CredentialStore
 from resolver.registry.scrub import printable, scrub, variants
+from resolver.util.records import Struct
 
 SCOPE_EXTENSION = "chartlock_scope"
 _PARAM_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')

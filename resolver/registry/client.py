@@ -21,7 +21,6 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from resolver import __version__
-from resolver._struct import Struct
 from resolver.errors import DigestMismatch, RegistryError
 from resolver.registry.auth import SCOPE_EXTENSION, RegistryAuth
 from resolver.registry.bounds import (
@@ -45,6 +44,7 @@ from resolver.registry.credentials import CredentialStore, StaticCredentials
 from resolver.registry.messages import describe
 from resolver.registry.reference import DIGEST_RE, Repository
 from resolver.registry.scrub import printable, scrub
+from resolver.util.records import Struct
 
 log = logging.getLogger("chartlock.registry")
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from resolver._struct import Struct
+from resolver.util.records import Struct
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 

@@ -233,7 +233,7 @@ def start_for_charts(
     try:
         import os
 
-        from resolver.loader import load_chart
+        from resolver.chart.loader import load_chart
         from resolver.registry.proxyenv import from_environ
         from resolver.registry.reference import oci_chart_repository
 
@@ -281,8 +281,8 @@ def _proxied(proxies: ProxyConfig, scheme: str, host: str, port: int) -> bool:
 
 def _is_range(version: str) -> bool:
     """Whether ``lock`` lists the tags for this version (Helm's exact-version short cut)."""
-    from resolver.models import Dependency
-    from resolver.resolution import exact_oci_version
+    from resolver.chart.models import Dependency
+    from resolver.resolution.pick import exact_oci_version
 
     return not exact_oci_version(Dependency(version=version))
 

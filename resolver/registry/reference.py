@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from resolver._struct import Struct
 from resolver.errors import RegistryError
+from resolver.util.records import Struct
 
 # oras-go registry.ParseReference repository grammar.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*"

@@ -1,4 +1,4 @@
-"""Building the registry client from Helm's flags (:class:`resolver.locking.ClientOptions`).
+"""Building the registry client from Helm's flags (:class:`resolver.commands.lock.ClientOptions`).
 
 Every online command (lock, verify, pull, outdated) opens its client here, so the TLS settings
 and the lazily built certificate store are the same everywhere.
@@ -10,7 +10,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import httpx
 
-    from resolver.locking import ClientOptions
+    from resolver.commands.lock import ClientOptions
     from resolver.registry.client import RegistryClient
 
 

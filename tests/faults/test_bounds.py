@@ -450,15 +450,15 @@ def test_a_secret_cut_by_truncation_is_still_masked() -> None:
     ids=["flow", "flow-mixed", "block-dashes", "indentation"],
 )
 def test_index_yaml_nesting_bomb_is_refused_before_libyaml(text: bytes) -> None:
-    from resolver.indexrepo import parse_index
+    from resolver.resolution.indexrepo import parse_index
 
     with pytest.raises(RegistryError, match="nested more than 1000 levels deep"):
         parse_index(text, "https://charts.example")
 
 
 def test_index_yaml_of_ordinary_depth_parses() -> None:
-    from resolver.indexrepo import parse_index
-    from resolver.yamldepth import too_deep
+    from resolver.chart.yamldepth import too_deep
+    from resolver.resolution.indexrepo import parse_index
 
     text = b"entries:\n  web:\n  - version: 1.0.0\n    keywords: [a, [b]]\n    urls: [x.tgz]\n"
     assert parse_index(text * 1, "https://charts.example")["web"][0].version == "1.0.0"

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from resolver.loader import load_lock
+from resolver.chart.loader import load_lock
 from tests.faults.conftest import run_chartlock, snapshot
 from tests.support.proxy import RESET, TRUNCATE, Proxy
 from tests.support.registry import Pusher, RegistryServer

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from resolver.loader import load_chart, load_lock
-from resolver.lockfile import hash_req
+from resolver.chart.loader import load_chart, load_lock
+from resolver.chart.lockfile import hash_req
 from tests.faults.conftest import ROOT, assert_clean_failure, run_chartlock, write_chart
 from tests.support.proxy import Proxy
 from tests.support.registry import RegistryServer

@@ -10,9 +10,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from resolver.chart.loader import parse_chart, parse_lock
+from resolver.chart.lockfile import dump_lock, hash_req
 from resolver.errors import InputError, InvalidConstraint, InvalidVersion
-from resolver.loader import parse_chart, parse_lock
-from resolver.lockfile import dump_lock, hash_req
 from resolver.semver import parse_constraint, parse_version
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -149,8 +149,8 @@ def test_loaders_survive_arbitrary_text(text: str) -> None:
 def test_lint_engine_survives_arbitrary_files(
     chart_value: Any, values_value: Any, ci_text: str, tmp_path_factory: Any
 ) -> None:
-    from resolver.config import Config
-    from resolver.linting import lint
+    from resolver.commands.lint import lint
+    from resolver.linter.config import Config
 
     root = tmp_path_factory.mktemp("fuzz")
     chart = root / "app"

@@ -7,7 +7,7 @@
   Chart.lock is the old file or a complete new one, with no temp file left.
 * A 429 storm: twenty concurrent requests all failing: exit 2, one line, no "unhandled
   exception during asyncio.run() shutdown", no "Task exception was never retrieved".
-* :mod:`resolver.aio` and :mod:`resolver.interrupts` at unit level.
+* :mod:`resolver.util.aio` and :mod:`resolver.util.interrupts` at unit level.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from resolver import interrupts
-from resolver.aio import cancel_and_wait, gather
-from resolver.loader import load_chart, load_lock
-from resolver.lockfile import hash_req
+from resolver.chart.loader import load_chart, load_lock
+from resolver.chart.lockfile import hash_req
+from resolver.util import interrupts
+from resolver.util.aio import cancel_and_wait, gather
 from tests.faults.conftest import ROOT, run_chartlock, snapshot, write_chart
 from tests.support.latency import LatencyProxy
 from tests.support.proxy import Proxy
@@ -44,7 +44,7 @@ NOISE = (
     "RuntimeWarning",
 )
 
-# --- resolver.aio -------------------------------------------------------------------------
+# --- resolver.util.aio -------------------------------------------------------------------------
 
 
 def test_gather_cancels_and_awaits_siblings_and_raises_the_first_failure() -> None:
@@ -118,7 +118,7 @@ def test_cancel_and_wait_retrieves_every_exception(capfd: pytest.CaptureFixture[
     assert "never retrieved" not in capfd.readouterr().err
 
 
-# --- resolver.interrupts ------------------------------------------------------------------
+# --- resolver.util.interrupts ------------------------------------------------------------------
 
 
 def test_deferred_holds_sigint_until_the_block_is_done() -> None:
@@ -148,14 +148,15 @@ def test_console_module_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
         "before = set(sys.modules)\n"
-        "import resolver.console\n"
+        "import resolver.cli.console\n"
         "print(sorted(set(sys.modules) - before))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     loaded = set(eval(result.stdout))  # a list literal we printed ourselves
-    assert loaded <= {"resolver", "resolver.console", "resolver.interrupts", "signal"}, loaded
+    allowed = {"resolver", "resolver.cli.console", "resolver.util.interrupts", "signal"}
+    assert loaded <= allowed, loaded
 
 
 def test_sigint_ignored_by_the_parent_stays_ignored(tmp_path: Path) -> None:
@@ -163,7 +164,7 @@ def test_sigint_ignored_by_the_parent_stays_ignored(tmp_path: Path) -> None:
     code = (
         "import signal, sys\n"
         "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-        "from resolver import interrupts\n"
+        "from resolver.util import interrupts\n"
         "interrupts.install_exit_handlers()\n"
         "with interrupts.unwinding():\n"
         "    print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)\n"
@@ -179,7 +180,7 @@ def test_sigint_ignored_by_the_parent_stays_ignored(tmp_path: Path) -> None:
 
 
 def console_script(directory: Path) -> Path:
-    """The script pip generates for ``[project.scripts] chartlock = "resolver.console:main"``
+    """The script pip generates for ``[project.scripts] chartlock = "resolver.cli.console:main"``
     (same lines as pip's), to run this tree's entry point the way an installed one runs."""
     pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
     found = re.search(r'^chartlock = "([\w.]+):(\w+)"$', pyproject, re.MULTILINE)
@@ -209,7 +210,7 @@ def child_env() -> dict[str, str]:
 
 def test_console_script_guards_from_the_package_import(tmp_path: Path) -> None:
     """Run as the ``chartlock`` script, ``import resolver`` installs the handler before the
-    rest of resolver/__init__.py and resolver.console load (a window where a Ctrl-C printed
+    rest of resolver/__init__.py and resolver.cli.console load (a window where a Ctrl-C printed
     a traceback); a library user's script keeps Python's handler."""
     probe = "import resolver, _signal\nprint(_signal.getsignal(2) is resolver._leave_now)\n"
     for name, expected in (("chartlock", "True"), ("myscript.py", "False")):
@@ -386,7 +387,7 @@ def test_one_failing_dependency_does_not_cancel_a_request_another_shares(
 ) -> None:
     """verify: two entries share one (slow) tag list; the other entry's HEAD fails at once.
     The failing entry stops waiting for the tag list without cancelling it under the other."""
-    from tests.online.helpers import write_lock, write_parent
+    from tests.commands.online.helpers import write_lock, write_parent
 
     def hook(
         method: str, path: str, headers: dict[str, str]
@@ -418,7 +419,7 @@ def test_one_failing_dependency_does_not_cancel_a_request_another_shares(
 def test_run_cancelling_on_sigint_unwinds_the_main_task() -> None:
     """What Python 3.10 gets (3.11's asyncio.run does the same): the first SIGINT cancels the
     main task, whose cleanup runs and awaits, then KeyboardInterrupt; no task is left."""
-    from resolver.aio import run_cancelling_on_sigint
+    from resolver.util.aio import run_cancelling_on_sigint
 
     steps: list[str] = []
 
@@ -443,7 +444,7 @@ def test_run_cancelling_on_sigint_unwinds_the_main_task() -> None:
 
 
 def test_run_cancelling_on_sigint_returns_and_raises_like_asyncio_run() -> None:
-    from resolver.aio import run_cancelling_on_sigint
+    from resolver.util.aio import run_cancelling_on_sigint
 
     async def value() -> int:
         await asyncio.sleep(0)

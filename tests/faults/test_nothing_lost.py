@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from resolver.loader import load_chart, load_lock
-from resolver.lockfile import hash_req
+from resolver.chart.loader import load_chart, load_lock
+from resolver.chart.lockfile import hash_req
 from tests.faults.conftest import ROOT, run_chartlock, snapshot, write_chart
 from tests.support.proxy import Proxy
 from tests.support.registry import RegistryServer

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from resolver.yamldepth import too_deep
+from resolver.chart.yamldepth import too_deep
 from tests.faults.conftest import assert_clean_failure, run_chartlock, snapshot
 
 HEADER = b"apiVersion: v2\nname: app\nversion: 0.1.0\n"

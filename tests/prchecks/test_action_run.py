@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.online.helpers import unique, write_lock, write_parent
+from tests.commands.online.helpers import unique, write_lock, write_parent
 from tests.prchecks.actionrunner import ActionRun, parse_outputs, run_composite
 from tests.prchecks.helpers import (
     CLEAN_REPO,

@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from resolver.baseline import apply_baseline, dump_baseline, parse_baseline
 from resolver.errors import InputError
-from resolver.findings import Finding, Report, Severity
+from resolver.linter.baseline import apply_baseline, dump_baseline, parse_baseline
+from resolver.linter.findings import Finding, Report, Severity
 from tests.prchecks.helpers import FINDINGS_REPO, ROOT, chartlock, copy_repo, edit_repo
 
 
@@ -90,7 +90,7 @@ def test_check_command_takes_a_baseline(tmp_path: Path) -> None:
 
 
 def test_verify_accepts_the_baseline_options() -> None:
-    from resolver.cli import build_parser
+    from resolver.cli.main import build_parser
 
     args = build_parser().parse_args(["verify", "--baseline", "b.json", "charts/app"])
     assert args.baseline == "b.json"

@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from resolver.findings import Finding, Report, Severity
-from resolver.reporters import render
+from resolver.linter.findings import Finding, Report, Severity
+from resolver.linter.reporters import render
 from tests.prchecks.helpers import CLEAN_REPO, FINDINGS_REPO, ROOT, broken_repo, chartlock
 
 SCHEMA = json.loads((ROOT / "schemas" / "gitlab-codequality.schema.json").read_text("utf-8"))

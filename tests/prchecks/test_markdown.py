@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from resolver.findings import Finding, Report, Severity
-from resolver.reporters import render
-from resolver.reporters.markdown import link_base_from_env, render_markdown
+from resolver.linter.findings import Finding, Report, Severity
+from resolver.linter.reporters import render
+from resolver.linter.reporters.markdown import link_base_from_env, render_markdown
 from tests.prchecks.helpers import (
     CLEAN_REPO,
     FINDINGS_REPO,
@@ -134,7 +134,7 @@ def test_paths_outside_the_repository_are_not_links() -> None:
 
 @pytest.mark.parametrize("fmt", ["markdown", "gitlab"])
 def test_new_formats_are_offered_by_lint_check_verify(fmt: str) -> None:
-    from resolver.cli import build_parser
+    from resolver.cli.main import build_parser
 
     for command in ("lint", "check", "verify"):
         assert build_parser().parse_args([command, "--format", fmt]).format == fmt

@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib.util
 from types import ModuleType
 
-from resolver.findings import Finding, Report, Severity
-from resolver.reporters import render
+from resolver.linter.findings import Finding, Report, Severity
+from resolver.linter.reporters import render
 from tests.prchecks.helpers import ROOT
 
 

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from resolver.loader import load_chart, load_lock
+from resolver.chart.loader import load_chart, load_lock
 from tests.support.registry import Pusher
 from tests.support.tools import helm_env
 
@@ -126,8 +126,8 @@ def write_stale_lock(
 ) -> bool:
     """A Chart.lock pinning each dependency to the OLDEST pool version its range allows (with
     its real digest), as if locked long ago; False when some range allows none (no lock)."""
-    from resolver.lockfile import dump_lock
-    from resolver.models import Dependency
+    from resolver.chart.lockfile import dump_lock
+    from resolver.chart.models import Dependency
     from resolver.semver import parse_constraint, parse_version
 
     entries = []

@@ -1,0 +1,139 @@
+"""The YAML node tree chartlock works on: scalars, sequences and mappings with their marks.
+
+Both composers produce these nodes: :mod:`resolver.chart.yamlfast` for the block-style subset that
+nearly every Chart.yaml and Chart.lock is written in, and PyYAML (libyaml) for everything else,
+whose tree :func:`from_pyyaml` converts. The attribute names are PyYAML's (``value``, ``style``,
+``tag``, ``start_mark.line``/``.column``, 0-based), so code reads either tree the same way.
+This module imports nothing: ``chartlock check`` starts without loading PyYAML.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+STR_TAG = "tag:yaml.org,2002:str"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+MAP_TAG = "tag:yaml.org,2002:map"
+
+
+class Mark:
+    """A 0-based position in the text, as PyYAML's ``Mark`` (``line``, ``column``)."""
+
+    __slots__ = ("line", "column")
+
+    def __init__(self, line: int, column: int) -> None:
+        self.line = line
+        self.column = column
+
+    def __repr__(self) -> str:
+        return f"Mark(line={self.line}, column={self.column})"
+
+
+class Node:
+    __slots__ = ("start_mark",)
+
+    def __init__(self, start_mark: Mark) -> None:
+        self.start_mark = start_mark
+
+
+class ScalarNode(Node):
+    """A scalar; ``style`` is ``""`` for plain, ``'``, ``"``, ``|`` or ``>`` otherwise.
+
+    ``resolved_tag`` is the tag PyYAML gave the node (explicit or implicit) when it came from
+    PyYAML, ``None`` when the fast composer made it (it never has an explicit tag). ``tag``
+    is PyYAML's resolution either way, computed on first use.
+    """
+
+    __slots__ = ("value", "style", "resolved_tag")
+
+    def __init__(
+        self, value: str, style: str, start_mark: Mark, resolved_tag: str | None = None
+    ) -> None:
+        super().__init__(start_mark)
+        self.value = value
+        self.style = style
+        self.resolved_tag = resolved_tag
+
+    @property
+    def tag(self) -> str:
+        if self.resolved_tag is None:
+            self.resolved_tag = implicit_tag(self.value, self.style)
+        return self.resolved_tag
+
+    def __repr__(self) -> str:
+        return f"ScalarNode(value={self.value!r}, style={self.style!r})"
+
+
+class SequenceNode(Node):
+    __slots__ = ("value", "tag")
+
+    def __init__(self, value: list[Node], start_mark: Mark, tag: str = SEQ_TAG) -> None:
+        super().__init__(start_mark)
+        self.value = value
+        self.tag = tag
+
+
+class MappingNode(Node):
+    __slots__ = ("value", "tag")
+
+    def __init__(
+        self, value: list[tuple[Node, Node]], start_mark: Mark, tag: str = MAP_TAG
+    ) -> None:
+        super().__init__(start_mark)
+        self.value = value
+        self.tag = tag
+
+
+_RESOLVER: list[Any] = []
+
+
+def implicit_tag(value: str, style: str) -> str:
+    """The tag PyYAML's resolver gives an untagged scalar (quoted and block ones are strings)."""
+    if style:
+        return STR_TAG
+    import yaml
+
+    if not _RESOLVER:
+        _RESOLVER.append(yaml.resolver.Resolver())
+    return str(_RESOLVER[0].resolve(yaml.ScalarNode, value, (True, False)))
+
+
+def from_pyyaml(root: Any) -> Node:
+    """Convert a PyYAML node tree; an alias (the same node reached twice) stays one node.
+
+    The tree must be finite: :func:`resolver.chart.yaml11.compose` refuses recursive aliases before
+    converting (a cycle raises ``ValueError`` here).
+    """
+    import yaml
+
+    done: dict[int, Node] = {}
+    open_: set[int] = set()
+    # Post-order without recursion: deeply nested input must not exhaust the Python stack.
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        if key in done:
+            continue
+        mark = Mark(node.start_mark.line, node.start_mark.column)
+        if isinstance(node, yaml.ScalarNode):
+            done[key] = ScalarNode(node.value, node.style or "", mark, node.tag)
+        elif not expanded:
+            if key in open_:
+                raise ValueError("recursive alias")
+            open_.add(key)
+            stack.append((node, True))
+            if isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            else:
+                children = [part for pair in node.value for part in pair]
+            stack.extend((child, False) for child in children if id(child) not in done)
+        elif isinstance(node, yaml.SequenceNode):
+            done[key] = SequenceNode([done[id(c)] for c in node.value], mark, node.tag)
+        else:
+            done[key] = MappingNode(
+                [(done[id(k)], done[id(v)]) for k, v in node.value], mark, node.tag
+            )
+    return done[id(root)]

@@ -1,0 +1,633 @@
+"""Conservative locking: which dependencies keep what Chart.lock says, which are resolved again.
+
+Like ``uv lock``/``cargo``/``poetry lock``: when a Chart.lock exists, a dependency keeps its
+locked version (and per-dependency digest) while that version still satisfies its range and
+comes from the same repository; a new dependency, one whose range no longer admits the locked
+version, or one whose repository changed is resolved exactly as Helm resolves it. Upgrades are
+explicit: ``upgrade=True`` re-resolves everything (``helm dependency update``), named
+packages re-resolve just those, optionally to an exact version (``NAME==VERSION``).
+
+Everything here is pure (no I/O): :func:`plan_lock` decides per dependency, the caller
+gathers the facts :func:`facts_needed` names, :func:`resolve_planned` builds the lock entries,
+:func:`moved_tags` finds re-pushed tags and :func:`changes` says what changed.
+
+How a Chart.yaml dependency finds its lock entry. Helm writes one entry per dependency, in
+order, with only ``name``, ``repository`` and ``version`` (no alias), so the match is by name
+and repository: among the unused entries with the same name and repository (compared like
+Helm's ``urlutil.Equal``: trailing ``/`` and ``.``/``..`` path steps do not matter), the k-th
+such entry for the k-th dependency of that name when its version satisfies the range, else the
+first whose version does. Aliased copies of one chart therefore keep their own versions even
+when a dependency is inserted before them. A dependency with no satisfying entry is matched,
+for the report only, to an unused entry of the same name (same repository first) and resolved.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from resolver.chart.models import Dependency
+from resolver.errors import (
+    ChartlockError,
+    InputError,
+    InvalidConstraint,
+    InvalidVersion,
+    ResolveError,
+)
+from resolver.resolution.pick import (
+    Facts,
+    exact_oci_version,
+    is_oci,
+    oci_key,
+    oci_versions,
+    resolve_dependencies,
+)
+from resolver.semver import Constraint, parse_constraint, parse_version
+from resolver.util.records import Struct
+
+_DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
+
+# Decision.reason values
+LOCKED = "locked"  # kept: the locked version still satisfies the range
+NEW = "new"  # no lock entry
+RANGE = "range"  # the range no longer admits the locked version
+REPOSITORY = "repository"  # the repository changed
+UPGRADE = "upgrade"  # --upgrade / --upgrade-package
+EXACT = "exact"  # an exact OCI version: Helm takes it as the tag, nothing to keep
+LOCAL = "local"  # file:// or charts/<name>: read from disk every time, like Helm
+
+
+class UpgradeError(ChartlockError):
+    """A bad ``--upgrade-package`` request (unknown name, version outside the range...)."""
+
+
+class Upgrade(Struct):
+    """What to upgrade: everything, or the named dependencies (name or alias), each
+    optionally to an exact version."""
+
+    __slots__ = ("everything", "packages")
+
+    def __init__(
+        self, everything: bool = False, packages: Mapping[str, str | None] | None = None
+    ) -> None:
+        self.everything = everything
+        self.packages: dict[str, str | None] = dict(packages or {})
+
+    def names(self, dep: Dependency) -> bool:
+        """Whether ``dep`` is to be upgraded."""
+        return self.everything or self.key(dep) is not None
+
+    def key(self, dep: Dependency) -> str | None:
+        """The ``--upgrade-package`` name that selects ``dep`` (alias first), if any."""
+        for name in (dep.alias, dep.name):
+            if name and name in self.packages:
+                return name
+        return None
+
+    def precise(self, dep: Dependency) -> str | None:
+        """The exact version requested for ``dep`` (``NAME==VERSION``), if any."""
+        key = self.key(dep)
+        return None if key is None else self.packages[key]
+
+
+def parse_upgrade(upgrade: bool | str | Iterable[str] | Upgrade | None) -> Upgrade:
+    """``True`` (everything), ``False``/``None`` (nothing), or ``NAME``/``NAME==VERSION`` items
+    (a single string is one item)."""
+    if isinstance(upgrade, Upgrade):
+        return upgrade
+    if upgrade is None or upgrade is False:
+        return Upgrade()
+    if upgrade is True:
+        return Upgrade(everything=True)
+    items = [upgrade] if isinstance(upgrade, str) else list(upgrade)
+    packages: dict[str, str | None] = {}
+    for item in items:
+        if not isinstance(item, str):
+            raise UpgradeError(f"--upgrade-package: expected NAME or NAME==VERSION, got {item!r}")
+        name, sep, version = item.partition("==")
+        name, version = name.strip(), version.strip()
+        if not name or (sep and not version) or "=" in name:
+            raise UpgradeError(
+                f"--upgrade-package {item!r}: expected NAME or NAME==VERSION "
+                "(NAME is a dependency's name or alias)"
+            )
+        wanted = version if sep else None
+        if name in packages and packages[name] != wanted:
+            raise UpgradeError(
+                f"--upgrade-package {name}: given twice with different versions "
+                f"({packages[name] or 'newest'}, {wanted or 'newest'})"
+            )
+        packages[name] = wanted
+    return Upgrade(packages=packages)
+
+
+def same_repository(a: str, b: str) -> bool:
+    """Helm's ``urlutil.Equal``: URLs equal after cleaning their paths (``""`` → ``/``, no
+    trailing ``/``, no ``.``/``..`` steps); the scheme is case-insensitive."""
+    if a == b:
+        return True
+    return _normal_url(a) == _normal_url(b)
+
+
+def _normal_url(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return posixpath.normpath(url)
+    path = parts.path or "/"
+    clean = posixpath.normpath(path)
+    if clean.startswith("//"):  # POSIX keeps a leading "//"; Go's path.Clean does not
+        clean = "/" + clean.lstrip("/")
+    return urlunsplit((parts.scheme.lower(), parts.netloc, clean, parts.query, parts.fragment))
+
+
+class Decision(Struct):
+    """What happens to one Chart.yaml dependency: ``keep`` its lock entry, or ``resolve``.
+
+    ``entry`` is the lock entry it was matched to (also for ``resolve``, to report the old
+    version); ``precise`` is the exact version of ``NAME==VERSION``.
+    """
+
+    __slots__ = ("dep", "entry", "action", "reason", "precise", "upgraded")
+
+    def __init__(
+        self,
+        dep: Dependency,
+        entry: Dependency | None,
+        action: str,
+        reason: str,
+        precise: str | None = None,
+        upgraded: bool = False,
+    ) -> None:
+        self.dep = dep
+        self.entry = entry
+        self.action = action  # "keep" | "resolve"
+        self.reason = reason
+        self.precise = precise
+        self.upgraded = upgraded  # an upgrade flag names it: new content is accepted
+
+
+def _kind(dep: Dependency) -> str:
+    if not dep.repository or dep.repository.startswith("file://"):
+        return "local"
+    return "oci" if is_oci(dep.repository) else "https"
+
+
+def _constraint_or_none(dep: Dependency) -> Constraint | None:
+    try:
+        return parse_constraint(dep.version)
+    except InvalidConstraint:
+        return None
+
+
+def satisfies(dep: Dependency, version: str) -> bool:
+    """Whether the locked ``version`` is allowed by ``dep``'s range."""
+    constraint = _constraint_or_none(dep)
+    if constraint is None:
+        return False
+    try:
+        return constraint.allows(parse_version(version))
+    except InvalidVersion:
+        return False
+
+
+def match_entries(
+    req: Sequence[Dependency], entries: Sequence[Dependency]
+) -> list[tuple[int | None, bool]]:
+    """Per dependency: (index of its lock entry or None, whether that entry's version
+    satisfies its range and comes from the same repository). See the module docstring."""
+    used: set[int] = set()
+    out: list[tuple[int | None, bool]] = [(None, False)] * len(req)
+    seen: dict[str, int] = {}
+    for i, dep in enumerate(req):
+        k = seen.get(dep.name, 0)
+        seen[dep.name] = k + 1
+        same = [
+            j
+            for j, e in enumerate(entries)
+            if j not in used
+            and e.name == dep.name
+            and same_repository(e.repository, dep.repository)
+            and satisfies(dep, e.version)
+        ]
+        if not same:
+            continue
+        named = [j for j, e in enumerate(entries) if e.name == dep.name]
+        preferred = named[k] if k < len(named) else None
+        pick = preferred if preferred in same else same[0]
+        used.add(pick)
+        out[i] = (pick, True)
+    for strict_repo in (True, False):  # for the report: what was this dependency locked at?
+        for i, dep in enumerate(req):
+            if out[i][0] is not None:
+                continue
+            for j, e in enumerate(entries):
+                if j in used or e.name != dep.name:
+                    continue
+                if strict_repo and not same_repository(e.repository, dep.repository):
+                    continue
+                used.add(j)
+                out[i] = (j, False)
+                break
+    return out
+
+
+def plan_lock(
+    req: Sequence[Dependency],
+    entries: Sequence[Dependency] | None,
+    upgrade: Upgrade,
+) -> list[Decision]:
+    """Decide, per dependency of ``req`` (after the ``@name`` rewrite), whether it keeps its
+    lock entry. ``entries`` is the current lock (None: no lock, everything is resolved)."""
+    locked = list(entries or [])
+    matches = match_entries(req, locked) if locked else [(None, False)] * len(req)
+    decisions = []
+    for dep, (index, keepable) in zip(req, matches, strict=True):
+        entry = locked[index] if index is not None else None
+        named = upgrade.names(dep)
+        precise = upgrade.precise(dep)
+        kind = _kind(dep)
+        if kind == "local":
+            decision = Decision(dep, entry, "resolve", LOCAL, upgraded=named)
+        elif kind == "oci" and exact_oci_version(dep):
+            decision = Decision(dep, entry, "resolve", EXACT, upgraded=named)
+        elif named:
+            decision = Decision(dep, entry, "resolve", UPGRADE, precise, upgraded=True)
+        elif entry is None:
+            decision = Decision(dep, None, "resolve", NEW)
+        elif keepable:
+            decision = Decision(dep, entry, "keep", LOCKED)
+        elif not same_repository(entry.repository, dep.repository):
+            decision = Decision(dep, entry, "resolve", REPOSITORY)
+        else:
+            decision = Decision(dep, entry, "resolve", RANGE)
+        decisions.append(decision)
+    return decisions
+
+
+def check_upgrade(upgrade: Upgrade, charts: Sequence[tuple[str, Sequence[Dependency]]]) -> None:
+    """Every ``--upgrade-package`` name must name a dependency (by name or alias) of some
+    chart, and an exact version must satisfy the range of every dependency it selects.
+
+    ``charts`` is (Chart.yaml display path, dependencies) per chart.
+    """
+    if not upgrade.packages:
+        return
+    found: set[str] = set()
+    for display, deps in charts:
+        for dep in deps:
+            key = upgrade.key(dep)
+            if key is None:
+                continue
+            found.add(key)
+            version = upgrade.packages[key]
+            if version is None:
+                continue
+            try:
+                parse_version(version)
+            except InvalidVersion:
+                raise UpgradeError(
+                    f"--upgrade-package {key}=={version}: {version!r} is not a version"
+                ) from None
+            if not satisfies(dep, version):
+                mark = dep.mark("version")
+                raise InputError(
+                    display,
+                    f"--upgrade-package {key}=={version}: {version} is not allowed by the range "
+                    f"{dep.version!r} of dependency {dep.alias or dep.name!r}; change the range "
+                    "in Chart.yaml first",
+                    line=mark.line if mark else None,
+                    column=mark.column if mark else None,
+                )
+    unknown = [name for name in upgrade.packages if name not in found]
+    if unknown:
+        names = sorted({d.alias or d.name for _, deps in charts for d in deps})
+        raise UpgradeError(
+            f"--upgrade-package {unknown[0]}: no dependency is named or aliased {unknown[0]!r} "
+            f"(dependencies: {', '.join(names) or 'none'})"
+        )
+
+
+def facts_needed(decisions: Sequence[Decision]) -> list[Dependency]:
+    """The dependencies whose facts (tag lists, indexes, local versions) must be gathered.
+
+    A kept OCI dependency appears with its locked version as an exact version: no tag list is
+    needed, only its digest. A kept https dependency needs its repository's index (to check
+    the version is still there and compare its digest).
+    """
+    out = []
+    for d in decisions:
+        if d.action == "keep" and d.entry is not None and is_oci(d.dep.repository):
+            out.append(d.dep.replace(version=d.entry.version))
+        else:
+            out.append(d.dep)
+    return out
+
+
+def resolve_planned(
+    decisions: Sequence[Decision], facts: Facts, *, chart: str = ""
+) -> list[Dependency]:
+    """Lock entries for ``decisions``, in order: kept entries as locked (their digest from the
+    index for https repositories, none yet for OCI), the others resolved exactly as Helm."""
+    where = f"{chart}: " if chart else ""
+    fresh = [d.dep for d in decisions if d.action == "resolve" and d.precise is None]
+    resolved = iter(resolve_dependencies(fresh, facts, chart=chart))
+    out = []
+    for d in decisions:
+        if d.action == "resolve" and d.precise is None:
+            out.append(next(resolved))
+        elif d.precise is not None:
+            out.append(_precise(d.dep, d.precise, facts, where))
+        else:
+            assert d.entry is not None
+            out.append(_kept(d.dep, d.entry, facts, where))
+    return out
+
+
+def _kept(dep: Dependency, entry: Dependency, facts: Facts, where: str) -> Dependency:
+    kept = Dependency(name=dep.name, repository=dep.repository, version=entry.version)
+    if is_oci(dep.repository):
+        return kept
+    charts = facts.indexes.get(dep.repository) or {}
+    for item in charts.get(dep.name) or []:
+        if item.version == entry.version and item.urls:
+            if item.digest:
+                kept.extra["digest"] = _sha256(item.digest)
+            return kept
+    raise ResolveError(
+        f"{where}dependency {dep.name!r} ({dep.repository}): the locked version "
+        f"{entry.version} is no longer in the repository index (CL503 locked-version-gone); "
+        f"run `chartlock lock --upgrade-package {dep.alias or dep.name}` to pick another"
+    )
+
+
+def _precise(dep: Dependency, version: str, facts: Facts, where: str) -> Dependency:
+    wanted = parse_version(version)
+    if is_oci(dep.repository):
+        tags = facts.tags.get(oci_key(dep.repository, dep.name)) or []
+        available = [str(v) for v in oci_versions(tags)]
+    else:
+        charts = facts.indexes.get(dep.repository) or {}
+        available = [e.version for e in charts.get(dep.name) or [] if e.urls]
+    pick = version if version in available else None
+    if pick is None:
+        for text in available:
+            try:
+                if parse_version(text) == wanted and parse_version(text).metadata == (
+                    wanted.metadata
+                ):
+                    pick = text
+                    break
+            except InvalidVersion:
+                continue
+    if pick is None:
+        raise ResolveError(
+            f"{where}--upgrade-package {dep.alias or dep.name}=={version}: version {version} of "
+            f"{dep.name!r} does not exist in {dep.repository} (newest: "
+            f"{', '.join(available[:3]) or 'none'})"
+        )
+    locked = Dependency(name=dep.name, repository=dep.repository, version=pick)
+    if not is_oci(dep.repository):
+        charts = facts.indexes.get(dep.repository) or {}
+        for item in charts.get(dep.name) or []:
+            if item.version == pick and item.urls and item.digest:
+                locked.extra["digest"] = _sha256(item.digest)
+                break
+    return locked
+
+
+def _sha256(digest: str) -> str:
+    """An index ``digest`` (bare hex in index.yaml) as a lock digest, like Helm's resolver."""
+    return digest if digest.startswith("sha256:") else "sha256:" + digest
+
+
+class Moved(Struct):
+    """A locked tag whose content changed in the registry (CL501)."""
+
+    __slots__ = ("decision", "locked", "current")
+
+    def __init__(self, decision: Decision, locked: str, current: str) -> None:
+        self.decision = decision
+        self.locked = locked
+        self.current = current
+
+
+def moved_tags(decisions: Sequence[Decision], entries: Sequence[Dependency]) -> list[Moved]:
+    """Dependencies that stay at their locked version while the registry now serves other
+    content than the lock's ``digest:`` records, and that no upgrade flag names."""
+    out = []
+    for d, entry in zip(decisions, entries, strict=True):
+        old = d.entry
+        if old is None or d.upgraded or not old.content_digest or not entry.content_digest:
+            continue
+        if not _DIGEST_RE.fullmatch(old.content_digest):
+            continue  # a malformed digest (CL206) records nothing to compare: replaced
+        if old.version != entry.version or not same_repository(old.repository, entry.repository):
+            continue
+        if old.content_digest != entry.content_digest:
+            out.append(Moved(d, old.content_digest, entry.content_digest))
+    return out
+
+
+class Change(Struct):
+    """One difference between the old lock and the new one.
+
+    ``kind``: ``added``, ``removed``, ``upgraded``, ``downgraded``, ``changed`` (same version,
+    other repository or version spelling), ``content`` (same version, new digest: a re-pushed
+    tag accepted by an upgrade flag) or ``digest-added`` (the old entry had no ``digest:``).
+    """
+
+    __slots__ = (
+        "kind",
+        "name",
+        "alias",
+        "old_version",
+        "new_version",
+        "old_digest",
+        "new_digest",
+        "old_repository",
+        "new_repository",
+        "reason",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        alias: str = "",
+        old_version: str | None = None,
+        new_version: str | None = None,
+        old_digest: str | None = None,
+        new_digest: str | None = None,
+        old_repository: str | None = None,
+        new_repository: str | None = None,
+        reason: str = "",
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.alias = alias
+        self.old_version = old_version
+        self.new_version = new_version
+        self.old_digest = old_digest
+        self.new_digest = new_digest
+        self.old_repository = old_repository
+        self.new_repository = new_repository
+        self.reason = reason
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "alias": self.alias or None,
+            "from": None
+            if self.old_version is None
+            else {
+                "version": self.old_version,
+                "digest": self.old_digest,
+                "repository": self.old_repository,
+            },
+            "to": None
+            if self.new_version is None
+            else {
+                "version": self.new_version,
+                "digest": self.new_digest,
+                "repository": self.new_repository,
+            },
+            "reason": self.reason or None,
+        }
+
+    def text(self) -> str:
+        """``name old → new`` with digests shortened, or ``+ name v (added)``..."""
+        label = self.name
+        if self.alias and self.alias != self.name:
+            label = f"{self.alias} ({self.name})"
+        if self.kind == "added":
+            return f"+ {label} {self.new_version}{_short(self.new_digest)} (added)"
+        if self.kind == "removed":
+            return f"- {label} {self.old_version}{_short(self.old_digest)} (removed)"
+        why = f" ({_REASONS[self.reason]})" if self.reason in _REASONS else ""
+        if self.kind == "digest-added":
+            return f"{label} {self.new_version}: digest {_shorten(self.new_digest)} recorded"
+        repo = ""
+        if self.old_repository != self.new_repository:
+            repo = f" [{self.old_repository} → {self.new_repository}]"
+        return (
+            f"{label} {self.old_version}{_short(self.old_digest)} → "
+            f"{self.new_version}{_short(self.new_digest)}{repo}{why}"
+        )
+
+
+_REASONS = {
+    RANGE: "range changed",
+    REPOSITORY: "repository changed",
+    UPGRADE: "upgrade requested",
+}
+
+
+def _shorten(digest: str | None) -> str:
+    if not digest:
+        return "-"
+    algo, _, hexpart = digest.partition(":")
+    return f"{algo}:{hexpart[:12]}" if hexpart else digest[:19]
+
+
+def _short(digest: str | None) -> str:
+    return f" ({_shorten(digest)})" if digest else ""
+
+
+def _order(a: str, b: str) -> int:
+    try:
+        return parse_version(b).compare(parse_version(a))
+    except InvalidVersion:
+        return 0
+
+
+def changes(
+    decisions: Sequence[Decision],
+    entries: Sequence[Dependency],
+    old: Sequence[Dependency] | None,
+) -> list[Change]:
+    """What the new lock ``entries`` change against the ``old`` lock entries, in Chart.yaml
+    order, then the removed entries in lock order."""
+    out = []
+    used: set[int] = set()
+    old_list = list(old or [])
+    for d, entry in zip(decisions, entries, strict=True):
+        prev = d.entry
+        alias = d.dep.alias
+        if prev is None:
+            out.append(
+                Change(
+                    "added",
+                    entry.name,
+                    alias,
+                    new_version=entry.version,
+                    new_digest=entry.content_digest,
+                    new_repository=entry.repository,
+                    reason=d.reason,
+                )
+            )
+            continue
+        used.update(i for i, e in enumerate(old_list) if e is prev)
+        same_version = prev.version == entry.version
+        same_repo = prev.repository == entry.repository
+        same_digest = prev.content_digest == entry.content_digest
+        if same_version and same_repo and same_digest:
+            continue
+        if same_version and same_repo and prev.content_digest is None:
+            kind = "digest-added"
+        elif same_version and same_repo:
+            kind = "content"
+        elif not same_version:
+            order = _order(prev.version, entry.version)
+            kind = "upgraded" if order > 0 else "downgraded" if order < 0 else "changed"
+        else:
+            kind = "changed"
+        out.append(
+            Change(
+                kind,
+                entry.name,
+                alias,
+                prev.version,
+                entry.version,
+                prev.content_digest,
+                entry.content_digest,
+                prev.repository,
+                entry.repository,
+                reason=d.reason if kind != "digest-added" else "",
+            )
+        )
+    for i, prev in enumerate(old_list):
+        if i in used:
+            continue
+        out.append(
+            Change(
+                "removed",
+                prev.name,
+                old_version=prev.version,
+                old_digest=prev.content_digest,
+                old_repository=prev.repository,
+            )
+        )
+    return out
+
+
+__all__ = [
+    "Change",
+    "Decision",
+    "Moved",
+    "Upgrade",
+    "UpgradeError",
+    "changes",
+    "check_upgrade",
+    "facts_needed",
+    "match_entries",
+    "moved_tags",
+    "parse_upgrade",
+    "plan_lock",
+    "resolve_planned",
+    "same_repository",
+]

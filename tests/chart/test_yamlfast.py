@@ -1,0 +1,279 @@
+"""The fast composer against libyaml: the same tree (values, styles, tags, marks) or a refusal.
+
+``resolver.chart.yamlfast`` may refuse any text (PyYAML then composes it); what it must never do is
+accept a text and build a tree that differs from the one libyaml builds, or accept a text that
+libyaml rejects. Checked on every YAML file in fixtures/ and on generated documents full of
+the places where block YAML is subtle (folding, chomping, indentation, comments, indicators).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from resolver.chart import yamlfast
+from resolver.chart.yaml11 import compose as compose_any
+from resolver.chart.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, from_pyyaml
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+
+
+def shape(node: Node | None) -> Any:
+    if node is None:
+        return None
+    mark = (node.start_mark.line, node.start_mark.column)
+    if isinstance(node, ScalarNode):
+        return ("scalar", node.value, node.style, node.tag, mark)
+    if isinstance(node, SequenceNode):
+        return ("seq", mark, [shape(item) for item in node.value])
+    assert isinstance(node, MappingNode)
+    return ("map", mark, [(shape(k), shape(v)) for k, v in node.value])
+
+
+def libyaml(text: str) -> Any:
+    try:
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return "error"
+    return shape(from_pyyaml(node)) if node is not None else None
+
+
+def verdict(text: str) -> str:
+    """'refused', 'same', or a description of the disagreement."""
+    fast = yamlfast.compose(text)
+    if fast is yamlfast.UNSUPPORTED:
+        return "refused"
+    expected = libyaml(text)
+    if expected == "error":
+        return "accepted a text libyaml rejects"
+    got = shape(fast)  # type: ignore[arg-type]
+    return "same" if got == expected else f"differs:\nfast:    {got}\nlibyaml: {expected}"
+
+
+def fixture_files() -> list[Path]:
+    patterns = ("*.yaml", "*.yml", "*.lock")
+    return sorted({p for pattern in patterns for p in FIXTURES.rglob(pattern)})
+
+
+def test_libyaml_is_available() -> None:
+    # The reference of these tests; without it they would compare PyYAML with itself.
+    assert hasattr(yaml, "CSafeLoader")
+
+
+def test_every_fixture_file_composes_as_libyaml_does() -> None:
+    files = fixture_files()
+    assert len(files) > 2500
+    counts = {"same": 0, "refused": 0}
+    for path in files:
+        text = path.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
+        result = verdict(text)
+        assert result in counts, f"{path}: {result}"
+        counts[result] += 1
+    # Refusals are only a fallback: nearly every real file takes the fast path.
+    assert counts["same"] / len(files) > 0.9, counts
+
+
+def test_every_corpus_chart_file_takes_the_fast_path() -> None:
+    charts = sorted((FIXTURES / "corpus").rglob("Chart.yaml"))
+    locks = sorted((FIXTURES / "corpus").rglob("Chart.lock"))
+    assert len(charts) == len(locks) == 1226
+    refused = [
+        p for p in charts + locks if verdict(p.read_text("utf-8").removeprefix("\ufeff")) != "same"
+    ]
+    assert refused == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\n", "same"),
+        ("a:\n- 1\n- 2\nb: x\n", "same"),
+        ("- a: 1\n  b: 2\n- c\n", "same"),
+        ("a: |\n  x\n\n  y\n\n", "same"),
+        ("a: >-\n  x\n  y\n\n   z\n  w\n", "same"),
+        ("a: |+\n  x\n\n\nb: 1\n", "same"),
+        ("a: text\n  goes on\n\n  and on # c\nb: 1\n", "same"),
+        ("a: [x, 'y', \"z\\u00e9\"]\n", "same"),
+        ("'a''b': \"c\\td\"\n", "same"),
+        ("---\na: 1\n", "same"),
+        ("# only a comment\n", "same"),
+        ("a:\n", "same"),
+        ("a: &x 1\nb: *x\n", "refused"),
+        ("a: !!str 1\n", "refused"),
+        ("a: {b: 1}\n", "refused"),
+        ("a:\tb\n", "refused"),
+        ("a: 1\r\nb: 2\r\n", "refused"),
+        ("a: b: c\n", "refused"),
+        ("a: 1\n  b: 2\n", "refused"),
+        ("a:\n  - 1\n  b: 2\n", "refused"),
+        ("a: 'unterminated\n", "refused"),
+        ("a: 1\n---\nb: 2\n", "refused"),
+        ("---\n---\na: 1\n", "refused"),
+        ("---\n", "refused"),
+        ("just a scalar\n", "refused"),
+        ("a: |2\n   x\n", "refused"),
+        ("a: [x,\n  y]\n", "refused"),
+        ("a: @x\n", "refused"),
+    ],
+)
+def test_known_documents(text: str, expected: str) -> None:
+    assert verdict(text) == expected
+
+
+# -- generated documents -------------------------------------------------------------------
+
+# Values that keep a document valid, mostly: most generated documents should reach the fast path.
+_VALID = [
+    "a",
+    "a b",
+    "a:b",
+    "a #b",
+    "a# b",
+    "y",
+    "1.10",
+    "~",
+    "-1",
+    "?x",
+    ":x",
+    "'q''s'",
+    "'x' #c",
+    '"e\\"s\\n\\x41\\u00e9 \\/"',
+    "[a, 'b', \"c\"]",
+    "[]",
+    "|",
+    "|-",
+    "|+",
+    ">",
+    ">-",
+    ">+",
+    "| #c",
+    "",
+    "x ",
+    "a  b",
+    "oci://r.io/x",
+    "^1.2.3 || >=2",
+    "é",
+]
+# ... and the rest: invalid values, values outside the fast subset, rarer spellings.
+_SCALARS = [
+    *_VALID,
+    "a:",
+    "a: b",
+    "- x",
+    "-",
+    "? x",
+    "@x",
+    "`x",
+    "%x",
+    "&a x",
+    "*a",
+    "!!str x",
+    "!x",
+    "'q",
+    '"bad\\q"',
+    '"x" y',
+    "[a, b]",
+    "[ ]",
+    "[a,]",
+    "[a, [b]]",
+    "[a: b]",
+    "{a: b}",
+    "{}",
+    "|2",
+    "|#c",
+    "> x",
+    "#c",
+    " ",
+    "\xa0x",
+    "a\tb",
+    "---",
+    "...",
+]
+
+
+def _scalar(rng: random.Random) -> str:
+    return rng.choice(_VALID if rng.random() < 0.85 else _SCALARS)
+
+
+_KEYS = ["k", "key", "a b", "'q'", '"d"', "y", "1", "k ", "-k", "?k", ":k", "k:k", "[k]", "&k k"]
+
+
+def _block_lines(rng: random.Random, indent: int) -> list[str]:
+    """Content lines for a block scalar or a plain continuation: indentation varies."""
+    out = []
+    for _ in range(rng.randint(0, 4)):
+        kind = rng.random()
+        if kind < 0.2:
+            out.append("")
+        elif kind < 0.3:
+            out.append(" " * rng.randint(1, indent + 3))
+        else:
+            extra = rng.choice([0, 0, 0, 1, 2, -1, -2])
+            out.append(" " * max(indent + extra, 0) + _scalar(rng))
+    return out
+
+
+def _node(rng: random.Random, indent: int, depth: int) -> list[str]:
+    """Lines of a block collection at ``indent``."""
+    pad = " " * indent
+    lines: list[str] = []
+    sequence = rng.random() < 0.4
+    for _ in range(rng.randint(1, 4)):
+        key = rng.choice(_KEYS) if rng.random() < 0.2 else rng.choice(["k", "key", "a b", "'q'"])
+        head = pad + ("- " if sequence else key + ": ")
+        if rng.random() < 0.1:
+            lines.append(pad + "# " + _scalar(rng))
+        if depth < 3 and rng.random() < 0.35:
+            # A nested collection: on the next lines, or compact after "- ".
+            if sequence and rng.random() < 0.4:
+                child = _node(rng, indent + 2, depth + 1)
+                lines.append(head + child[0].lstrip(" "))
+                lines.extend(child[1:])
+            else:
+                lines.append(head.rstrip(" ") + rng.choice(["", " # c", " "]))
+                child_indent = indent + rng.choice([0, 1, 2, 2, 2, 4])
+                lines.extend(_node(rng, child_indent, depth + 1))
+        else:
+            value = _scalar(rng)
+            lines.append(head + value)
+            if rng.random() < 0.4:
+                lines.extend(_block_lines(rng, indent + rng.choice([1, 2, 4])))
+        if rng.random() < 0.1:
+            lines.append(rng.choice(["", " ", pad + "  # c"]))
+    return lines
+
+
+def random_document(rng: random.Random) -> str:
+    lines = _node(rng, rng.choice([0, 0, 0, 1, 2]), 0)
+    if rng.random() < 0.1:
+        lines.insert(0, rng.choice(["---", "# c", "", "--- # c", "%YAML 1.1\n---", "---\n---"]))
+    if rng.random() < 0.05:
+        lines.insert(rng.randrange(len(lines) + 1), rng.choice(["---", "...", "--- x"]))
+    text = "\n".join(lines)
+    return text + rng.choice(["\n", "", "\n\n", "\n  \n"])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_generated_documents_compose_as_libyaml_does(seed: int) -> None:
+    rng = random.Random(seed)
+    counts = {"same": 0, "refused": 0}
+    for _ in range(1500):
+        text = random_document(rng)
+        result = verdict(text)
+        assert result in counts, f"{text!r}: {result}"
+        counts[result] += 1
+    # The generator is meant to reach the fast path, not only its refusals.
+    assert counts["same"] > 200, counts
+
+
+def test_compose_falls_back_to_pyyaml_for_the_rest() -> None:
+    node = compose_any("a: &x [1, 2]\nb: *x\n", "t.yaml")
+    assert isinstance(node, MappingNode)
+    first, second = node.value[0][1], node.value[1][1]
+    assert first is second  # an alias stays one node after conversion
+    assert isinstance(first, SequenceNode) and [n.value for n in first.value] == ["1", "2"]
