@@ -72,7 +72,7 @@ def test_all_and_dir_list_the_api() -> None:
     assert "ClientOptions" in resolver.__all__ and "ResolvedLock" in resolver.__all__
     assert "TYPE_CHECKING" not in dir(resolver)
     with pytest.raises(AttributeError, match="no attribute 'lnt'"):
-        resolver.lnt  # type: ignore[attr-defined]  # noqa: B018
+        resolver.lnt  # noqa: B018  (the module __getattr__ types every name)
 
 
 def test_help_shows_the_api() -> None:
@@ -80,7 +80,7 @@ def test_help_shows_the_api() -> None:
 
     import resolver
 
-    text = pydoc.render_doc(resolver, renderer=pydoc.plaintext)
+    text = pydoc.plain(pydoc.render_doc(resolver))  # typeshed has no pydoc.plaintext
     for expected in ("resolver.lint(", "class Severity", "class Report", "resolve(chart_dir"):
         assert expected in text, expected
     assert "lint(paths" in text and "check(paths" in text

@@ -4,6 +4,7 @@ never look like a clean run, for every command and in the library; one chart dis
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -38,7 +39,7 @@ def chart(directory: Path, name: str = "app", deps: str = "") -> Path:
     return directory
 
 
-def assert_one_line_failure(result: object, expect: str) -> None:
+def assert_one_line_failure(result: subprocess.CompletedProcess[str], expect: str) -> None:
     assert result.returncode == 2, (
         result.stdout,
         result.stderr,
@@ -224,7 +225,7 @@ def test_unreadable_chart_yaml_fails_the_run(tmp_path: Path, command: str, how: 
 def test_lint_counts_vendored_subcharts_as_part_of_their_umbrella(tmp_path: Path) -> None:
     umbrella = chart(tmp_path / "umbrella")
     chart(umbrella / "charts" / "sub", "sub", "dependencies:\n  - name: x\n    version: '>=1'\n")
-    report = resolver.lint([tmp_path], resolver.Config(select=["CL1", "CL2"]), cwd=tmp_path)
+    report = resolver.lint([tmp_path], resolver.Config(select=("CL1", "CL2")), cwd=tmp_path)
     assert report.charts_checked == 1
     assert report.errors == []
     rules = {(f.rule, f.path) for f in report.findings}

@@ -76,7 +76,42 @@ def test_every_environment_variable_read_is_documented() -> None:
         assert f"`{name}`" in section
 
 
-@pytest.mark.parametrize("link", ["docs/cli.md", "docs/rules.md"])
+@pytest.mark.parametrize("link", ["docs/cli.md", "docs/rules.md", "docs/ARCHITECTURE.md"])
 def test_linked_docs_exist(link: str) -> None:
     assert f"({link})" in README
     assert (ROOT / link).is_file()
+
+
+# A repository path as the docs write it: `resolver/chart/yamlfast.py`, tests/faults, bench/...
+_REPO_PATH = re.compile(
+    r"(?<![\w./-])((?:resolver|tests|bench|fixtures|schemas|scripts|docs)/[\w./*-]*[\w*])"
+)
+_DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+
+
+def repo_paths(text: str) -> set[str]:
+    return set(_REPO_PATH.findall(text))
+
+
+def test_repo_path_pattern() -> None:
+    text = (
+        "`resolver/chart/yamlfast.py` and (tests/faults/), bench/check_bench.py, see docs/ci.md. "
+        "Not ../shared/data/corpus/x.yaml, nor my-resolver/x.py, nor resolver.chart.models."
+    )
+    assert repo_paths(text) == {
+        "resolver/chart/yamlfast.py",
+        "tests/faults",
+        "bench/check_bench.py",
+        "docs/ci.md",
+    }
+
+
+@pytest.mark.parametrize("doc", _DOCS, ids=lambda p: p.name)
+def test_every_repository_path_in_the_docs_exists(doc: Path) -> None:
+    """A moved or deleted module leaves no dangling reference in README.md or docs/*.md."""
+    missing = sorted(
+        path
+        for path in repo_paths(doc.read_text("utf-8"))
+        if not (any(ROOT.glob(path)) if "*" in path else (ROOT / path).exists())
+    )
+    assert not missing, f"{doc.name} names paths that do not exist: {missing}"

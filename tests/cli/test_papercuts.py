@@ -133,7 +133,7 @@ def test_cl404_fix_names_the_chart_from_the_command(tmp_path: Path) -> None:
             """
         },
     )
-    report = resolver.lint(["."], Config(select=["CL404"]), cwd=tmp_path)
+    report = resolver.lint(["."], Config(select=("CL404",)), cwd=tmp_path)
     fixes = [f.fix for f in report.findings]
     assert fixes == [
         "use the lock: `helm dependency build deploy/prod/umbrella` or "
@@ -158,7 +158,7 @@ def test_cl404_fix_keeps_a_shell_expansion_as_written(tmp_path: Path) -> None:
             """
         },
     )
-    report = resolver.lint(["ci.sh"], Config(select=["CL404"]), cwd=tmp_path)
+    report = resolver.lint(["ci.sh"], Config(select=("CL404",)), cwd=tmp_path)
     assert [f.fix for f in report.findings] == [
         "use the lock: `helm dependency build $c` or `chartlock pull $c`",
         'use the lock: `helm dependency build "$CHART_DIR"` or `chartlock pull "$CHART_DIR"`',

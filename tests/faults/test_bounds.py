@@ -16,12 +16,8 @@ import pytest
 
 from resolver.errors import DigestMismatch, RegistryError
 from resolver.registry import bounds
-from resolver.registry.client import (
-    MAX_PAGES,
-    RegistryClient,
-    check_manifest,
-    connect_reason,
-)
+from resolver.registry.bounds import MAX_PAGES
+from resolver.registry.client import RegistryClient, check_manifest, connect_reason
 from resolver.registry.reference import Repository
 from resolver.registry.scrub import printable, scrub, variants
 

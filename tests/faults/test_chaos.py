@@ -30,7 +30,7 @@ import socket
 import struct
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -294,7 +294,7 @@ def test_chaos(fault_registry: RegistryServer, pusher: Pusher, tmp_path: Path) -
     rng = random.Random(SEED)
     lanes_n, runs_per_lane = 3, 54
     outcomes: Counter[str] = Counter()
-    timings: Counter[str] = Counter()
+    timings: dict[str, float] = defaultdict(float)
     timings_lock = threading.Lock()
     start = time.monotonic()
     with contextlib.ExitStack() as stack:
@@ -334,11 +334,12 @@ def test_chaos(fault_registry: RegistryServer, pusher: Pusher, tmp_path: Path) -
         with ThreadPoolExecutor(max_workers=lanes_n) as pool:
             for results in pool.map(drive, range(lanes_n)):
                 outcomes.update(results)
-        injected = sum((proxy.injected for proxy in proxies), Counter())
+        injected: Counter[str] = sum((proxy.injected for proxy in proxies), Counter())
     elapsed = time.monotonic() - start
     total = sum(outcomes.values())
     print(f"chaos: {total} runs in {elapsed:.1f} s: {dict(outcomes)}; faults {dict(injected)}")
-    print("seconds spent:", {k: round(v, 1) for k, v in timings.most_common()})
+    spent = sorted(timings.items(), key=lambda item: -item[1])
+    print("seconds spent:", {k: round(v, 1) for k, v in spent})
     assert total >= 150
     assert outcomes["same as fault-free"] >= 20 and outcomes["failed cleanly"] >= 20, outcomes
     assert all(injected[kind] > 0 for kind in KINDS), injected  # every kind was exercised

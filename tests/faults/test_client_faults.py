@@ -8,8 +8,9 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -35,12 +36,15 @@ class Store(CredentialStore):
         return self.cred
 
 
+T = TypeVar("T")
+
+
 def client(handler: Callable[[httpx.Request], httpx.Response], **kw: object) -> RegistryClient:
     return RegistryClient(transport=httpx.MockTransport(handler), retries=1, **kw)  # type: ignore[arg-type]
 
 
-def run(coro: object) -> object:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
 
 
 def test_redirect_to_another_host_carries_no_authorization() -> None:
@@ -131,7 +135,7 @@ def test_bearer_token_cached_refreshed_once_on_401() -> None:
             info = await c.head_manifest(REPO, "1.0.0")  # tok-1 rejected here: refresh once
             return tags, info.digest
 
-    tags, digest = run(go())  # type: ignore[misc]
+    tags, digest = run(go())
     assert tags == ["1.0.0"] and digest == BLOB_DIGEST
     assert state["token_calls"] == 2
 

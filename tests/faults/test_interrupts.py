@@ -64,7 +64,7 @@ def test_gather_cancels_and_awaits_siblings_and_raises_the_first_failure() -> No
     async def main() -> set[asyncio.Task[object]]:
         with pytest.raises(ValueError, match="first"):
             await gather(fail(0.01, "first"), slow(), fail(0.05, "second"), slow())
-        return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+        return asyncio.all_tasks() - {asyncio.current_task()}
 
     left = asyncio.run(main())
     assert left == set()  # nothing outlives the batch
@@ -319,6 +319,7 @@ def test_ctrl_c_at_random_moments(
             elif lock != old_lock:  # a complete new lock, never a partial one
                 assert command == "lock", where
                 parsed = load_lock(target / "Chart.lock")
+                assert parsed.dependencies is not None, where
                 deps = load_chart(target / "Chart.yaml").dependencies
                 assert hash_req(deps, parsed.dependencies) == parsed.digest, where
                 assert [d.version for d in parsed.dependencies] == ["1.1.0"], where

@@ -16,7 +16,7 @@ from tests.faults.conftest import (
     snapshot,
     write_chart,
 )
-from tests.support.proxy import RESET, TRUNCATE, Proxy
+from tests.support.proxy import RESET, TRUNCATE, Hook, Proxy
 from tests.support.registry import RegistryServer
 
 pytestmark = pytest.mark.integration
@@ -34,7 +34,9 @@ def locked(chart: Path, host: str) -> Path:
     return chart
 
 
-def always(status: int, body: bytes = b"", headers: dict[str, str] | None = None, path: str = TAGS):
+def always(
+    status: int, body: bytes = b"", headers: dict[str, str] | None = None, path: str = TAGS
+) -> Hook:
     def hook(method: str, p: str, h: dict[str, str]) -> tuple[int, dict[str, str], bytes] | None:
         if p.split("?")[0] == path:
             return status, dict(headers or {}), body
@@ -43,7 +45,9 @@ def always(status: int, body: bytes = b"", headers: dict[str, str] | None = None
     return hook
 
 
-def fail_first(n: int, status: int, headers: dict[str, str] | None = None, path: str = TAGS):
+def fail_first(
+    n: int, status: int, headers: dict[str, str] | None = None, path: str = TAGS
+) -> Hook:
     calls = {"n": 0}
 
     def hook(method: str, p: str, h: dict[str, str]) -> tuple[int, dict[str, str], bytes] | None:
@@ -81,12 +85,12 @@ def fail_first(n: int, status: int, headers: dict[str, str] | None = None, path:
     ],
 )
 def test_lock_fault_exit_2_one_line_files_unchanged(
-    fault_registry: RegistryServer, tmp_path: Path, name: str, hook: object, cause: str
+    fault_registry: RegistryServer, tmp_path: Path, name: str, hook: Hook, cause: str
 ) -> None:
     with Proxy(fault_registry.host) as healthy:
         chart = locked(tmp_path / "app", healthy.host)
         before = snapshot(chart)
-        healthy.hook = hook  # type: ignore[assignment]
+        healthy.hook = hook
         run = run_chartlock("lock", str(chart), "--plain-http", "--timeout", "5")
         assert_clean_failure(run, healthy.host, "faults/web", cause)
         assert snapshot(chart) == before

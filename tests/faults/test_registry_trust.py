@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import assert_clean_failure, run_chartlock, snapshot, write_chart
-from tests.support.hostile import HostileServer, Request, whole
-from tests.support.proxy import Proxy
+from tests.support.hostile import HostileServer, Request, Respond, whole
+from tests.support.proxy import Hook, Proxy
 from tests.support.registry import RegistryServer
 
 pytestmark = pytest.mark.integration
@@ -32,7 +32,9 @@ A_MANIFEST = json.dumps(
 ).encode()
 
 
-def manifests(head: tuple[int, dict[str, str], bytes], get: tuple[int, dict[str, str], bytes]):
+def manifests(
+    head: tuple[int, dict[str, str], bytes], get: tuple[int, dict[str, str], bytes]
+) -> Hook:
     def hook(method: str, path: str, h: dict[str, str]) -> tuple[int, dict[str, str], bytes] | None:
         if "/manifests/" not in path:
             return None
@@ -125,7 +127,9 @@ def echo_code(request: Request) -> Iterable[bytes]:
 
 
 @pytest.mark.parametrize("responder", [echo_basic, echo_code], ids=["message", "code"])
-def test_basic_credentials_echoed_in_401_body_are_not_printed(tmp_path: Path, responder) -> None:
+def test_basic_credentials_echoed_in_401_body_are_not_printed(
+    tmp_path: Path, responder: Respond
+) -> None:
     with HostileServer(responder) as server:
         chart = write_chart(tmp_path / "app", server.host)
         run = run_chartlock(

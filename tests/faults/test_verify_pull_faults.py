@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import assert_clean_failure, run_chartlock, snapshot, write_chart
-from tests.support.proxy import RESET, Proxy
+from tests.support.proxy import RESET, Hook, Proxy
 from tests.support.registry import RegistryServer
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ def locked_chart(tmp_path: Path, host: str) -> Path:
     return chart
 
 
-def on(path_part: str, status: int, body: bytes = b""):
+def on(path_part: str, status: int, body: bytes = b"") -> Hook:
     def hook(method: str, p: str, h: dict[str, str]) -> tuple[int, dict[str, str], bytes] | None:
         return (status, {}, body) if path_part in p else None
 
@@ -45,13 +45,13 @@ def test_online_command_faults(
     tmp_path: Path,
     command: str,
     name: str,
-    hook: object,
+    hook: Hook,
     cause: str,
 ) -> None:
     with Proxy(fault_registry.host) as proxy:
         chart = locked_chart(tmp_path, proxy.host)
         before = snapshot(chart)
-        proxy.hook = hook  # type: ignore[assignment]
+        proxy.hook = hook
         run = run_chartlock(command, str(chart), "--plain-http", "--timeout", "5")
         assert_clean_failure(run, proxy.host, "faults/web", cause)
         assert snapshot(chart) == before

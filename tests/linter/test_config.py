@@ -123,7 +123,7 @@ def test_missing_plugin_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_cli_overrides() -> None:
-    config = Config(select=["CL1"], ignore=["CL105"]).with_overrides(
+    config = Config(select=("CL1",), ignore=("CL105",)).with_overrides(
         select=["CL2"], ignore=["CL205"], fail_on="warning"
     )
     assert config.select == ("CL2",)

@@ -11,7 +11,7 @@ import pytest
 import resolver
 from resolver.commands.lint import glob_match
 from resolver.errors import InputError
-from resolver.linter.config import Config
+from resolver.linter.config import Config, RequireDigest
 from resolver.linter.findings import Severity
 from resolver.linter.rules import CHECKERS, RULES, FileKind
 from tests.linter.helpers import CHART, run, where, write
@@ -23,26 +23,27 @@ def chart(tmp_path: Path) -> Path:
 
 
 def test_public_api_is_the_engine(chart: Path) -> None:
-    report = resolver.lint(["charts"], resolver.Config(select=["CL114"]), cwd=chart)
+    report = resolver.lint(["charts"], resolver.Config(select=("CL114",)), cwd=chart)
     assert where(report.findings) == [("CL114", "charts/app/Chart.yaml", 6, 14)]
     assert report.charts_checked == 1
 
 
 def test_select_prefix_and_ignore(chart: Path) -> None:
-    assert {f.rule for f in run(chart, Config(select=["CL1"])).findings} == {"CL114"}
-    assert {f.rule for f in run(chart, Config(select=["CL2"])).findings} == {"CL201"}
-    assert run(chart, Config(select=["CL1"], ignore=["CL114"])).findings == []
+    assert {f.rule for f in run(chart, Config(select=("CL1",))).findings} == {"CL114"}
+    assert {f.rule for f in run(chart, Config(select=("CL2",))).findings} == {"CL201"}
+    assert run(chart, Config(select=("CL1",), ignore=("CL114",))).findings == []
     # The more specific selector wins.
-    assert {f.rule for f in run(chart, Config(select=["CL114"], ignore=["CL1"])).findings} == {
+    assert {f.rule for f in run(chart, Config(select=("CL114",), ignore=("CL1",))).findings} == {
         "CL114"
     }
-    assert {f.rule for f in run(chart, Config(ignore=["CL2"])).findings} == {"CL114"}
+    assert {f.rule for f in run(chart, Config(ignore=("CL2",))).findings} == {"CL114"}
 
 
 def test_severity_override_and_fail_on(chart: Path) -> None:
-    report = run(chart, Config(select=["CL114"], severity={"CL1": "info", "CL114": "error"}))
+    severity = {"CL1": Severity.INFO, "CL114": Severity.ERROR}
+    report = run(chart, Config(select=("CL114",), severity=severity))
     assert [f.severity for f in report.findings] == [Severity.ERROR]
-    report = run(chart, Config(select=["CL114"]))
+    report = run(chart, Config(select=("CL114",)))
     assert not report.failed(Severity.ERROR)
     assert report.failed(Severity.WARNING)
 
@@ -62,16 +63,16 @@ def test_require_digest_charts_makes_cl205_an_error(tmp_path: Path) -> None:
         """,
         },
     )
-    config = Config(select=["CL205"], require_digest={"charts": True})
+    config = Config(select=("CL205",), require_digest=RequireDigest(charts=True))
     report = run(tmp_path, config)
     assert [(f.rule, f.severity) for f in report.findings] == [("CL205", Severity.ERROR)]
 
 
 def test_per_file_ignores(tmp_path: Path) -> None:
     write(tmp_path, {"legacy/app/Chart.yaml": CHART, "new/app/Chart.yaml": CHART})
-    config = Config(select=["CL114"], per_file_ignores={"legacy/**": ["CL1"]})
+    config = Config(select=("CL114",), per_file_ignores={"legacy/**": ("CL1",)})
     assert [f.path for f in run(tmp_path, config).findings] == ["new/app/Chart.yaml"]
-    config = Config(select=["CL114"], per_file_ignores={"Chart.yaml": ["CL114"]})
+    config = Config(select=("CL114",), per_file_ignores={"Chart.yaml": ("CL114",)})
     assert run(tmp_path, config).findings == []
 
 
@@ -117,7 +118,7 @@ def test_suppressions(tmp_path: Path) -> None:
     """
         },
     )
-    report = run(tmp_path, Config(select=["CL0", "CL1"]))
+    report = run(tmp_path, Config(select=("CL0", "CL1")))
     assert where(report.findings) == [
         ("CL105", "Chart.yaml", 7, 17),
         ("CL001", "Chart.yaml", 9, 5),  # no reason
@@ -141,7 +142,7 @@ def test_cl002_not_reported_for_rules_that_did_not_run(tmp_path: Path) -> None:
             )
         },
     )
-    assert run(tmp_path, Config(select=["CL0", "CL114"])).findings == []
+    assert run(tmp_path, Config(select=("CL0", "CL114"))).findings == []
 
 
 def test_file_wide_suppression(tmp_path: Path) -> None:
@@ -152,7 +153,7 @@ def test_file_wide_suppression(tmp_path: Path) -> None:
             "b/Chart.yaml": CHART.lstrip() + "# chartlock: ignore-file[CL1] too late\n",
         },
     )
-    report = run(tmp_path, Config(select=["CL0", "CL114"]))
+    report = run(tmp_path, Config(select=("CL0", "CL114")))
     assert where(report.findings) == [
         ("CL114", "b/Chart.yaml", 6, 14),
         ("CL002", "b/Chart.yaml", 8, 1),
@@ -185,7 +186,7 @@ def test_unparseable_files_are_cl003_and_the_run_goes_on(tmp_path: Path) -> None
     )
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "Chart.yaml").write_bytes(b"name: \xff\n")
-    report = run(tmp_path, Config(select=["CL003", "CL114"]))
+    report = run(tmp_path, Config(select=("CL003", "CL114")))
     assert where(report.findings) == [
         ("CL003", "a/Chart.yaml", 5, 4),
         ("CL003", "a/values.yaml", 2, 1),
@@ -229,7 +230,7 @@ def test_classification(tmp_path: Path) -> None:
                 ".git/Makefile": "x\n",
             },
         )
-        report = run(tmp_path, Config(select=["CL0"], ci_globs=["deploy/*.groovy"]))
+        report = run(tmp_path, Config(select=("CL0",), ci_globs=("deploy/*.groovy",)))
     finally:
         for kind in FileKind:
             CHECKERS[kind].remove(spy)
@@ -258,12 +259,12 @@ def test_classification(tmp_path: Path) -> None:
 
 
 def test_single_files_and_missing_paths(chart: Path) -> None:
-    report = run(chart, Config(select=["CL114"]), paths=("charts/app/Chart.yaml",))
+    report = run(chart, Config(select=("CL114",)), paths=("charts/app/Chart.yaml",))
     assert where(report.findings) == [("CL114", "charts/app/Chart.yaml", 6, 14)]
     assert report.charts_checked == 1
     # A typo is an error, never a clean run of the other paths.
     with pytest.raises(InputError, match=r"^nope: no such file or directory$"):
-        run(chart, Config(select=["CL114"]), paths=("charts/app/Chart.yaml", "nope"))
+        run(chart, Config(select=("CL114",)), paths=("charts/app/Chart.yaml", "nope"))
 
 
 def test_a_crashing_checker_is_an_internal_error_not_a_crash(chart: Path) -> None:
@@ -272,7 +273,7 @@ def test_a_crashing_checker_is_an_internal_error_not_a_crash(chart: Path) -> Non
 
     CHECKERS[FileKind.CHART].append(boom)
     try:
-        report = run(chart, Config(select=["CL114"]))
+        report = run(chart, Config(select=("CL114",)))
     finally:
         CHECKERS[FileKind.CHART].remove(boom)
     assert [f.rule for f in report.findings] == ["CL114"]

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -47,7 +48,8 @@ def _run(
     repo: Path,
     tmp_path: Path,
     path_env: str,
-    github: dict[str, object] | None = None,
+    github: dict[str, Any] | None = None,
+    /,  # so that mypy does not match the action inputs (**inputs) against `github`
     **inputs: str,
 ) -> ActionRun:
     temp = tmp_path / "runner-temp"
@@ -71,10 +73,10 @@ def _run(
     )
 
 
-def _sarif(run: ActionRun) -> dict[str, object]:
+def _sarif(run: ActionRun) -> dict[str, Any]:
     path = Path(run.outputs["sarif"])
     assert path.is_file()
-    doc = json.loads(path.read_text("utf-8"))
+    doc: dict[str, Any] = json.loads(path.read_text("utf-8"))
     jsonschema.validate(doc, SARIF_SCHEMA)
     return doc
 
@@ -108,7 +110,7 @@ def test_default_checks_run_lint_once(tmp_path: Path, shim_path: str) -> None:
     )
     assert run.outputs["findings"] == "50"  # lint alone by default (it covers check's CL2xx rules)
     runs = _sarif(run)["runs"]
-    assert [r["automationDetails"]["id"] for r in runs] == ["chartlock/lint/"]  # type: ignore[index, union-attr]
+    assert [r["automationDetails"]["id"] for r in runs] == ["chartlock/lint/"]
     assert "## chartlock lint: 27 errors" in run.summary
 
 
@@ -188,7 +190,7 @@ def test_failed_run_fails_the_step_and_says_why(tmp_path: Path, shim_path: str) 
     assert "charts/broken/Chart.yaml: is a dangling symlink" in run.summary
     # The findings that were collected are still there for reviewers and code scanning.
     assert run.outputs["findings"] == str(1 + 50)  # check: CL201; lint: all 50
-    assert len(_sarif(run)["runs"]) == 2  # type: ignore[arg-type]
+    assert len(_sarif(run)["runs"]) == 2
 
 
 def test_failure_before_any_report_is_quoted_from_stderr(tmp_path: Path, shim_path: str) -> None:
@@ -296,7 +298,7 @@ def test_annotations_only_on_changed_lines_of_a_pull_request(
 ) -> None:
     repo, base = _pull_request(tmp_path)
     event = {"event": {"pull_request": {"base": {"sha": base}}}}
-    run = _run(repo, tmp_path, shim_path, github=event)
+    run = _run(repo, tmp_path, shim_path, event)
     assert run.outputs["findings"] == str(1 + 52)  # the summary and SARIF still have them all
     assert _annotations(run) == [
         "::error file=charts/web/values.yaml,line=154,col=10,title=CL301 image-tag-latest::"
@@ -312,7 +314,7 @@ def test_annotations_only_on_changed_lines_of_a_pull_request(
 def test_annotations_all_or_none(tmp_path: Path, shim_path: str, mode: str, count: int) -> None:
     repo, base = _pull_request(tmp_path)
     event = {"event": {"pull_request": {"base": {"sha": base}}}}
-    run = _run(repo, tmp_path, shim_path, github=event, annotations=mode)
+    run = _run(repo, tmp_path, shim_path, event, annotations=mode)
     # check and lint both report CL201 on the same line: annotated once.
     assert len(_annotations(run)) == count
 
@@ -322,7 +324,7 @@ def test_base_commit_missing_from_a_shallow_clone_annotates_everything(
 ) -> None:
     repo, _ = _pull_request(tmp_path)
     event = {"event": {"pull_request": {"base": {"sha": "0" * 40}}}}
-    run = _run(repo, tmp_path, shim_path, github=event)
+    run = _run(repo, tmp_path, shim_path, event)
     notices = [a for a in _annotations(run) if a.startswith("::notice title=chartlock::")]
     assert notices and "fetch-depth: 0" in notices[0]
     assert len(_annotations(run)) == 52 + 1
@@ -384,4 +386,4 @@ def test_verify_and_lock_check_against_a_real_registry(
     assert "## chartlock lock --check: a Chart.lock would change" in stale.summary
     assert "would change" in stale.summary.split("```text", 1)[1]
     runs = _sarif(stale)["runs"]
-    assert [r["automationDetails"]["id"] for r in runs] == ["chartlock/verify/"]  # type: ignore[index, union-attr]
+    assert [r["automationDetails"]["id"] for r in runs] == ["chartlock/verify/"]

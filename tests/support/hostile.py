@@ -10,13 +10,13 @@ is closed. Writing stops when the client hangs up, when the server is stopped, o
 
 from __future__ import annotations
 
+import io
 import socket
 import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 CHUNK = 64 * 1024
 
@@ -120,7 +120,7 @@ class HostileServer:
     def paths(self, method: str = "") -> list[str]:
         return [r.path for r in self.requests if not method or r.method == method]
 
-    def _serve(self, conn: socket.socket, reader: BinaryIO) -> None:
+    def _serve(self, conn: socket.socket, reader: io.BufferedIOBase) -> None:
         try:
             line = reader.readline(65537)
             if not line:

@@ -15,7 +15,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self is 3.11+
 
 RESET = -1
 TRUNCATE = -2
@@ -79,7 +83,7 @@ class Proxy:
     def host(self) -> str:
         return f"127.0.0.1:{self.httpd.server_address[1]}"
 
-    def __enter__(self) -> Proxy:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

@@ -108,7 +108,7 @@ class TokenServer:
             req.end_headers()
             req.wfile.write(b'{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}')
             return
-        access = []
+        access: list[dict[str, object]] = []
         for scope in query.get("scope", []):
             for item in scope.split(" "):
                 kind, _, rest = item.partition(":")

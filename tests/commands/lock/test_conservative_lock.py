@@ -460,8 +460,8 @@ def test_config_strategy_newest_upgrades_by_default(
 def test_library_resolve_takes_the_same_upgrade_requests(
     registry: RegistryServer, pusher: Pusher, ns: str, helm_bin: str, tmp_path: Path
 ) -> None:
-    # resolver.api.resolve is `resolver.resolve`; imported from its module here because the
-    # submodule resolver/resolve.py shadows the lazy attribute once imported (being renamed).
+    # resolver.api.resolve is `resolver.resolve` (a submodule resolver/resolve.py once shadowed
+    # the lazy attribute; that module is resolver/resolution/ now).
     from resolver.api import resolve
     from resolver.errors import ChartlockError
 

@@ -36,7 +36,7 @@ EXPECTED = [
 
 @pytest.fixture(scope="module")
 def bad_findings() -> dict[str, list[tuple[str, str, int, int]]]:
-    report = lint([FIXTURES / "chart" / "bad"], Config(select=["CL1"]), cwd=ROOT)
+    report = lint([FIXTURES / "chart" / "bad"], Config(select=("CL1",)), cwd=ROOT)
     assert not report.errors
     out: dict[str, list[tuple[str, str, int, int]]] = {}
     for f in report.findings:
@@ -54,13 +54,13 @@ def test_positive(
 @pytest.mark.parametrize("rule", [r for r, _, _ in EXPECTED] + ["CL601"])
 def test_negative(rule: str) -> None:
     config = Config(
-        select=[rule],
-        allowed_registries=[
+        select=(rule,),
+        allowed_registries=(
             "registry-1.docker.io",
             "ghcr.io/org",
             "ghcr.io/hopps-app",
             "localhost:5000",
-        ],
+        ),
     )
     report = lint([FIXTURES / "chart" / "clean"], config, cwd=ROOT)
     assert report.findings == []
@@ -69,7 +69,7 @@ def test_negative(rule: str) -> None:
 
 
 def test_messages_name_the_value_and_fix_names_the_command() -> None:
-    report = lint([FIXTURES / "chart" / "bad"], Config(select=["CL103", "CL114"]), cwd=ROOT)
+    report = lint([FIXTURES / "chart" / "bad"], Config(select=("CL103", "CL114")), cwd=ROOT)
     partial = next(f for f in report.findings if f.rule == "CL103")
     assert "'1.6'" in partial.message
     assert partial.fix.startswith("write `version: 1.6.0`")
@@ -97,7 +97,7 @@ def test_cl601_registry_not_allowed(tmp_path) -> None:  # type: ignore[no-untype
     """
         },
     )
-    report = run(tmp_path, Config(select=["CL601"], allowed_registries=["ghcr.io/myorg"]))
+    report = run(tmp_path, Config(select=("CL601",), allowed_registries=("ghcr.io/myorg",)))
     assert where(report.findings) == [("CL601", "Chart.yaml", 7, 17)]
     assert "'docker.io'" in report.findings[0].message
 
@@ -158,7 +158,7 @@ def test_repository_variants(tmp_path, repository: str, rule: str) -> None:  # t
     """
         },
     )
-    report = run(tmp_path, Config(select=["CL1"]))
+    report = run(tmp_path, Config(select=("CL1",)))
     assert where(report.findings) == [(rule, "Chart.yaml", 7, 17)]
 
 
@@ -186,7 +186,7 @@ def test_version_variants(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """
         },
     )
-    report = run(tmp_path, Config(select=["CL101", "CL102", "CL103", "CL114"]))
+    report = run(tmp_path, Config(select=("CL101", "CL102", "CL103", "CL114")))
     assert where(report.findings) == [
         ("CL103", "Chart.yaml", 6, 14),
         ("CL114", "Chart.yaml", 9, 14),
@@ -210,7 +210,7 @@ def test_chart_own_name_and_alias(tmp_path) -> None:  # type: ignore[no-untyped-
     """
         },
     )
-    report = run(tmp_path, Config(select=["CL111"]))
+    report = run(tmp_path, Config(select=("CL111",)))
     assert where(report.findings) == [
         ("CL111", "Chart.yaml", 2, 7),
         ("CL111", "Chart.yaml", 6, 12),
@@ -235,12 +235,12 @@ def test_urls_and_aliases_are_not_cl115_or_cl116(tmp_path, repository: str) -> N
     """
         },
     )
-    report = run(tmp_path, Config(select=["CL115", "CL116"]))
+    report = run(tmp_path, Config(select=("CL115", "CL116")))
     assert report.findings == []
 
 
 def test_cl116_names_the_helm_git_plugin(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    report = lint([FIXTURES / "chart" / "bad"], Config(select=["CL115", "CL116"]), cwd=ROOT)
+    report = lint([FIXTURES / "chart" / "bad"], Config(select=("CL115", "CL116")), cwd=ROOT)
     by_rule = {f.rule: f for f in report.findings}
     assert "helm-git plugin" in by_rule["CL116"].message
     assert "aslafy-z/helm-git" in by_rule["CL116"].fix

@@ -46,7 +46,7 @@ global:
 
 
 def _cl302(base: Path) -> list[tuple[str, int]]:
-    report = resolver.lint(["."], Config(select=["CL302"]), cwd=base)
+    report = resolver.lint(["."], Config(select=("CL302",)), cwd=base)
     assert not report.errors
     return [(f.path, f.line) for f in report.findings]
 
@@ -99,7 +99,7 @@ def test_a_tag_from_a_later_document_completes_the_default(tmp_path: Path) -> No
         },
     )
     assert _cl302(tmp_path) == []
-    report = resolver.lint(["."], Config(select=["CL3"]), cwd=tmp_path)
+    report = resolver.lint(["."], Config(select=("CL3",)), cwd=tmp_path)
     assert [(f.rule, f.line) for f in report.findings] == [("CL303", 5)]
 
 

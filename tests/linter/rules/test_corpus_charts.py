@@ -28,7 +28,7 @@ CORPUS = ROOT / "fixtures" / "corpus" / "locks"
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="fixtures/corpus/locks is not there")
 def test_chart_rules_on_real_charts() -> None:
-    report = lint([CORPUS], Config(select=["CL0", "CL1", "CL6"], ignore=["CL113"]), cwd=ROOT)
+    report = lint([CORPUS], Config(select=("CL0", "CL1", "CL6"), ignore=("CL113",)), cwd=ROOT)
     assert report.errors == []
     assert report.charts_checked == 1226
     errors = Counter(f.rule for f in report.findings if f.severity is Severity.ERROR)
