@@ -219,3 +219,44 @@ def test_the_literal_scan_sees_a_literal(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text('X = Rule(id="CL900")\nProblem("CL901", "m")\n', "utf-8")
     assert _rule_id_literals(sample, tmp_path) == ["sample.py:2: 'CL901'"]
+
+
+# Modules that talk to the network or run programs: lint rules judge files, they fetch nothing.
+_IO_MODULES = ("socket", "ssl", "http", "urllib.request", "subprocess", "asyncio", "httpx")
+
+
+def _imports(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def _is_io(name: str) -> bool:
+    return any(name == io or name.startswith(io + ".") for io in _IO_MODULES)
+
+
+def test_rules_import_no_io_beyond_the_chart_package() -> None:
+    modules = sorted((ROOT / "resolver" / "linter" / "rules").glob("*.py"))
+    assert len(modules) >= 12
+    wrong = [
+        f"{path.name}: {name}"
+        for path in modules
+        for name in _imports(path)
+        if _is_io(name)
+        or (
+            name.startswith("resolver.")
+            and not name.startswith(("resolver.linter.", "resolver.chart.", "resolver.util."))
+            and name not in ("resolver.errors", "resolver.semver", "resolver.registry.reference")
+        )
+    ]
+    assert wrong == []
+
+
+def test_the_io_scan_sees_an_io_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import urllib.parse\nfrom http.client import HTTPConnection\n", "utf-8")
+    assert [name for name in _imports(sample) if _is_io(name)] == ["http.client"]
