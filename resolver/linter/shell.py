@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from resolver.util.records import Record
 
 _OPERATORS = frozenset(";&|()")
-
 _BLANKS = frozenset(" \t\r\n")
 
 

@@ -53,8 +53,6 @@ VERSION_MISSING = register(
         "oci://registry-1.docker.io/bitnamicharts",
     )
 )
-
-
 VERSION_INVALID = register(
     Rule(
         id="CL102",
@@ -87,8 +85,6 @@ OCI_VERSION_NOT_STRICT = register(
         good="version: 1.6.0\nrepository: oci://ghcr.io/org/charts",
     )
 )
-
-
 NAME_INVALID = register(
     Rule(
         id="CL111",
@@ -120,8 +116,6 @@ DUPLICATE = register(
         good="- name: redis\n  version: 17.3.2\n- name: redis\n  alias: cache\n  version: 18.0.0",
     )
 )
-
-
 RANGE_UNBOUNDED = register(
     Rule(
         id="CL114",
@@ -141,8 +135,6 @@ RANGE_UNBOUNDED = register(
 
 # Aliases (pkg/chart validateDependency); OCI repository path components (oras).
 _ALIAS_RE = re.compile(r"[a-zA-Z0-9_-]+")
-
-
 _OCI_NAME_RE = re.compile(r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*")
 
 

@@ -41,8 +41,6 @@ OCI_UNPINNED = register(
         good="helm upgrade --install app oci://ghcr.io/org/charts/app --version 1.4.2",
     )
 )
-
-
 INSECURE_TRANSPORT = register(
     Rule(
         id="CL402",
@@ -74,8 +72,6 @@ PASSWORD_ARGUMENT = register(
         good='echo "$TOKEN" | helm registry login ghcr.io -u me --password-stdin',
     )
 )
-
-
 DEPENDENCY_UPDATE = register(
     Rule(
         id="CL404",
@@ -107,8 +103,6 @@ REPO_ADD_OCI = register(
         good="helm install db oci://registry-1.docker.io/bitnamicharts/postgresql --version 16.4.2",
     )
 )
-
-
 OCI_NOT_DIGEST_PINNED = register(
     Rule(
         id="CL406",
@@ -126,14 +120,10 @@ OCI_NOT_DIGEST_PINNED = register(
 
 
 _DEPENDENCY = frozenset(("dependency", "dep", "dependencies"))
-
-
 _CHART_COMMANDS = frozenset(("install", "upgrade", "template", "pull", "fetch", "show", "inspect"))
 
 
 _INSECURE_FLAGS = ("--plain-http", "--insecure-skip-tls-verify")
-
-
 # Flags that take a separate value (so that value is not mistaken for a positional argument).
 _VALUE_FLAGS = frozenset(
     (

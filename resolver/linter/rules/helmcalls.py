@@ -42,9 +42,7 @@ _PREFIX_WORDS = frozenset(
         "after_script:",
     )
 )
-
 _SHELLS = frozenset(("sh", "bash", "zsh", "dash", "ksh", "eval", "kubesh"))
-
 _ECHO_LIKE = frozenset(
     [
         "echo",
@@ -71,15 +69,10 @@ _ECHO_LIKE = frozenset(
         "[[",
     ]
 )
-
 _XARGS_VALUE_FLAGS = frozenset(("-L", "-n", "-I", "-P", "-d", "-s", "-a", "-E"))
-
 _VARIABLE_RE = re.compile(r"\$(?:\([^()]*\)|\{[^{}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
-
 _HELM_START_RE = re.compile(r"\s*(?:sudo\s+)?helm\s")
-
 _ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-
 _HELM_VAR_RE = re.compile(r"\$[({]?HELM(?:_BIN|_CMD|_EXE)?[)}]?")
 
 

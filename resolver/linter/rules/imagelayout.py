@@ -20,19 +20,12 @@ from resolver.linter.rules.imageref import is_templated
 from resolver.util.records import Record
 
 STR_TAG = "tag:yaml.org,2002:str"
-
 NULL_TAG = "tag:yaml.org,2002:null"
-
 _REPOSITORY_KEYS = ("repository", "repo")
-
 _IMAGE_MAP_REPOSITORY_KEYS = ("repository", "repo", "image", "name")
-
 _TAG_KEYS = ("tag", "version")
-
 _DIGEST_KEYS = ("digest", "sha")
-
 _SHAPE_KEYS = frozenset(("tag", "version", "digest", "sha", "pullPolicy"))
-
 _TEMPLATE_IMAGE_RE = re.compile(r"^(\s*(?:-\s+)?)(image:[ \t]*)(\S.*?)\s*$")
 
 

@@ -83,8 +83,6 @@ TAG_LATEST = register(
         good="image: nginx:1.27.3@sha256:<digest>",
     )
 )
-
-
 TAG_MISSING = register(
     Rule(
         id="CL302",
@@ -125,8 +123,6 @@ NOT_DIGEST_PINNED = register(
         good="image: nginx:1.27.3@sha256:<digest>",
     )
 )
-
-
 REFERENCE_INVALID = register(
     Rule(
         id="CL304",
@@ -158,8 +154,6 @@ OCI_SCHEME = register(
         good="image: ghcr.io/org/app:1.0",
     )
 )
-
-
 DIGEST_MALFORMED = register(
     Rule(
         id="CL306",

@@ -29,7 +29,6 @@ INSECURE_HTTP = register(
         good="repository: https://charts.example.com",
     )
 )
-
 CLASSIC_HTTPS = register(
     Rule(
         id="CL105",
@@ -46,7 +45,6 @@ CLASSIC_HTTPS = register(
         good="repository: oci://registry-1.docker.io/bitnamicharts",
     )
 )
-
 LOCAL_ALIAS = register(
     Rule(
         id="CL106",
@@ -62,7 +60,6 @@ LOCAL_ALIAS = register(
         good="repository: https://charts.bitnami.com/bitnami",
     )
 )
-
 REPEATS_CHART_NAME = register(
     Rule(
         id="CL107",
@@ -80,7 +77,6 @@ REPEATS_CHART_NAME = register(
         good="name: app\nrepository: oci://ghcr.io/org/charts",
     )
 )
-
 HAS_TAG_OR_DIGEST = register(
     Rule(
         id="CL108",
@@ -97,7 +93,6 @@ HAS_TAG_OR_DIGEST = register(
         good="repository: oci://ghcr.io/org/charts",
     )
 )
-
 INVALID_OCI_REFERENCE = register(
     Rule(
         id="CL109",
@@ -113,7 +108,6 @@ INVALID_OCI_REFERENCE = register(
         good="repository: oci://ghcr.io/myorg/charts",
     )
 )
-
 DOCKER_HUB_HOST = register(
     Rule(
         id="CL110",
@@ -130,7 +124,6 @@ DOCKER_HUB_HOST = register(
         good="repository: oci://registry-1.docker.io/bitnamicharts",
     )
 )
-
 REPOSITORY_MISSING = register(
     Rule(
         id="CL113",
@@ -147,7 +140,6 @@ REPOSITORY_MISSING = register(
         "oci://registry-1.docker.io/bitnamicharts",
     )
 )
-
 REPOSITORY_NOT_URL = register(
     Rule(
         id="CL115",
@@ -165,7 +157,6 @@ REPOSITORY_NOT_URL = register(
         good="repository: oci://registry-1.docker.io/bitnamicharts",
     )
 )
-
 REPOSITORY_NEEDS_PLUGIN = register(
     Rule(
         id="CL116",
@@ -186,11 +177,9 @@ REPOSITORY_NEEDS_PLUGIN = register(
         good="repository: oci://ghcr.io/org/charts",
     )
 )
-
 _HOST_RE = re.compile(
     r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?|\[[0-9a-fA-F:]+\](?::[0-9]+)?"
 )
-
 _DOCKER_HUB_ALIASES = ("docker.io", "index.docker.io")
 
 
@@ -254,7 +243,6 @@ _PLUGINS = {
     "s3": "the helm-s3 plugin (https://github.com/hypnoglow/helm-s3)",
     "gs": "the helm-gcs plugin (https://github.com/hayorov/helm-gcs)",
 }
-
 # url.ParseRequestURI accepts an absolute URI (a scheme) or an absolute path; Helm treats
 # anything else that is not `@name`/`alias:name` as a missing repository name.
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
