@@ -17,8 +17,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from resolver.cli.docs import rule_dict, rule_text
     from resolver.errors import ChartlockError
+    from resolver.linter.docs import rule_dict, rule_text
     from resolver.linter.rules import load_builtin_rules
 
     rules = sorted(load_builtin_rules().values(), key=lambda r: r.id)

@@ -13,7 +13,12 @@ from resolver.chart.repoconfig import repo_urls
 from resolver.errors import InputError
 from resolver.linter.findings import Report, Severity
 from resolver.linter.rules.base import to_finding
-from resolver.linter.rules.lock import check_chart, load_pair, vendored_archives
+from resolver.linter.rules.lock import (
+    LOCK_DIGEST_MISSING,
+    check_chart,
+    load_pair,
+    vendored_archives,
+)
 
 
 def check(
@@ -47,7 +52,8 @@ def check(
         for problem in check_chart(
             chart, lock, repo_urls=urls, vendored=vendored_archives(chart_dir)
         ):
-            severity = Severity.ERROR if require_digests and problem.rule == "CL205" else None
+            digest_rule = problem.rule is LOCK_DIGEST_MISSING
+            severity = Severity.ERROR if require_digests and digest_rule else None
             report.findings.append(to_finding(problem, chart.display_path, severity))
     report.findings.sort(key=lambda f: f.sort_key())
     return report

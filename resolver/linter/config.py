@@ -16,12 +16,12 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from resolver.errors import ConfigError
 from resolver.linter.findings import Severity
+from resolver.util.records import Record, field
 
 CONFIG_FILES = (".chartlock.yaml", ".chartlock.yml")
 PYPROJECT = "pyproject.toml"
@@ -29,17 +29,17 @@ SELECTOR_RE = re.compile(r"[A-Z]+[0-9]*")
 _SEVERITIES = "error, warning, info"
 
 
-@dataclass
-class RequireDigest:
+class RequireDigest(Record):
     """``require-digest``: which missing digests are errors (CL205 charts, CL303 images)."""
 
     charts: bool = False
     images: bool = False
 
 
-@dataclass
-class Config:
-    """Lint settings. Every field has a default; ``Config()`` runs every offline rule."""
+class Config(Record):
+    """Lint settings. Every field has a default; ``Config()`` runs every offline rule.
+
+    Frozen like every record; :meth:`with_overrides` (or ``replace``) makes changed copies."""
 
     select: tuple[str, ...] = ()  # empty: every rule
     ignore: tuple[str, ...] = ()
@@ -66,22 +66,21 @@ class Config:
 
     def __post_init__(self) -> None:
         # Friendly construction from plain data (policy scripts): lists, strings, dicts.
-        self.select = tuple(self.select)
-        self.ignore = tuple(self.ignore)
-        self.allowed_registries = tuple(self.allowed_registries)
-        self.ci_globs = tuple(self.ci_globs)
-        self.plugins = tuple(self.plugins)
+        set_ = object.__setattr__  # a record is frozen: normalise once, here
+        for name in ("select", "ignore", "allowed_registries", "ci_globs", "plugins"):
+            set_(self, name, tuple(getattr(self, name)))
         raw_digest: Any = self.require_digest
         if isinstance(raw_digest, Mapping):
-            self.require_digest = RequireDigest(**raw_digest)
+            set_(self, "require_digest", RequireDigest(**raw_digest))
         raw_fail: Any = self.fail_on
         if isinstance(raw_fail, str):
-            self.fail_on = Severity.parse(raw_fail)
-        self.severity = {
+            set_(self, "fail_on", Severity.parse(raw_fail))
+        severity = {
             k: (Severity.parse(v) if isinstance(v, str) else Severity(v))
             for k, v in self.severity.items()
         }
-        self.per_file_ignores = {k: tuple(v) for k, v in self.per_file_ignores.items()}
+        set_(self, "severity", severity)
+        set_(self, "per_file_ignores", {k: tuple(v) for k, v in self.per_file_ignores.items()})
 
     def requires_provenance(self, name: str, repository: str) -> bool:
         """Whether ``require-provenance`` covers a dependency: a pattern with ``://`` (or
@@ -130,8 +129,6 @@ class Config:
         fail_on: str | None = None,
     ) -> Config:
         """A copy with command-line flags applied: ``--select`` replaces, ``--ignore`` adds."""
-        import dataclasses
-
         for flag, values in (("--select", select or ()), ("--ignore", ignore)):
             for value in values:
                 if not SELECTOR_RE.fullmatch(value):
@@ -153,7 +150,7 @@ class Config:
                 raise ConfigError(
                     "--fail-on", f"{fail_on!r} is not a severity (allowed: {_SEVERITIES})"
                 ) from None
-        return dataclasses.replace(self, **changes)
+        return self.replace(**changes)
 
 
 def _specificity(rule_id: str, selectors: Iterable[str]) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from resolver.util.records import Struct
+from resolver.util.records import Record
 
 
 class Severity(enum.IntEnum):
@@ -36,37 +36,24 @@ class Severity(enum.IntEnum):
             ) from None
 
 
-class Finding(Struct):
+class Finding(Record):
     """One problem at one place.
 
-    ``path`` is relative to the working directory where possible (posix separators); ``line``
-    and ``column`` are 1-based, 0 when unknown. ``name`` is the rule's kebab-case name; ``key``
-    identifies the offending value independently of its line (for the fingerprint).
+    ``rule`` is the rule's id (``CL303``: findings are output, read by reporters and
+    baselines), ``name`` its kebab-case name. ``path`` is relative to the working directory
+    where possible (posix separators); ``line`` and ``column`` are 1-based, 0 when unknown;
+    ``key`` identifies the offending value independently of its line (for the fingerprint).
     """
 
-    __slots__ = ("column", "fix", "key", "line", "message", "name", "path", "rule", "severity")
-
-    def __init__(
-        self,
-        rule: str,
-        name: str,
-        severity: Severity,
-        path: str,
-        line: int,
-        column: int,
-        message: str,
-        fix: str = "",
-        key: str = "",
-    ) -> None:
-        self.rule = rule
-        self.name = name
-        self.severity = severity
-        self.path = path
-        self.line = line
-        self.column = column
-        self.message = message
-        self.fix = fix
-        self.key = key
+    rule: str
+    name: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    message: str
+    fix: str = ""
+    key: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -93,22 +80,20 @@ class Finding(Struct):
         }
 
 
-class BaselineSummary(Struct):
+class BaselineSummary(Record):
     """What ``--baseline FILE`` did to a report: findings it hid, and findings it no longer sees."""
 
-    __slots__ = ("fixed", "matched", "path")
-
-    def __init__(self, path: str, matched: int, fixed: int) -> None:
-        self.path = path
-        self.matched = matched
-        self.fixed = fixed
+    path: str
+    matched: int
+    fixed: int
 
 
-class Report(Struct):
+class Report:
     """The findings of one run, plus the files that were examined.
 
     ``errors`` holds input that could not be read (one-line ChartlockError each); the CLI
     prints them and exits 2. ``baseline`` is set when findings were filtered by a baseline.
+    A mutable holder, filled while the run goes (not a record).
     """
 
     __slots__ = ("baseline", "charts_checked", "errors", "files_checked", "findings")
@@ -126,6 +111,13 @@ class Report(Struct):
         self.charts_checked = charts_checked
         self.errors: list[Exception] = errors if errors is not None else []
         self.baseline = baseline
+
+    def __repr__(self) -> str:
+        return (
+            f"Report(findings={self.findings!r}, files_checked={self.files_checked}, "
+            f"charts_checked={self.charts_checked}, errors={self.errors!r}, "
+            f"baseline={self.baseline!r})"
+        )
 
     @property
     def succeeded(self) -> bool:

@@ -13,7 +13,8 @@ nothing is reported too (CL002).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from resolver.util.records import Record, field
 
 _DIRECTIVE_RE = re.compile(
     r"(?:#|//)\s*chartlock:\s*(?P<kind>ignore-file|ignore)\s*\[(?P<ids>[^\]]*)\](?P<reason>.*)$"
@@ -21,9 +22,12 @@ _DIRECTIVE_RE = re.compile(
 _COMMENT_ONLY_RE = re.compile(r"\s*(?:#|//)")
 
 
-@dataclass
-class Suppression:
-    """One directive. ``line`` and ``column`` are where the comment starts (1-based)."""
+class Suppression(Record):
+    """One directive. ``line`` and ``column`` are where the comment starts (1-based).
+
+    ``used`` is filled while findings are matched (:func:`is_suppressed`); it takes no part
+    in equality.
+    """
 
     line: int
     column: int
@@ -32,7 +36,7 @@ class Suppression:
     file_wide: bool
     own_line: bool  # the comment stands alone on its line (then it covers the next line)
     misplaced: bool = False  # an ignore-file below the first comment block
-    used: set[str] = field(default_factory=set)  # the ids that suppressed something
+    used: set[str] = field(default_factory=set, compare=False)  # the ids that suppressed something
 
     def covers(self, line: int) -> bool:
         if self.misplaced:

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 import resolver
-from resolver.commands.lint import glob_match
 from resolver.errors import InputError
 from resolver.linter.config import Config, RequireDigest
 from resolver.linter.findings import Severity
 from resolver.linter.rules import CHECKERS, RULES, FileKind
+from resolver.linter.targets import glob_match
 from tests.linter.helpers import CHART, run, where, write
 
 

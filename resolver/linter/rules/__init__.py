@@ -11,6 +11,7 @@ import importlib
 from resolver.linter.findings import Severity
 from resolver.linter.rules.base import (
     CHECKERS,
+    EMITS,
     RULES,
     Checker,
     CheckOptions,
@@ -18,6 +19,7 @@ from resolver.linter.rules.base import (
     LintTarget,
     Problem,
     Rule,
+    UnregisteredRule,
     checker,
     get_rule,
     register,
@@ -25,28 +27,33 @@ from resolver.linter.rules.base import (
 )
 
 # Rule families, in documentation order.
-BUILTIN_MODULES: tuple[str, ...] = ("meta", "chart", "lock", "images", "ci", "online", "policy")
+BUILTIN_MODULES: tuple[str, ...] = (
+    "meta",
+    "chart",
+    "repository",
+    "lock",
+    "images",
+    "ci",
+    "online",
+    "policy",
+)
 
 
 def load_builtin_rules() -> dict[str, Rule]:
     """Import every built-in rule module (once) and return the registry.
 
-    A module that does not exist yet is skipped (rule families are written independently);
-    any other import error propagates.
+    Every module must import: a missing or broken built-in module is a bug in chartlock, never
+    a smaller rule set (its ImportError propagates).
     """
     for name in BUILTIN_MODULES:
-        module = f"resolver.linter.rules.{name}"
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(f"resolver.linter.rules.{name}")
     return RULES
 
 
 __all__ = [
     "BUILTIN_MODULES",
     "CHECKERS",
+    "EMITS",
     "RULES",
     "CheckOptions",
     "Checker",
@@ -55,6 +62,7 @@ __all__ = [
     "Problem",
     "Rule",
     "Severity",
+    "UnregisteredRule",
     "checker",
     "get_rule",
     "load_builtin_rules",

@@ -1,25 +1,32 @@
 """The rule registry: the contract between lint rules, the engine, the docs and the reporters.
 
 A rule is metadata (:class:`Rule`) plus one or more *checkers*: functions that take one file
-(:class:`LintTarget`) and yield :class:`Problem` objects naming a rule id. The engine
-(``resolver.commands.lint``) picks the files, runs the checkers registered for each file kind,
-applies configuration (select/ignore/severity) and suppressions, and turns problems into
-:class:`resolver.linter.findings.Finding` objects.
+(:class:`LintTarget`) and yield :class:`Problem` objects naming the rule (its registered
+constant). The engine (:mod:`resolver.linter.engine`) picks the files, runs the checkers
+registered for each file kind, applies configuration (select/ignore/severity) and
+suppressions, and turns problems into :class:`resolver.linter.findings.Finding` objects.
+
+Rules are referenced by their constants, never by id strings: a misspelt constant is a
+NameError (and a mypy error), a misspelt ``"CL3O3"`` was a silent non-match. Each checker
+declares the rules it ``emits``, so the engine skips a checker whose rules are all disabled.
 
 Custom rules (plugins) use exactly this API::
 
     from resolver.linter.rules import FileKind, Problem, Rule, Severity, checker, register
 
-    register(Rule(id="X100", name="no-foo", severity=Severity.WARNING, family="custom",
-                  summary="...", rationale="...", fix="..."))
+    NO_FOO = register(Rule(id="X100", name="no-foo", severity=Severity.WARNING,
+                           family="custom", summary="...", rationale="...", fix="..."))
 
-    @checker(FileKind.VALUES)
+    @checker(FileKind.VALUES, emits=(NO_FOO,))
     def no_foo(target, options):
         if "foo" in target.text:
-            yield Problem("X100", "found foo", line=1, column=1)
+            yield Problem(NO_FOO, "found foo", line=1, column=1)
 
 Put that in a module importable by name and list it under ``plugins`` in the configuration
-(``.chartlock.yaml`` or ``[tool.chartlock]``); the engine imports it before linting.
+(``.chartlock.yaml`` or ``[tool.chartlock]``); the engine imports it before linting. (A plugin
+written against the first version of this API, with ``Problem("X100", ...)`` and no
+``emits``, still works: the id is looked up in the registry, and a checker that declares
+nothing always runs.)
 """
 
 from __future__ import annotations
@@ -29,14 +36,14 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from resolver.linter.findings import Finding, Severity
-from resolver.util.records import Struct
+from resolver.util.records import Record, field
 
-TYPE_CHECKING = False  # typing and dataclasses stay off the start-up path
+TYPE_CHECKING = False  # typing stays off the start-up path
 if TYPE_CHECKING:
     from typing import Any
 
 
-class Rule(Struct):
+class Rule(Record):
     """A rule's identity and documentation (ruff-style sections).
 
     ``id`` is stable (``CL303``), ``name`` kebab-case, ``severity`` the default, ``family`` one of
@@ -45,42 +52,16 @@ class Rule(Struct):
     examples; ``online`` rules need the network (``lint --online``/``verify``).
     """
 
-    __slots__ = (
-        "id",
-        "name",
-        "severity",
-        "family",
-        "summary",
-        "rationale",
-        "fix",
-        "bad",
-        "good",
-        "online",
-    )
-
-    def __init__(
-        self,
-        id: str,
-        name: str,
-        severity: Severity,
-        family: str,
-        summary: str,
-        rationale: str,
-        fix: str,
-        bad: str = "",
-        good: str = "",
-        online: bool = False,
-    ) -> None:
-        self.id = id
-        self.name = name
-        self.severity = severity
-        self.family = family
-        self.summary = summary
-        self.rationale = rationale
-        self.fix = fix
-        self.bad = bad
-        self.good = good
-        self.online = online
+    id: str
+    name: str
+    severity: Severity
+    family: str
+    summary: str
+    rationale: str
+    fix: str
+    bad: str = ""
+    good: str = ""
+    online: bool = False
 
 
 class FileKind(str, enum.Enum):
@@ -91,19 +72,24 @@ class FileKind(str, enum.Enum):
     CI = "ci"  # workflows, .gitlab-ci.yml, *.sh, Makefile, Taskfile, Jenkinsfile
 
 
-class Problem(Struct):
+class Problem:
     """What a checker reports; the engine adds path, severity and name.
 
-    ``key`` identifies the offending value for the fingerprint (default: the message); ``fix``
-    overrides the rule's default fix hint; ``path`` names the file when it is not the target's
-    own (e.g. Chart.lock for a chart check).
+    ``rule`` is the registered :class:`Rule` (an id string is looked up in the registry: the
+    plugin API of the first version, and ``resolver.commands.verify`` until it names its rules
+    by constant). ``key`` identifies the offending value for the fingerprint (default: the
+    message); ``fix`` overrides the rule's default fix hint; ``path`` names the file when it
+    is not the target's own (e.g. Chart.lock for a chart check).
+
+    Not a frozen :class:`~resolver.util.records.Record`: ``chartlock verify`` fills ``fix``
+    (the dependency's name in the command) after the problem is made.
     """
 
-    __slots__ = ("rule", "message", "line", "column", "key", "fix", "path")
+    __slots__ = ("column", "fix", "key", "line", "message", "path", "rule")
 
     def __init__(
         self,
-        rule: str,
+        rule: Rule | str,
         message: str,
         line: int = 0,
         column: int = 0,
@@ -111,7 +97,7 @@ class Problem(Struct):
         fix: str = "",
         path: str = "",
     ) -> None:
-        self.rule = rule
+        self.rule: Rule = rule if isinstance(rule, Rule) else _registered(rule)
         self.message = message
         self.line = line
         self.column = column
@@ -119,49 +105,55 @@ class Problem(Struct):
         self.fix = fix
         self.path = path
 
+    def _key(self) -> tuple[object, ...]:
+        return (self.rule, self.message, self.line, self.column, self.key, self.fix, self.path)
 
-class LintTarget(Struct):
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
+
+    def __repr__(self) -> str:
+        return (
+            f"Problem({self.rule.id!r}, {self.message!r}, line={self.line}, "
+            f"column={self.column}, key={self.key!r}, fix={self.fix!r}, path={self.path!r})"
+        )
+
+
+def _registered(rule_id: str) -> Rule:
+    rule = RULES.get(rule_id)
+    if rule is None:
+        raise UnregisteredRule(rule_id)
+    return rule
+
+
+class UnregisteredRule(LookupError):
+    """A problem names a rule id that no module registered."""
+
+    def __init__(self, rule_id: str) -> None:
+        super().__init__(f"unregistered rule {rule_id!r}")
+        self.rule_id = rule_id
+
+
+class LintTarget(Record):
     """One file handed to checkers.
 
     ``path`` is the real path, ``display`` the path as reported (relative to the working
     directory, posix separators), ``text`` the decoded text (``""`` for FileKind.LOCK when the
     lock is missing), ``chart_dir`` the chart the file belongs to. ``cache`` holds parsed
     forms shared by the checkers of one file (``"chart"``: the loaded
-    :class:`resolver.chart.models.Chart`, ``"yaml"``: the composed node), filled lazily; it takes
-    no part in equality.
+    :class:`resolver.chart.models.Chart`, ``"yaml"``: the composed node), filled lazily; it is
+    mutable by design and takes no part in equality.
     """
 
-    __slots__ = ("path", "display", "kind", "text", "chart_dir", "cache")
-
-    def __init__(
-        self,
-        path: Path,
-        display: str,
-        kind: FileKind,
-        text: str,
-        chart_dir: Path | None = None,
-        cache: dict[str, Any] | None = None,
-    ) -> None:
-        self.path = path
-        self.display = display
-        self.kind = kind
-        self.text = text
-        self.chart_dir = chart_dir
-        self.cache: dict[str, Any] = cache if cache is not None else {}
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, LintTarget):
-            return NotImplemented
-        return (self.path, self.display, self.kind, self.text, self.chart_dir) == (
-            other.path,
-            other.display,
-            other.kind,
-            other.text,
-            other.chart_dir,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.display, self.kind))
+    path: Path
+    display: str
+    kind: FileKind
+    text: str
+    chart_dir: Path | None = None
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def yaml_node(self) -> Any:
         """The file composed as YAML (``yaml11.compose``), parsed once per file.
@@ -183,33 +175,22 @@ class LintTarget(Struct):
         return self.cache["yaml"]
 
 
-class CheckOptions(Struct):
+class CheckOptions(Record):
     """Settings checkers may read (from configuration); ``settings`` is free-form, for plugins."""
 
-    __slots__ = (
-        "allowed_registries",
-        "require_chart_digests",
-        "require_image_digests",
-        "settings",
-    )
-
-    def __init__(
-        self,
-        allowed_registries: tuple[str, ...] = (),
-        require_chart_digests: bool = False,
-        require_image_digests: bool = False,
-        settings: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.allowed_registries = allowed_registries
-        self.require_chart_digests = require_chart_digests
-        self.require_image_digests = require_image_digests
-        self.settings: Mapping[str, Any] = settings if settings is not None else {}
+    allowed_registries: tuple[str, ...] = ()
+    require_chart_digests: bool = False
+    require_image_digests: bool = False
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 Checker = Callable[[LintTarget, CheckOptions], Iterable[Problem]]
 
 RULES: dict[str, Rule] = {}
 CHECKERS: dict[FileKind, list[Checker]] = {kind: [] for kind in FileKind}
+# checker -> the rules it may report; a checker missing here (a plugin written before
+# ``emits``) always runs.
+EMITS: dict[Checker, tuple[Rule, ...]] = {}
 
 
 def register(rule: Rule) -> Rule:
@@ -221,20 +202,31 @@ def register(rule: Rule) -> Rule:
     return rule
 
 
-def checker(*kinds: FileKind) -> Callable[[Checker], Checker]:
-    """Register a checker function for the given file kinds."""
+def checker(*kinds: FileKind, emits: Iterable[Rule] = ()) -> Callable[[Checker], Checker]:
+    """Register a checker function for the given file kinds, reporting the rules ``emits``.
+
+    The engine skips the checker when every rule it emits is disabled; ``emits`` empty means
+    "unknown" (the checker always runs). Each emitted rule must be registered first.
+    """
+    declared = tuple(emits)
+    for rule in declared:
+        if RULES.get(rule.id) != rule:
+            raise ValueError(f"checker emits {rule.id}, which is not registered")
 
     def decorate(func: Checker) -> Checker:
         for kind in kinds:
             if func not in CHECKERS[kind]:
                 CHECKERS[kind].append(func)
+        if declared:
+            EMITS[func] = declared
         return func
 
     return decorate
 
 
-def get_rule(rule_id: str) -> Rule:
-    return RULES[rule_id]
+def get_rule(rule: str | Rule) -> Rule:
+    """The registered rule for an id (a :class:`Rule` is returned as it is)."""
+    return rule if isinstance(rule, Rule) else RULES[rule]
 
 
 def to_finding(problem: Problem, path: str, severity: Severity | None = None) -> Finding:
@@ -243,7 +235,7 @@ def to_finding(problem: Problem, path: str, severity: Severity | None = None) ->
     A ``<chart>`` placeholder in the rule's default fix names the chart directory (the
     directory of the file the finding is in), so hints read ``chartlock lock charts/app``.
     """
-    rule = RULES[problem.rule]
+    rule = problem.rule
     where = problem.path or path
     fix = problem.fix
     if not fix:

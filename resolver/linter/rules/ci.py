@@ -2,24 +2,16 @@
 
 Files: ``.github/workflows/*.y*ml``, ``.gitlab-ci.yml``, ``*.sh``, ``Makefile``, ``Taskfile.y*ml``
 and ``Jenkinsfile``. The text is scanned, not parsed as YAML: a ``run: |`` block, a GitLab
-``script:`` item and a Makefile recipe are all shell lines. Lines ending in ``\\`` are joined (the
-reported line is the physical line of the offending token). Each line is split into words the way
-a POSIX shell does (quotes, ``\\`` escapes, ``$(...)``, ``${...}``, GitHub's ``${{ ... }}``), into
-commands at ``&&``, ``||``, ``;``, ``|``, ``&`` and parentheses; ``#`` at the start of a word starts
-a comment. ``helm`` is recognised as the command word after ``sudo``, ``env``, ``VAR=value``
-assignments, ``then``/``do``/``!``, YAML prefixes (``- ``, ``run:``, ``script:``), a ``$ `` prompt
-and Makefile's ``@``/``-`` prefixes; ``$(HELM)``/``${HELM}`` count as helm. Commands inside
-``$(...)``, backticks, ``sh -c "..."``, Jenkins' ``sh "..."`` and quoted YAML items are checked
-too. Word values are unquoted with :mod:`shlex`.
+``script:`` item and a Makefile recipe are all shell lines, split into words as a POSIX shell
+does (:mod:`resolver.linter.shell`; the reported line is the physical line of the offending
+token), in which :mod:`resolver.linter.rules.helmcalls` finds the ``helm`` invocations. This
+module holds the rules: what each invocation's subcommand, flags and references may be.
 """
 
 from __future__ import annotations
 
-import bisect
-import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from resolver.linter.findings import Severity
 from resolver.linter.rules.base import (
@@ -31,6 +23,8 @@ from resolver.linter.rules.base import (
     checker,
     register,
 )
+from resolver.linter.rules.helmcalls import HelmCall, find_helm
+from resolver.linter.shell import Token, logical_lines
 
 OCI_UNPINNED = register(
     Rule(
@@ -61,6 +55,8 @@ INSECURE_TRANSPORT = register(
         good="helm pull oci://registry.local/charts/app --version 1.0.0 --ca-file ca.crt",
     )
 )
+
+
 PASSWORD_ARGUMENT = register(
     Rule(
         id="CL403",
@@ -90,6 +86,8 @@ DEPENDENCY_UPDATE = register(
         good="chartlock pull charts/app",
     )
 )
+
+
 REPO_ADD_OCI = register(
     Rule(
         id="CL405",
@@ -120,69 +118,11 @@ OCI_NOT_DIGEST_PINNED = register(
     )
 )
 
-_OPERATORS = frozenset(";&|()")
-_BLANKS = frozenset(" \t\r\n")
-_PREFIX_WORDS = frozenset(
-    (
-        "-",
-        "$",
-        "sudo",
-        "env",
-        "then",
-        "do",
-        "else",
-        "elif",
-        "if",
-        "while",
-        "until",
-        "!",
-        "time",
-        "exec",
-        "command",
-        "nohup",
-        "{",
-        "run:",
-        "script:",
-        "cmd:",
-        "command:",
-        "before_script:",
-        "after_script:",
-    )
-)
-_SHELLS = frozenset(("sh", "bash", "zsh", "dash", "ksh", "eval", "kubesh"))
-_ECHO_LIKE = frozenset(
-    [
-        "echo",
-        "printf",
-        "print",
-        "log",
-        "info",
-        "warn",
-        "warning",
-        "error",
-        "debug",
-        "notice",
-        "git",
-        "grep",
-        "sed",
-        "awk",
-        "jq",
-        "yq",
-        "cat",
-        "die",
-        "fail",
-        "test",
-        "[",
-        "[[",
-    ]
-)
-_XARGS_VALUE_FLAGS = frozenset(("-L", "-n", "-I", "-P", "-d", "-s", "-a", "-E"))
-_VARIABLE_RE = re.compile(r"\$(?:\([^()]*\)|\{[^{}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
-_HELM_START_RE = re.compile(r"\s*(?:sudo\s+)?helm\s")
-_ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-_HELM_VAR_RE = re.compile(r"\$[({]?HELM(?:_BIN|_CMD|_EXE)?[)}]?")
+
 _DEPENDENCY = frozenset(("dependency", "dep", "dependencies"))
 _CHART_COMMANDS = frozenset(("install", "upgrade", "template", "pull", "fetch", "show", "inspect"))
+
+
 _INSECURE_FLAGS = ("--plain-http", "--insecure-skip-tls-verify")
 # Flags that take a separate value (so that value is not mistaken for a positional argument).
 _VALUE_FLAGS = frozenset(
@@ -245,276 +185,21 @@ _VALUE_FLAGS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class _Token:
-    raw: str
-    start: int  # offset in the logical line
-    operator: bool = False
-
-    @property
-    def value(self) -> str:
-        return _unquote(self.raw)
-
-
-@dataclass
-class _LogicalLine:
-    text: str
-    starts: list[int]  # logical offset where each physical piece starts
-    lines: list[int]  # its 1-based physical line
-    columns: list[int]  # its 0-based physical column
-
-    def position(self, offset: int) -> tuple[int, int]:
-        index = bisect.bisect_right(self.starts, offset) - 1
-        return self.lines[index], self.columns[index] + offset - self.starts[index] + 1
-
-
-def _unquote(raw: str) -> str:
-    """The word's value (quotes removed) via shlex; unbalanced quotes are just stripped."""
-    if not any(ch in raw for ch in "'\"\\"):
-        return raw
-    try:
-        return " ".join(shlex.split(raw, posix=True))
-    except ValueError:
-        return raw.replace('"', "").replace("'", "")
-
-
-def logical_lines(text: str) -> Iterator[_LogicalLine]:
-    """Physical lines joined at a trailing backslash (comment lines never continue)."""
-    pieces: list[str] = []
-    starts: list[int] = []
-    lines: list[int] = []
-    columns: list[int] = []
-    length = 0
-    for number, physical in enumerate(text.splitlines(), start=1):
-        body = physical.rstrip(" \t\r")
-        continued = (
-            body.endswith("\\") and not body.endswith("\\\\") and not body.lstrip().startswith("#")
-        )
-        if continued:
-            body = body[:-1] + " "
-        starts.append(length)
-        lines.append(number)
-        columns.append(0)
-        pieces.append(body)
-        length += len(body)
-        if not continued:
-            yield _LogicalLine("".join(pieces), starts, lines, columns)
-            pieces, starts, lines, columns, length = [], [], [], [], 0
-    if pieces:
-        yield _LogicalLine("".join(pieces), starts, lines, columns)
-
-
-def _match(text: str, i: int, end: int, opening: str, closing: str) -> int:
-    """Index of the bracket closing the one at ``i`` (quotes inside skipped), or ``end``."""
-    depth = 0
-    while i < end:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "'" and opening == "(":
-            close = text.find("'", i + 1, end)
-            i = close + 1 if close >= 0 else end
-            continue
-        if ch == '"':
-            i = _skip_double(text, i + 1, end, None)
-            continue
-        if ch == opening:
-            depth += 1
-        elif ch == closing:
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return end
-
-
-def _skip_double(text: str, i: int, end: int, subs: list[tuple[int, int]] | None) -> int:
-    """Index after the ``"`` closing a double-quoted string that starts at ``i``."""
-    while i < end:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == '"':
-            return i + 1
-        if ch == "$" and i + 1 < end and text[i + 1] in "({":
-            close = _match(text, i + 1, end, text[i + 1], ")" if text[i + 1] == "(" else "}")
-            if subs is not None and text[i + 1] == "(" and not text.startswith("((", i + 1):
-                subs.append((i + 2, close))
-            i = close + 1
-            continue
-        if ch == "`":
-            close = text.find("`", i + 1, end)
-            close = close if close >= 0 else end
-            if subs is not None:
-                subs.append((i + 1, close))
-            i = close + 1
-            continue
-        i += 1
-    return end
-
-
-def tokenize(text: str, i: int, end: int, subs: list[tuple[int, int]]) -> list[_Token]:
-    """Shell words and operators of ``text[i:end]``; command substitutions go to ``subs``."""
-    tokens: list[_Token] = []
-    while i < end:
-        ch = text[i]
-        if ch in _BLANKS:
-            i += 1
-            continue
-        if ch == "#":
-            break
-        if ch in _OPERATORS:
-            width = 2 if text[i : i + 2] in ("&&", "||", ";;", "|&") else 1
-            tokens.append(_Token(text[i : i + width], i, operator=True))
-            i += width
-            continue
-        start = i
-        while i < end:
-            ch = text[i]
-            if ch in _BLANKS or ch in _OPERATORS:
-                break
-            if ch == "\\":
-                i += 2
-            elif ch == "'":
-                close = text.find("'", i + 1, end)
-                i = close + 1 if close >= 0 else end
-            elif ch == '"':
-                i = _skip_double(text, i + 1, end, subs)
-            elif ch == "$" and i + 1 < end and text[i + 1] in "({":
-                opening = text[i + 1]
-                close = _match(text, i + 1, end, opening, ")" if opening == "(" else "}")
-                if opening == "(" and not text.startswith("((", i + 1):
-                    subs.append((i + 2, close))
-                i = close + 1
-            elif ch == "`":
-                close = text.find("`", i + 1, end)
-                close = close if close >= 0 else end
-                subs.append((i + 1, close))
-                i = close + 1
-            else:
-                i += 1
-        i = min(i, end)
-        tokens.append(_Token(text[start:i], start))
-    return tokens
-
-
-def _commands(tokens: list[_Token]) -> Iterator[list[_Token]]:
-    current: list[_Token] = []
-    for token in tokens:
-        if token.operator:
-            if current:
-                yield current
-            current = []
-        else:
-            current.append(token)
-    if current:
-        yield current
-
-
-def _skip_wrappers(words: list[_Token], index: int) -> int:
-    """Skip ``xargs -L 1`` and a leading ``$(GO_TOOL)``/``${PREFIX}`` before ``helm``."""
-    while index < len(words):
-        value = words[index].value
-        if value == "xargs":
-            index += 1
-            while index < len(words) and words[index].value.startswith("-"):
-                flag = words[index].value
-                index += 2 if flag in _XARGS_VALUE_FLAGS else 1
-            continue
-        if (
-            _VARIABLE_RE.fullmatch(value)
-            and not _is_helm(value)
-            and index + 1 < len(words)
-            and _is_helm(words[index + 1].value)
-        ):
-            index += 1
-            continue
-        return index
-    return index
-
-
-def _is_helm(word: str) -> bool:
-    return word == "helm" or word.endswith("/helm") or bool(_HELM_VAR_RE.fullmatch(word))
-
-
-def _quoted_inner(token: _Token) -> tuple[int, int] | None:
-    """The span inside a fully quoted word (``"..."`` or ``'...'``)."""
-    raw = token.raw
-    if len(raw) >= 2 and raw[0] in "\"'" and raw[-1] == raw[0]:
-        return token.start + 1, token.start + len(raw) - 1
-    return None
-
-
-@dataclass(frozen=True)
-class _HelmCall:
-    words: list[_Token]  # the words after ``helm``
-    line: _LogicalLine
-
-
-def _find_helm(line: _LogicalLine, start: int, end: int, depth: int = 0) -> Iterator[_HelmCall]:
-    if depth > 4:
-        return
-    subs: list[tuple[int, int]] = []
-    tokens = tokenize(line.text, start, end, subs)
-    for words in _commands(tokens):
-        index = 0
-        while index < len(words):
-            value = words[index].value
-            if value in _PREFIX_WORDS or _ASSIGNMENT_RE.match(value):
-                index += 1
-                if value == "sudo":
-                    while index < len(words) and words[index].value.startswith("-"):
-                        index += 1
-                continue
-            break
-        index = _skip_wrappers(words, index)
-        if index >= len(words):
-            continue
-        first = words[index]
-        word = first.value.lstrip("@-+") if first.raw[:1] in "@-+" else first.value
-        if _is_helm(word):
-            yield _HelmCall(words[index + 1 :], line)
-            continue
-        inner = _quoted_inner(first)
-        if inner is not None and "helm" in line.text[inner[0] : inner[1]]:
-            yield from _find_helm(line, inner[0], inner[1], depth + 1)
-            continue
-        for position, token in enumerate(words[index + 1 :], start=index + 1):
-            if (
-                token.value in ("-exec", "-execdir")
-                and position + 1 < len(words)
-                and _is_helm(words[position + 1].value)
-            ):
-                yield _HelmCall(words[position + 2 :], line)
-        if word not in _ECHO_LIKE:
-            for token in words[index + 1 :]:
-                inner = _quoted_inner(token)
-                if inner is not None and (
-                    word in _SHELLS or _HELM_START_RE.match(line.text, inner[0], inner[1])
-                ):
-                    yield from _find_helm(line, inner[0], inner[1], depth + 1)
-    for sub_start, sub_end in subs:
-        if "helm" in line.text[sub_start:sub_end]:
-            yield from _find_helm(line, sub_start, sub_end, depth + 1)
-
-
 def _shell_word(text: str) -> str:
     """``text`` as one shell word (quoted only when it needs to be)."""
     return shlex.quote(text)
 
 
 def _problem(
-    call: _HelmCall, token: _Token, rule: str, message: str, key: str, fix: str = ""
+    call: HelmCall, token: Token, rule: Rule, message: str, key: str, fix: str = ""
 ) -> Problem:
     offset = token.start + 1 if token.raw[:1] in "\"'" else token.start  # the value, not the quote
     line, column = call.line.position(offset)
     return Problem(rule, message, line=line, column=column, key=key, fix=fix)
 
 
-def _positionals(words: list[_Token]) -> list[_Token]:
-    out: list[_Token] = []
+def _positionals(words: list[Token]) -> list[Token]:
+    out: list[Token] = []
     index = 0
     while index < len(words):
         value = words[index].value
@@ -526,7 +211,7 @@ def _positionals(words: list[_Token]) -> list[_Token]:
     return out
 
 
-def _flag_value(words: list[_Token], name: str) -> str | None:
+def _flag_value(words: list[Token], name: str) -> str | None:
     """The value of ``--name x``/``--name=x`` (the last one), ``None`` when absent."""
     found: str | None = None
     for index, token in enumerate(words):
@@ -549,7 +234,7 @@ def _has_digest(reference: str) -> bool:
     return "@sha256:" in reference or "@$" in reference
 
 
-def check_call(call: _HelmCall) -> Iterator[Problem]:
+def check_call(call: HelmCall) -> Iterator[Problem]:
     """All CI rules for one ``helm`` invocation."""
     words = call.words
     positionals = _positionals(words)
@@ -569,7 +254,7 @@ def check_call(call: _HelmCall) -> Iterator[Problem]:
             yield _problem(
                 call,
                 token,
-                "CL402",
+                INSECURE_TRANSPORT,
                 f"`{command}` uses `{flag}`",
                 f"{command}\0{flag}",
             )
@@ -590,7 +275,7 @@ def check_call(call: _HelmCall) -> Iterator[Problem]:
                 yield _problem(
                     call,
                     token,
-                    "CL403",
+                    PASSWORD_ARGUMENT,
                     f"`{command}` takes the password as an argument (`{flag}`)",
                     f"{command}\0{flag}",
                 )
@@ -607,7 +292,7 @@ def check_call(call: _HelmCall) -> Iterator[Problem]:
         yield _problem(
             call,
             positionals[1],
-            "CL404",
+            DEPENDENCY_UPDATE,
             f"`helm {sub} {sub2}` re-resolves dependency ranges in CI (ignores Chart.lock)",
             f"{sub} {sub2}\0{target}",
             # The chart the command names, not the directory of the CI file.
@@ -620,7 +305,7 @@ def check_call(call: _HelmCall) -> Iterator[Problem]:
                 yield _problem(
                     call,
                     token,
-                    "CL405",
+                    REPO_ADD_OCI,
                     f"`helm repo add` with `{token.value}`: OCI registries are used without "
                     "repo add",
                     token.value,
@@ -641,7 +326,7 @@ def check_call(call: _HelmCall) -> Iterator[Problem]:
             yield _problem(
                 call,
                 token,
-                "CL406",
+                OCI_NOT_DIGEST_PINNED,
                 f"`{reference}` is pinned by version, not by digest",
                 reference,
             )
@@ -649,13 +334,24 @@ def check_call(call: _HelmCall) -> Iterator[Problem]:
             yield _problem(
                 call,
                 token,
-                "CL401",
+                OCI_UNPINNED,
                 f"`helm {sub} {reference}` has no `--version` and no digest",
                 reference,
             )
 
 
-@checker(FileKind.CI)
+# The rules this module's checker reports.
+CI_RULES = (
+    OCI_UNPINNED,
+    INSECURE_TRANSPORT,
+    PASSWORD_ARGUMENT,
+    DEPENDENCY_UPDATE,
+    REPO_ADD_OCI,
+    OCI_NOT_DIGEST_PINNED,
+)
+
+
+@checker(FileKind.CI, emits=CI_RULES)
 def check_ci(target: LintTarget, options: CheckOptions) -> list[Problem]:
     """The CI rules for one workflow, script, Makefile, Taskfile or Jenkinsfile."""
     text = target.text
@@ -665,7 +361,7 @@ def check_ci(target: LintTarget, options: CheckOptions) -> list[Problem]:
     for line in logical_lines(text):
         if "helm" not in line.text and "HELM" not in line.text:
             continue
-        for call in _find_helm(line, 0, len(line.text)):
+        for call in find_helm(line, 0, len(line.text)):
             out.extend(check_call(call))
-    out.sort(key=lambda p: (p.line, p.column, p.rule))
+    out.sort(key=lambda p: (p.line, p.column, p.rule.id))
     return out

@@ -12,7 +12,8 @@ Pure functions, no I/O; used by the image lint rules (CL301-CL306, CL601).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from resolver.util.records import Record
 
 DEFAULT_REGISTRY = "docker.io"
 MAX_NAME_LENGTH = 255
@@ -30,8 +31,7 @@ _HEX64_RE = re.compile(r"[0-9a-f]{64}")
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(Record):
     """A parsed reference; ``host`` is always set (``docker.io`` when the name has none)."""
 
     host: str

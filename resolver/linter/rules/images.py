@@ -32,14 +32,9 @@ module).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TypeGuard
 
-from resolver.chart.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode
+from resolver.chart.yamlnodes import MappingNode, ScalarNode
 from resolver.errors import InputError
 from resolver.linter.findings import Severity
 from resolver.linter.rules.base import (
@@ -50,6 +45,16 @@ from resolver.linter.rules.base import (
     Rule,
     checker,
     register,
+)
+from resolver.linter.rules.imagelayout import (
+    Image,
+    ImageParts,
+    Part,
+    find_images,
+    part_of,
+    scalar_state,
+    subchart_keys,
+    template_value,
 )
 from resolver.linter.rules.imageref import (
     ReferenceError,
@@ -62,7 +67,7 @@ from resolver.linter.rules.imageref import (
     path_problem,
     tag_problem,
 )
-from resolver.linter.rules.policy import registry_allowed
+from resolver.linter.rules.policy import REGISTRY_NOT_ALLOWED, registry_allowed
 
 TAG_LATEST = register(
     Rule(
@@ -100,6 +105,8 @@ TAG_MISSING = register(
         good="image:\n  repository: nginx\n  tag: 1.27.3\n  digest: sha256:<digest>",
     )
 )
+
+
 NOT_DIGEST_PINNED = register(
     Rule(
         id="CL303",
@@ -131,6 +138,8 @@ REFERENCE_INVALID = register(
         good="image: myorg/app:1.0",
     )
 )
+
+
 OCI_SCHEME = register(
     Rule(
         id="CL305",
@@ -159,94 +168,66 @@ DIGEST_MALFORMED = register(
     )
 )
 
-STR_TAG = "tag:yaml.org,2002:str"
-NULL_TAG = "tag:yaml.org,2002:null"
-_REPOSITORY_KEYS = ("repository", "repo")
-_IMAGE_MAP_REPOSITORY_KEYS = ("repository", "repo", "image", "name")
-_TAG_KEYS = ("tag", "version")
-_DIGEST_KEYS = ("digest", "sha")
-_SHAPE_KEYS = frozenset(("tag", "version", "digest", "sha", "pullPolicy"))
-_TEMPLATE_IMAGE_RE = re.compile(r"^(\s*(?:-\s+)?)(image:[ \t]*)(\S.*?)\s*$")
 
-
-@dataclass(frozen=True)
-class _Part:
-    """A scalar value and where it starts (1-based)."""
-
-    text: str
-    line: int
-    column: int
-
-
-def _part(node: Node) -> _Part:
-    value = node.value if isinstance(node, ScalarNode) else ""
-    return _Part(str(value), node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def _is_str(node: Node | None) -> TypeGuard[ScalarNode]:
-    return isinstance(node, ScalarNode) and node.tag == STR_TAG
-
-
-def _is_image_key(key: str) -> bool:
-    return key.lower().endswith("image")
-
-
-def _is_images_key(key: str) -> bool:
-    return key.lower().endswith("images")
-
-
-def _problem(rule: str, message: str, part: _Part, key: str, fix: str = "") -> Problem:
+def _problem(rule: Rule, message: str, part: Part, key: str, fix: str = "") -> Problem:
     return Problem(rule, message, line=part.line, column=part.column, key=key, fix=fix)
 
 
 def _policy(
-    host: str, path: str, display: str, part: _Part, options: CheckOptions
+    host: str, path: str, display: str, part: Part, options: CheckOptions
 ) -> Iterator[Problem]:
     if options.allowed_registries and not registry_allowed(host, options.allowed_registries, path):
         yield _problem(
-            "CL601",
+            REGISTRY_NOT_ALLOWED,
             f"registry `{host}` is not allowed (`{display}`)",
             part,
             f"{host}\0{display}",
         )
 
 
-def check_reference(part: _Part, options: CheckOptions) -> Iterator[Problem]:
+def check_reference(part: Part, options: CheckOptions) -> Iterator[Problem]:
     """Rules for one image written as a single string (``image: repo:tag``)."""
     text = part.text
     if not text.strip() or is_templated(text):
         return
     if text != text.strip():
         yield _problem(
-            "CL304",
+            REFERENCE_INVALID,
             f"`{text}` is not a valid image reference: leading or trailing whitespace",
             part,
             text,
         )
         return
     if has_oci_scheme(text):
-        yield _problem("CL305", f"`{text}` uses the oci:// scheme (it is for charts)", part, text)
+        yield _problem(
+            OCI_SCHEME, f"`{text}` uses the oci:// scheme (it is for charts)", part, text
+        )
         return
     try:
         ref = parse(text)
     except ReferenceError as exc:
         if exc.part == "digest":
-            yield _problem("CL306", f"`{text}` has a malformed digest: {exc.reason}", part, text)
+            yield _problem(
+                DIGEST_MALFORMED, f"`{text}` has a malformed digest: {exc.reason}", part, text
+            )
         else:
             yield _problem(
-                "CL304", f"`{text}` is not a valid image reference: {exc.reason}", part, text
+                REFERENCE_INVALID,
+                f"`{text}` is not a valid image reference: {exc.reason}",
+                part,
+                text,
             )
         return
     if ref.digest is None:
         if ref.tag is None:
             yield _problem(
-                "CL302", f"`{text}` has no tag and no digest (pulls `latest`)", part, text
+                TAG_MISSING, f"`{text}` has no tag and no digest (pulls `latest`)", part, text
             )
         elif ref.tag == "latest":
-            yield _problem("CL301", f"`{text}` uses the mutable tag `latest`", part, text)
+            yield _problem(TAG_LATEST, f"`{text}` uses the mutable tag `latest`", part, text)
         else:
             yield _problem(
-                "CL303",
+                NOT_DIGEST_PINNED,
                 f"`{text}` is not pinned by digest",
                 part,
                 text,
@@ -255,106 +236,19 @@ def check_reference(part: _Part, options: CheckOptions) -> Iterator[Problem]:
     yield from _policy(ref.host, ref.path, text, part, options)
 
 
-def _get(node: MappingNode, keys: tuple[str, ...]) -> tuple[str, Node] | None:
-    for key_node, value in node.value:
-        if isinstance(key_node, ScalarNode) and key_node.value in keys:
-            return str(key_node.value), value
-    return None
-
-
-def _keys(node: MappingNode) -> set[str]:
-    return {str(k.value) for k, _ in node.value if isinstance(k, ScalarNode)}
-
-
-def _repository_node(node: MappingNode, *, image_key: bool) -> ScalarNode | None:
-    """The repository of an image mapping, or ``None`` when ``node`` is not one."""
-    for key in _IMAGE_MAP_REPOSITORY_KEYS if image_key else _REPOSITORY_KEYS:
-        found = _get(node, (key,))
-        if found is not None and _is_str(found[1]) and str(found[1].value).strip():
-            return found[1]
-    return None
-
-
-def _looks_like_image_repository(text: str) -> bool:
-    text = text.strip()
-    return not (
-        "://" in text
-        or text.endswith(".git")
-        or text.startswith("git@")
-        or text.startswith("@")
-        or text.startswith("alias:")
-        or text.startswith("file:")
-    )
-
-
-@dataclass(frozen=True)
-class ImageParts:
-    """The nodes an image is assembled from (mapping form or sibling keys)."""
-
-    repository: Node
-    registry: Node | None = None
-    tag: Node | None = None
-    digest: Node | None = None
-    partial: bool = False  # only registry/repository: an override of a subchart's image
-
-
-_PARTIAL_KEYS = frozenset(("registry", "repository", "repo", "image", "name"))
-
-
-def _parts_of_map(node: MappingNode, repo_node: Node) -> ImageParts:
-    registry = _get(node, ("registry",))
-    tag = _get(node, _TAG_KEYS)
-    if tag is not None and tag[0] == "version" and not isinstance(tag[1], ScalarNode):
-        tag = None  # ``version: {...}`` is something else
-    digest = _get(node, _DIGEST_KEYS)
-    return ImageParts(
-        repo_node,
-        registry[1] if registry is not None else None,
-        tag[1] if tag is not None else None,
-        digest[1] if digest is not None else None,
-        partial=_keys(node) <= _PARTIAL_KEYS,
-    )
-
-
-def _scalar_state(node: Node | None) -> tuple[_Part | None, str]:
-    """``(part, state)``; state is absent, empty (``""``/null), templated or value."""
-    if node is None or not isinstance(node, ScalarNode):
-        return None, "absent"
-    part = _part(node)
-    if node.tag == NULL_TAG or not part.text.strip():
-        return part, "empty"
-    if is_templated(part.text):
-        return part, "templated"
-    return part, "value"
-
-
-def check_image_map(
-    node: MappingNode, repo_node: Node, options: CheckOptions, *, overrides: bool = True
-) -> Iterator[Problem]:
-    """Rules for an image written as a mapping (registry/repository/tag/digest).
-
-    ``overrides``: a mapping with only registry/repository may be an override of an image
-    whose tag is set elsewhere (False in a chart's own defaults: see CL302).
-    """
-    parts = _parts_of_map(node, repo_node)
-    if parts.partial and not overrides:
-        parts = ImageParts(parts.repository, parts.registry, parts.tag, parts.digest)
-    return check_image_parts(parts, options)
-
-
 def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Problem]:
     """Rules for an image assembled from a repository and optional registry, tag and digest."""
-    repo = _part(parts.repository)
+    repo = part_of(parts.repository)
     repo_text = repo.text.strip()
     if is_templated(repo_text):
         return
-    registry, registry_state = _scalar_state(parts.registry)
+    registry, registry_state = scalar_state(parts.registry)
     if registry_state == "empty":
         registry = None
     registry_text = registry.text.strip().rstrip("/") if registry is not None else ""
     templated = registry_state == "templated"
-    tag, tag_state = _scalar_state(parts.tag)
-    digest, digest_state = _scalar_state(parts.digest)
+    tag, tag_state = scalar_state(parts.tag)
+    digest, digest_state = scalar_state(parts.digest)
     digest_text = ""
     if digest_state == "empty":
         digest = None
@@ -375,7 +269,7 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
     for part in (registry, repo):
         if part is not None and has_oci_scheme(part.text):
             yield _problem(
-                "CL305",
+                OCI_SCHEME,
                 f"`{part.text.strip()}` uses the oci:// scheme (it is for charts)",
                 part,
                 display,
@@ -386,14 +280,21 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
         problem = host_problem(host_text) or (path_problem(prefix) if prefix else None)
         if problem is not None:
             yield _problem(
-                "CL304", f"`{registry_text}` is not a valid registry: {problem}", registry, display
+                REFERENCE_INVALID,
+                f"`{registry_text}` is not a valid registry: {problem}",
+                registry,
+                display,
             )
             return
     try:
         ref = parse(repo_text)
     except ReferenceError as exc:
-        rule = "CL306" if exc.part == "digest" else "CL304"
-        what = "has a malformed digest" if rule == "CL306" else "is not a valid image repository"
+        rule = DIGEST_MALFORMED if exc.part == "digest" else REFERENCE_INVALID
+        what = (
+            "has a malformed digest"
+            if rule is DIGEST_MALFORMED
+            else "is not a valid image repository"
+        )
         yield _problem(rule, f"`{repo_text}` {what}: {exc.reason}", repo, display)
         return
     tag_text = tag.text.strip() if tag is not None else ""
@@ -404,20 +305,26 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
             problem = digest_problem(tag_digest)
             if problem is not None:
                 yield _problem(
-                    "CL306", f"`{tag.text.strip()}` has a malformed digest: {problem}", tag, display
+                    DIGEST_MALFORMED,
+                    f"`{tag.text.strip()}` has a malformed digest: {problem}",
+                    tag,
+                    display,
                 )
                 return
         problem = tag_problem(tag_text)
         if problem is not None:
             yield _problem(
-                "CL304", f"`{tag.text.strip()}` is not a valid image tag: {problem}", tag, display
+                REFERENCE_INVALID,
+                f"`{tag.text.strip()}` is not a valid image tag: {problem}",
+                tag,
+                display,
             )
             return
     if digest is not None and not is_templated(digest.text):
         problem = digest_problem(digest_text)
         if problem is not None:
             yield _problem(
-                "CL306",
+                DIGEST_MALFORMED,
                 f"`{digest.text.strip()}` is not a valid digest: {problem}",
                 digest,
                 display,
@@ -433,7 +340,7 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
             pass  # ``image: {repository: x}`` overrides a subchart's repository, not its tag
         elif tag_state == "absent":
             yield _problem(
-                "CL302",
+                TAG_MISSING,
                 f"`{name}` has no tag and no digest (no `tag` key; pulls `latest` unless the "
                 "template defaults it)",
                 repo,
@@ -441,7 +348,7 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
             )
         elif tag_state == "empty" and tag is not None:
             yield _problem(
-                "CL303",
+                NOT_DIGEST_PINNED,
                 f"`{name}` has an empty tag: it falls back to the chart's appVersion, a mutable "
                 "tag, and is not pinned by digest",
                 tag,
@@ -449,10 +356,10 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
                 fix="set `tag:` and `digest: sha256:<digest>` (or pin the digest in the template)",
             )
         elif tag_text == "latest" and tag is not None:
-            yield _problem("CL301", f"`{display}` uses the mutable tag `latest`", tag, display)
+            yield _problem(TAG_LATEST, f"`{display}` uses the mutable tag `latest`", tag, display)
         elif tag is not None:
             yield _problem(
-                "CL303",
+                NOT_DIGEST_PINNED,
                 f"`{display}` is not pinned by digest",
                 tag,
                 display,
@@ -467,101 +374,23 @@ def check_image_parts(parts: ImageParts, options: CheckOptions) -> Iterator[Prob
         yield from _policy(host, path, display, registry or repo, options)
 
 
-def _image_candidate(
-    node: Node, options: CheckOptions, *, image_key: bool, overrides: bool = True
-) -> Iterator[Problem]:
-    """A value found under an image-named key (or inside an ``images`` collection)."""
-    if _is_str(node):
-        yield from check_reference(_part(node), options)
-    elif isinstance(node, MappingNode):
-        repo = _repository_node(node, image_key=image_key)
-        if repo is not None:
-            yield from check_image_map(node, repo, options, overrides=overrides)
-        else:
-            yield from _walk(node, options, overrides=overrides)
-    elif isinstance(node, SequenceNode):
-        for item in node.value:
-            yield from _image_candidate(item, options, image_key=image_key, overrides=overrides)
-
-
-def _walk(root: Node, options: CheckOptions, *, overrides: bool = True) -> Iterator[Problem]:
-    stack: list[Node] = [root]
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:  # aliases: each node once
-            continue
-        seen.add(id(node))
-        if isinstance(node, SequenceNode):
-            stack.extend(reversed(node.value))
-            continue
-        if not isinstance(node, MappingNode):
-            continue
-        if _structural_image(node):
-            repo = _repository_node(node, image_key=False)
-            assert repo is not None
-            yield from check_image_map(node, repo, options, overrides=overrides)
-            continue
-        pending: list[Node] = []
-        for key_node, value in node.value:
-            key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
-            if _is_image_key(key) and _is_str(value):
-                parts = _sibling_parts(node, key, value)
-                if parts is not None:
-                    yield from check_image_parts(parts, options)
-                else:
-                    yield from check_reference(_part(value), options)
-            elif _is_image_key(key):
-                yield from _image_candidate(value, options, image_key=True, overrides=overrides)
-            elif _is_images_key(key) and isinstance(value, MappingNode):
-                for _, child in value.value:
-                    if _is_str(child):
-                        text = str(child.value)
-                        if any(ch in text for ch in "/:@"):
-                            yield from check_reference(_part(child), options)
-                    else:
-                        yield from _image_candidate(
-                            child, options, image_key=True, overrides=overrides
-                        )
-            elif _is_images_key(key) and isinstance(value, SequenceNode):
-                yield from _image_candidate(value, options, image_key=True, overrides=overrides)
-            else:
-                pending.append(value)
-        stack.extend(reversed(pending))
-
-
-def _sibling_parts(node: MappingNode, key: str, value: Node) -> ImageParts | None:
-    """``image: repo`` with its tag/digest in sibling keys (``imageTag``, ``tag``, ``digest``)."""
-    if key == "image":
-        tag_keys: tuple[str, ...] = ("imageTag", "imageVersion", "tag")
-        digest_keys: tuple[str, ...] = ("imageDigest", "digest")
-    else:
-        tag_keys, digest_keys = (key + "Tag", key + "Version"), (key + "Digest",)
-    tag = _get(node, tag_keys)
-    digest = _get(node, digest_keys)
-    registry = _get(node, ("registry",)) if key == "image" else None
-    if tag is None and digest is None and registry is None:
-        return None
-    return ImageParts(
-        value,
-        registry[1] if registry is not None else None,
-        tag[1] if tag is not None and isinstance(tag[1], ScalarNode) else None,
-        digest[1] if digest is not None and isinstance(digest[1], ScalarNode) else None,
-    )
-
-
-def _structural_image(node: MappingNode) -> bool:
-    repo = _repository_node(node, image_key=False)
-    if repo is None or not _looks_like_image_repository(str(repo.value)):
-        return False
-    return bool(_keys(node) & _SHAPE_KEYS)
-
-
 def _sorted(problems: Iterator[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.line, p.column, p.rule))
+    return sorted(problems, key=lambda p: (p.line, p.column, p.rule.id))
 
 
-@checker(FileKind.VALUES)
+# The rules the image checkers report (CL601 with allowed-registries).
+IMAGE_RULES = (
+    TAG_LATEST,
+    TAG_MISSING,
+    NOT_DIGEST_PINNED,
+    REFERENCE_INVALID,
+    OCI_SCHEME,
+    DIGEST_MALFORMED,
+    REGISTRY_NOT_ALLOWED,
+)
+
+
+@checker(FileKind.VALUES, emits=IMAGE_RULES)
 def check_values(target: LintTarget, options: CheckOptions) -> list[Problem]:
     """Image rules for one values file (a file that is not YAML yields nothing here)."""
     if "mage" not in target.text and "epository" not in target.text:
@@ -572,67 +401,27 @@ def check_values(target: LintTarget, options: CheckOptions) -> list[Problem]:
         return []  # unparsable values are reported by the engine, not once per rule family
     if root is None:
         return []
-    subcharts = _subchart_keys(target)
+    subcharts = subchart_keys(target)
     if subcharts is None or not isinstance(root, MappingNode):
-        return _sorted(_walk(root, options))
+        return _sorted(_check_images(find_images(root), options))
     # A chart's own values.yaml: its images are defaults, except under a subchart's key.
     out: list[Problem] = []
     for key_node, value in root.value:
         key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
         piece = MappingNode([(key_node, value)], root.start_mark, root.tag)
-        out.extend(_walk(piece, options, overrides=key in subcharts))
+        out.extend(_check_images(find_images(piece, overrides=key in subcharts), options))
     return _sorted(iter(out))
 
 
-def _subchart_keys(target: LintTarget) -> frozenset[str] | None:
-    """For a chart's own ``values.yaml``: the top-level keys that configure other charts
-    (dependency names and aliases, vendored ``charts/<name>``, ``global``). ``None`` for any
-    other values file (``values-prod.yaml``, ``ci/*.yaml``): those override the defaults, so a
-    repository-only image there is an override too."""
-    chart_dir = target.chart_dir
-    if chart_dir is None or target.path.name != "values.yaml" or target.path.parent != chart_dir:
-        return None
-    from resolver.chart.loader import load_chart, load_requirements
-    from resolver.errors import ChartlockError
-
-    keys = {"global"}
-    try:
-        chart = load_chart(chart_dir / "Chart.yaml")
-        deps = chart.dependencies or []
-        if (chart_dir / "requirements.yaml").is_file():
-            deps = (
-                load_requirements(chart_dir / "requirements.yaml", "requirements.yaml")[0] or deps
-            )
-    except ChartlockError:
-        return None  # the chart's own findings say why; do not guess here
-    for dep in deps:
-        keys.update(name for name in (dep.name, dep.alias) if name)
-    with contextlib.suppress(OSError):  # no charts/ folder
-        keys.update(entry.name for entry in os.scandir(chart_dir / "charts") if entry.is_dir())
-    return frozenset(keys)
+def _check_images(images: Iterator[Image], options: CheckOptions) -> Iterator[Problem]:
+    for image in images:
+        if isinstance(image, Part):
+            yield from check_reference(image, options)
+        else:
+            yield from check_image_parts(image, options)
 
 
-def _template_value(line: str) -> tuple[str, int] | None:
-    """``(value, 0-based column)`` of a literal ``image:`` line, or ``None``."""
-    match = _TEMPLATE_IMAGE_RE.match(line)
-    if match is None:
-        return None
-    raw = match.group(3)
-    start = match.start(3)
-    if raw[0] in "\"'":
-        end = raw.find(raw[0], 1)
-        if end < 0:
-            return None
-        return raw[1:end], start
-    hash_at = raw.find(" #")
-    if hash_at >= 0:
-        raw = raw[:hash_at].rstrip()
-    if raw[0] in "|>&*!{[":
-        return None
-    return raw, start
-
-
-@checker(FileKind.TEMPLATE)
+@checker(FileKind.TEMPLATE, emits=IMAGE_RULES)
 def check_template(target: LintTarget, options: CheckOptions) -> list[Problem]:
     """Image rules for literal ``image: repo:tag`` lines of a template (no ``{{``)."""
     if "image:" not in target.text:
@@ -641,9 +430,9 @@ def check_template(target: LintTarget, options: CheckOptions) -> list[Problem]:
     for number, line in enumerate(target.text.splitlines(), start=1):
         if "image:" not in line or "{{" in line or line.lstrip().startswith("#"):
             continue
-        found = _template_value(line)
+        found = template_value(line)
         if found is None:
             continue
         value, column = found
-        out.extend(check_reference(_Part(value, number, column + 1), options))
+        out.extend(check_reference(Part(value, number, column + 1), options))
     return out

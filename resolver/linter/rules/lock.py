@@ -22,6 +22,8 @@ from resolver.linter.rules.base import (
     checker,
     register,
 )
+from resolver.linter.rules.chartfile import chart_arg
+from resolver.linter.rules.meta import UNPARSEABLE_FILE
 
 DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
 
@@ -166,6 +168,7 @@ def check_chart(
 
     deps = chart.dependencies
     chart_path = chart.display_path
+    relock = f"run `chartlock lock {chart_arg(chart_path)}` and commit {chart.lock_name}"
     if lock is None:
         if not deps:
             return []
@@ -173,7 +176,7 @@ def check_chart(
         line, col = _at(mark)
         return [
             Problem(
-                "CL201",
+                LOCK_MISSING,
                 f"{chart.name or chart_path} has {len(deps)} "
                 f"{'dependency' if len(deps) == 1 else 'dependencies'} but no {chart.lock_name}",
                 line=line,
@@ -181,7 +184,7 @@ def check_chart(
                 # requirements.yaml for an apiVersion v1 chart: the position is in that file
                 path=mark.path if mark is not None and mark.path else chart_path,
                 key="lock-missing",
-                fix=f"run `chartlock lock {_chart_arg(chart)}` and commit {chart.lock_name}",
+                fix=relock,
             )
         ]
     lock_path = lock.display_path
@@ -198,14 +201,14 @@ def check_chart(
         line, col = _at(lock.marks.get("digest"))
         problems.append(
             Problem(
-                "CL202",
+                LOCK_OUT_OF_SYNC,
                 f"helm dependency build would fail: {chart.lock_name} is out of sync with "
                 f"Chart.yaml (digest {lock.digest or '(none)'}, expected {expected})",
                 line=line,
                 column=col,
                 path=lock_path,
                 key="out-of-sync",
-                fix=f"run `chartlock lock {_chart_arg(chart)}` and commit {chart.lock_name}",
+                fix=relock,
             )
         )
     if deps is None:
@@ -214,7 +217,7 @@ def check_chart(
         line, col = _at(lock.marks.get("dependencies"))
         problems.append(
             Problem(
-                "CL207",
+                LOCK_ENTRIES_MISMATCH,
                 f"{chart.lock_name} has {len(locked)} entries but Chart.yaml has "
                 f"{len(req)} dependencies",
                 line=line,
@@ -230,16 +233,11 @@ def check_chart(
     return problems
 
 
-def _chart_arg(chart: Chart) -> str:
-    parent = Path(chart.display_path).parent.as_posix()
-    return parent if parent not in ("", ".") else "."
-
-
 def _check_entry(dep: Dependency, entry: Dependency, lock_path: str) -> Iterable[Problem]:
     line, col = _at(entry.mark("-"))
     if dep.name != entry.name:
         yield Problem(
-            "CL207",
+            LOCK_ENTRIES_MISMATCH,
             f"lock entry {entry.index + 1} is {entry.name!r} but Chart.yaml dependency "
             f"{dep.index + 1} is {dep.name!r}",
             line=line,
@@ -251,7 +249,7 @@ def _check_entry(dep: Dependency, entry: Dependency, lock_path: str) -> Iterable
     if not _same_repository(dep.repository, entry.repository):
         eline, ecol = _at(entry.mark("repository"))
         yield Problem(
-            "CL207",
+            LOCK_ENTRIES_MISMATCH,
             f"{dep.name}: locked from {entry.repository!r} but Chart.yaml says {dep.repository!r}",
             line=eline,
             column=ecol,
@@ -264,7 +262,7 @@ def _check_entry(dep: Dependency, entry: Dependency, lock_path: str) -> Iterable
         dline, dcol = _at(entry.mark("digest"))
         if "digest" not in entry.extra:
             yield Problem(
-                "CL205",
+                LOCK_DIGEST_MISSING,
                 f"{dep.name} {entry.version}: no per-dependency digest in the lock",
                 line=line,
                 column=col,
@@ -274,7 +272,7 @@ def _check_entry(dep: Dependency, entry: Dependency, lock_path: str) -> Iterable
         elif digest is None or not DIGEST_RE.fullmatch(digest):
             shown = digest if digest is not None else repr(entry.extra.get("digest"))
             yield Problem(
-                "CL206",
+                LOCK_DIGEST_MALFORMED,
                 f"{dep.name} {entry.version}: digest {shown!r} is not sha256: and 64 hex digits",
                 line=dline,
                 column=dcol,
@@ -299,7 +297,7 @@ def _check_version(dep: Dependency, entry: Dependency, lock_path: str) -> Iterab
         version = parse_version(entry.version)
     except InvalidVersion:
         yield Problem(
-            "CL204",
+            LOCK_VERSION_NOT_EXACT,
             f"{dep.name}: locked version {entry.version!r} is not an exact version",
             line=vline,
             column=vcol,
@@ -313,7 +311,7 @@ def _check_version(dep: Dependency, entry: Dependency, lock_path: str) -> Iterab
         return  # reported by the linter as CL102 on Chart.yaml
     if not constraint.allows(version):
         yield Problem(
-            "CL203",
+            LOCK_VERSION_OUTSIDE_RANGE,
             f"{dep.name}: locked version {entry.version} is not allowed by {dep.version!r}",
             line=vline,
             column=vcol,
@@ -355,7 +353,7 @@ def _check_vendored(
             message = f"{charts_dir}/{wanted} is missing (charts/ holds other archives)"
         problems.append(
             Problem(
-                "CL208",
+                VENDORED_ARCHIVE_MISMATCH,
                 message,
                 line=line,
                 column=col,
@@ -412,7 +410,22 @@ def load_pair(chart_yaml: Path, display: str) -> tuple[Chart, Lock | None]:
     return chart, None
 
 
-@checker(FileKind.LOCK)
+# The rules this module's checker reports; CL003 too: a Chart.lock that does not parse is
+# found here (load_pair), so the checker runs while CL003 is enabled.
+LOCK_RULES = (
+    LOCK_MISSING,
+    LOCK_OUT_OF_SYNC,
+    LOCK_VERSION_OUTSIDE_RANGE,
+    LOCK_VERSION_NOT_EXACT,
+    LOCK_DIGEST_MISSING,
+    LOCK_DIGEST_MALFORMED,
+    LOCK_ENTRIES_MISMATCH,
+    VENDORED_ARCHIVE_MISMATCH,
+    UNPARSEABLE_FILE,
+)
+
+
+@checker(FileKind.LOCK, emits=LOCK_RULES)
 def check_lock(target: LintTarget, options: CheckOptions) -> Iterable[Problem]:
     """Lint adapter: ``target.path`` is the chart's Chart.yaml."""
     from resolver.chart.repoconfig import repo_urls

@@ -84,11 +84,15 @@ def repository_host(repository: str) -> tuple[str, str] | None:
     return None
 
 
-@checker(FileKind.CHART)
+# The rules this module's checker reports.
+POLICY_RULES = (REGISTRY_NOT_ALLOWED,)
+
+
+@checker(FileKind.CHART, emits=POLICY_RULES)
 def check_chart_registries(target: LintTarget, options: CheckOptions) -> Iterator[Problem]:
     if not options.allowed_registries:
         return
-    from resolver.linter.rules.chart import at, chart_of
+    from resolver.linter.rules.chartfile import at, chart_of
 
     chart = chart_of(target)
     allowed = ", ".join(options.allowed_registries)
@@ -99,7 +103,7 @@ def check_chart_registries(target: LintTarget, options: CheckOptions) -> Iterato
         host, path = where
         if not registry_allowed(host, options.allowed_registries, path):
             yield at(
-                "CL601",
+                REGISTRY_NOT_ALLOWED,
                 f"dependency {dep.effective_name!r} comes from {host!r}, which is not an "
                 f"allowed registry ({allowed})",
                 dep.mark("repository"),

@@ -44,4 +44,4 @@ def run_file(path: Path, options: CheckOptions | None = None) -> list[Problem]:
 
 
 def ids(problems: list[Problem]) -> list[str]:
-    return [p.rule for p in problems]
+    return [p.rule.id for p in problems]

@@ -32,7 +32,7 @@ NEGATIVE = [
 @pytest.mark.parametrize(("fixture", "rule", "line", "column"), POSITIVE)
 def test_positive_fixture(fixture: str, rule: str, line: int, column: int) -> None:
     problems = run_file(CI / fixture)
-    assert [(p.rule, p.line, p.column) for p in problems] == [(rule, line, column)]
+    assert [(p.rule.id, p.line, p.column) for p in problems] == [(rule, line, column)]
 
 
 @pytest.mark.parametrize("fixture", NEGATIVE)
@@ -58,7 +58,7 @@ def test_rule_metadata_is_the_public_contract() -> None:
 
 
 def ci(text: str) -> list[tuple[str, int, int]]:
-    return [(p.rule, p.line, p.column) for p in run(FileKind.CI, text)]
+    return [(p.rule.id, p.line, p.column) for p in run(FileKind.CI, text)]
 
 
 @pytest.mark.parametrize(

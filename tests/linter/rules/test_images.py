@@ -38,7 +38,7 @@ NEGATIVE = [
 @pytest.mark.parametrize(("fixture", "rule", "line", "column"), POSITIVE)
 def test_positive_fixture(fixture: str, rule: str, line: int, column: int) -> None:
     problems = run_file(IMAGES / fixture)
-    assert [(p.rule, p.line, p.column) for p in problems] == [(rule, line, column)]
+    assert [(p.rule.id, p.line, p.column) for p in problems] == [(rule, line, column)]
 
 
 @pytest.mark.parametrize("fixture", NEGATIVE)
@@ -72,7 +72,7 @@ def test_rule_metadata_is_the_public_contract() -> None:
 
 
 def values(text: str, options: CheckOptions | None = None) -> list[tuple[str, int, int]]:
-    return [(p.rule, p.line, p.column) for p in run(FileKind.VALUES, text, options)]
+    return [(p.rule.id, p.line, p.column) for p in run(FileKind.VALUES, text, options)]
 
 
 def test_messages_name_the_value() -> None:
@@ -166,7 +166,7 @@ def test_invalid_references() -> None:
         problems = run(FileKind.VALUES, f"image: {ref!r}\n")
         assert ids(problems) == ["CL304"], ref
     problems = run(FileKind.VALUES, "image:\n  repository: nginx\n  tag: 'v1+build'\n")
-    assert [(p.rule, p.line) for p in problems] == [("CL304", 3)]
+    assert [(p.rule.id, p.line) for p in problems] == [("CL304", 3)]
 
 
 def test_registry_with_path_prefix_is_valid() -> None:
@@ -216,7 +216,7 @@ def test_allowed_registries_cl601() -> None:
         f"    digest: {D}\n"
     )
     problems = run(FileKind.VALUES, text, options)
-    assert [(p.rule, p.line) for p in problems] == [("CL601", 6), ("CL601", 9)]
+    assert [(p.rule.id, p.line) for p in problems] == [("CL601", 6), ("CL601", 9)]
     assert "`docker.io`" in problems[0].message
     assert run(FileKind.VALUES, text) == []  # no allow-list: no CL601
 
@@ -231,7 +231,7 @@ def test_template_scan() -> None:
         "  - image: nginx:1.27 # comment\n"
     )
     problems = run(FileKind.TEMPLATE, text)
-    assert [(p.rule, p.line, p.column) for p in problems] == [
+    assert [(p.rule.id, p.line, p.column) for p in problems] == [
         ("CL302", 2, 12),
         ("CL303", 5, 12),
         ("CL303", 6, 12),

@@ -25,7 +25,7 @@ D = "sha256:" + "a" * 64
 
 
 def where(text: str) -> list[tuple[str, int, int]]:
-    return [(p.rule, p.line, p.column) for p in run_values(text)]
+    return [(p.rule.id, p.line, p.column) for p in run_values(text)]
 
 
 def run_values(text: str) -> list[Problem]:
@@ -76,7 +76,7 @@ def test_mappings_merge_across_documents_keeping_each_line() -> None:
       tag: latest
     """
     problems = run_values(text)
-    assert [p.rule for p in problems] == ["CL301"]
+    assert [p.rule.id for p in problems] == ["CL301"]
     assert problems[0].line in (2, 5)
     values = to_python(compose_values(textwrap.dedent(text).lstrip("\n"), "v.yaml"))  # type: ignore[arg-type]
     assert values == {"image": {"repository": "nginx", "tag": "latest"}}
