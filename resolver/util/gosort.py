@@ -30,6 +30,20 @@ def go_sort(items: list[T], less: Callable[[T, T], bool]) -> None:
     _Sorter(items, less).pdqsort(0, n, n.bit_length())
 
 
+def go_sort_by(items: list[T], keys: list[int]) -> None:
+    """``go_sort(items, lambda a, b: key(a) < key(b))`` with the keys given as a parallel list.
+
+    The same comparisons and swaps, one Python call fewer per comparison (the hot loop when a
+    10,000-tag list is sorted); ``keys`` is permuted along with ``items``.
+    """
+    if len(keys) != len(items):
+        raise ValueError("go_sort_by: keys and items differ in length")
+    n = len(items)
+    if n <= 1:
+        return
+    _KeyedSorter(keys, items).pdqsort(0, n, n.bit_length())
+
+
 class _Sorter:
     __slots__ = ("data", "less_items")
 
@@ -238,3 +252,21 @@ class _Sorter:
             self.swap(i, j)
             i += 1
             j -= 1
+
+
+class _KeyedSorter(_Sorter):
+    __slots__ = ("items",)
+
+    def __init__(self, keys: list[int], items: list[T]) -> None:
+        self.data = keys  # type: ignore[assignment]
+        self.items: list[object] = items  # type: ignore[assignment]
+
+    def less(self, i: int, j: int) -> bool:
+        d: list[int] = self.data  # type: ignore[assignment]
+        return d[i] < d[j]
+
+    def swap(self, i: int, j: int) -> None:
+        d = self.data
+        d[i], d[j] = d[j], d[i]
+        d = self.items
+        d[i], d[j] = d[j], d[i]
