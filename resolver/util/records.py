@@ -15,10 +15,17 @@ immutability (assignment raises :class:`FrozenInstanceError`, an ``AttributeErro
 (:pep:`681`'s ``dataclass_transform``).
 
 Why not ``dataclasses``: it imports ``inspect`` (about 12 ms on this project's machine), and
-``chartlock check`` starts in ~50 ms in all. A record here costs one ``type()`` call at import
-and no ``exec``; construction is a loop over the fields (about 1 µs for a small record).
-Hot value types whose constructor is on a per-tag path (``semver.Version``) write their own
-``__new__`` instead.
+``chartlock check`` starts in ~50 ms in all; it also builds every ``__init__`` when the class is
+created. A record class here costs one ``type()`` call at import; its ``__init__`` (plain
+positional/keyword parameters, one ``object.__setattr__`` per field: as fast as a hand-written
+one, ~1 µs for 14 fields) is compiled the first time the class is instantiated, so classes a
+command never builds cost nothing. A generic loop over the fields would cost 10 to 20 times
+more per record, and loaders build one ``Mark`` per YAML value. Hot value types whose
+constructor is on a per-tag path (``semver.Version``) write their own ``__new__`` instead.
+
+A mutable default (``list``, ``dict``, ``set``) is refused like ``dataclasses`` does: use
+``field(default_factory=list)``. Equality and hashing use the fields with ``compare=True``;
+list, set and dict values are hashed by content (records are frozen, their contents are not).
 
 ``__post_init__`` runs after the fields are set, for validation or derived fields (set them
 with ``object.__setattr__``, and declare them ``field(init=False)``).
@@ -82,6 +89,64 @@ def _is_classvar(annotation: object) -> bool:
     return text.startswith(("ClassVar", "typing.ClassVar", "Final", "typing.Final"))
 
 
+def _setter(fname: str) -> Callable[[object, object], None]:
+    return lambda obj, value: object.__setattr__(obj, fname, value)
+
+
+def _first_init(owner: type) -> Callable[..., None]:
+    """``owner``'s ``__init__`` until its first call, which compiles and installs the real one."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init = _compile_init(owner)
+        type.__setattr__(owner, "__init__", init)
+        init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{owner.__qualname__}.__init__"
+    return __init__
+
+
+def _compile_init(cls: Any) -> Callable[..., None]:
+    """The ``__init__`` a frozen dataclass of ``cls``'s fields would have."""
+    names: dict[str, object] = {"_REQ": _MISSING}
+    params: list[str] = []
+    body: list[str] = []
+    for fname, spec in cls.__record_fields__.items():
+        # The slot's own descriptor stores about twice as fast as object.__setattr__ (which
+        # must walk the MRO past the class's refusing __setattr__).
+        slot: Any = getattr(cls, fname, None)
+        names[f"_s_{fname}"] = (
+            slot.__set__
+            if type(slot).__name__ == "member_descriptor"
+            else _setter(fname)  # not a slot of ours (a __dict__ attribute, say)
+        )
+        if spec.default_factory is not None:
+            names[f"_f_{fname}"] = spec.default_factory
+        elif spec.default is not _MISSING:
+            names[f"_d_{fname}"] = spec.default
+        if not spec.init:
+            if spec.default_factory is not None:
+                body.append(f"_s_{fname}(_rself, _f_{fname}())")
+            elif spec.default is not _MISSING:
+                body.append(f"_s_{fname}(_rself, _d_{fname})")
+            continue
+        if spec.default_factory is not None:
+            params.append(f"{fname}=_REQ")
+            body.append(f"_s_{fname}(_rself, _f_{fname}() if {fname} is _REQ else {fname})")
+            continue
+        if spec.default is not _MISSING:
+            params.append(f"{fname}=_d_{fname}")
+        else:
+            params.append(fname)
+        body.append(f"_s_{fname}(_rself, {fname})")
+    if hasattr(cls, "__post_init__"):
+        body.append("_rself.__post_init__()")
+    source = f"def __init__(_rself, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
+    exec(source, names)  # the field names are identifiers (class annotations), nothing else
+    init: Any = names["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init  # type: ignore[no-any-return]
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 class _RecordMeta(type):
     def __new__(
@@ -96,15 +161,29 @@ class _RecordMeta(type):
                 continue
             value = ns.pop(fname, _MISSING)
             spec = value if isinstance(value, _Field) else _Field(value, None, True, True, True)
+            if isinstance(spec.default, (list, dict, set)):
+                raise TypeError(
+                    f"{name}.{fname}: mutable default {type(spec.default).__name__}; "
+                    "use field(default_factory=...)"
+                )
             own[fname] = spec
         if "__slots__" not in ns:
             ns["__slots__"] = tuple(n for n in own if n not in inherited)
         fields = {**inherited, **own}
+        defaulted = ""
+        for fname, spec in fields.items():
+            if not spec.init:
+                continue
+            if spec.default is not _MISSING or spec.default_factory is not None:
+                defaulted = defaulted or fname
+            elif defaulted:  # as dataclasses (and type checkers) refuse it
+                raise TypeError(f"{name}.{fname}: a field without a default follows {defaulted!r}")
         ns["__record_fields__"] = fields
         ns["__match_args__"] = tuple(n for n, f in fields.items() if f.init)
-        ns["_init_names"] = tuple(n for n, f in fields.items() if f.init)
         ns["_compared"] = tuple(n for n, f in fields.items() if f.compare)
         cls = super().__new__(mcls, name, bases, ns, **kwargs)
+        if "__init__" not in ns:
+            type.__setattr__(cls, "__init__", _first_init(cls))
         return cls
 
 
@@ -113,43 +192,15 @@ class Record(metaclass=_RecordMeta):
 
     __slots__ = ()
     __record_fields__: ClassVar[dict[str, _Field]]
-    _init_names: ClassVar[tuple[str, ...]]
     _compared: ClassVar[tuple[str, ...]]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        names = self._init_names
-        if len(args) > len(names):
-            raise TypeError(
-                f"{type(self).__name__}() takes {len(names)} positional arguments, "
-                f"{len(args)} given"
-            )
-        setattr_ = object.__setattr__
-        for fname, spec in self.__record_fields__.items():
-            if not spec.init and (spec.default is not _MISSING or spec.default_factory is not None):
-                setattr_(self, fname, _default(spec))
-        for fname, value in zip(names, args, strict=False):
-            setattr_(self, fname, value)
-        for fname in names[len(args) :]:
-            if fname in kwargs:
-                setattr_(self, fname, kwargs.pop(fname))
-                continue
-            spec = self.__record_fields__[fname]
-            if spec.default is _MISSING and spec.default_factory is None:
-                raise TypeError(f"{type(self).__name__}() missing argument: {fname!r}")
-            setattr_(self, fname, _default(spec))
-        if kwargs:
-            unknown = next(iter(kwargs))
-            what = "repeated" if unknown in names else "unexpected"
-            raise TypeError(f"{type(self).__name__}() got an {what} argument {unknown!r}")
-        post = getattr(self, "__post_init__", None)
-        if post is not None:
-            post()
+    if not TYPE_CHECKING:  # hidden from type checkers, which then reject unknown attributes
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r} of {type(self).__name__}")
+        def __setattr__(self, name: str, value: object) -> None:
+            raise FrozenInstanceError(f"cannot assign to field {name!r} of {type(self).__name__}")
 
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r} of {type(self).__name__}")
+        def __delattr__(self, name: str) -> None:
+            raise FrozenInstanceError(f"cannot delete field {name!r} of {type(self).__name__}")
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -201,11 +252,6 @@ class Record(metaclass=_RecordMeta):
         if changes:
             raise TypeError(f"unknown fields: {', '.join(changes)}")
         return new
-
-
-def _default(spec: _Field) -> object:
-    factory = spec.default_factory
-    return factory() if factory is not None else spec.default
 
 
 def _hashable(value: object) -> object:
