@@ -15,13 +15,15 @@ immutability (assignment raises :class:`FrozenInstanceError`, an ``AttributeErro
 (:pep:`681`'s ``dataclass_transform``).
 
 Why not ``dataclasses``: it imports ``inspect`` (about 12 ms on this project's machine), and
-``chartlock check`` starts in ~50 ms in all; it also builds every ``__init__`` when the class is
-created. A record class here costs one ``type()`` call at import; its ``__init__`` (plain
-positional/keyword parameters, one ``object.__setattr__`` per field: as fast as a hand-written
-one, ~1 µs for 14 fields) is compiled the first time the class is instantiated, so classes a
-command never builds cost nothing. A generic loop over the fields would cost 10 to 20 times
-more per record, and loaders build one ``Mark`` per YAML value. Hot value types whose
-constructor is on a per-tag path (``semver.Version``) write their own ``__new__`` instead.
+``chartlock check`` starts in ~50 ms in all; it also compiles every class's ``__init__`` when
+the class is created (~0.1 to 0.6 ms each). A record class here costs one ``type()`` call at
+import. Its first ``_COMPILE_AFTER`` instances are built by a generic ``__init__`` (a loop over
+the fields, a few µs per record); then it compiles the ``__init__`` a dataclass would have
+(plain parameters, one slot store per field: ~2x a hand-written one, ~1-2 µs for 14 fields)
+and installs it. So a one-chart ``check`` compiles nothing, and a lint over thousands of charts
+(one ``Mark`` per YAML value) runs at compiled speed. Both build the same records and raise the
+same ``TypeError`` messages as Python does for a wrong call. Hot value types whose constructor
+is on a per-tag path (``semver.Version``) write their own ``__new__`` instead.
 
 A mutable default (``list``, ``dict``, ``set``) is refused like ``dataclasses`` does: use
 ``field(default_factory=list)``. Equality and hashing use the fields with ``compare=True``;
@@ -89,20 +91,94 @@ def _is_classvar(annotation: object) -> bool:
     return text.startswith(("ClassVar", "typing.ClassVar", "Final", "typing.Final"))
 
 
-def _setter(fname: str) -> Callable[[object, object], None]:
-    return lambda obj, value: object.__setattr__(obj, fname, value)
+# A class's first instances are built by a generic __init__; the one built this many times gets
+# a compiled one (compiling costs ~80 µs for 3 fields, ~600 µs for 14: more than a one-chart
+# `chartlock check` builds records, far less than a thousand-chart lint saves).
+_COMPILE_AFTER = 100
+
+
+def _slot_setter(cls: Any, fname: str) -> Callable[[object, object], None]:
+    # The slot's own descriptor stores about twice as fast as object.__setattr__ (which must
+    # walk the MRO past the class's refusing __setattr__).
+    slot: Any = getattr(cls, fname, None)
+    if type(slot).__name__ == "member_descriptor":
+        return slot.__set__  # type: ignore[no-any-return]
+    return lambda obj, value: object.__setattr__(obj, fname, value)  # not a slot of ours
 
 
 def _first_init(owner: type) -> Callable[..., None]:
-    """``owner``'s ``__init__`` until its first call, which compiles and installs the real one."""
+    """``owner``'s ``__init__``: generic, until it has built ``_COMPILE_AFTER`` records."""
+    state: list[Any] = []  # [calls, spec, post_init], filled on the first call
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        init = _compile_init(owner)
-        type.__setattr__(owner, "__init__", init)
-        init(self, *args, **kwargs)
+        if not state:
+            state.extend((0, _init_spec(owner), hasattr(owner, "__post_init__")))
+        state[0] += 1
+        if state[0] > _COMPILE_AFTER:
+            init = _compile_init(owner)
+            type.__setattr__(owner, "__init__", init)
+            init(self, *args, **kwargs)
+            return
+        _bind(owner, state[1], self, args, kwargs)
+        if state[2]:
+            self.__post_init__()
 
     __init__.__qualname__ = f"{owner.__qualname__}.__init__"
     return __init__
+
+
+def _init_spec(cls: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(name, setter, default, factory) of the ``__init__`` parameters, and of the other
+    fields that have a default."""
+    params, others = [], []
+    for fname, spec in cls.__record_fields__.items():
+        item = (fname, _slot_setter(cls, fname), spec.default, spec.default_factory)
+        if spec.init:
+            params.append(item)
+        elif spec.default is not _MISSING or spec.default_factory is not None:
+            others.append(item)
+    return tuple(params), tuple(others)
+
+
+def _bind(
+    cls: Any, spec: tuple[tuple[Any, ...], tuple[Any, ...]], obj: Any, args: Any, kw: Any
+) -> None:
+    """Set ``obj``'s fields from ``args``/``kw`` as the compiled ``__init__`` does (same errors)."""
+    params, others = spec
+    where = f"{cls.__qualname__}.__init__()"
+    if len(args) > len(params):
+        required = sum(1 for p in params if p[2] is _MISSING and p[3] is None)
+        takes = (
+            f"{len(params) + 1}"
+            if required == len(params)
+            else (f"from {required + 1} to {len(params) + 1}")
+        )
+        raise TypeError(
+            f"{where} takes {takes} positional arguments but {len(args) + 1} were given"
+        )
+    for (_, setter, _, _), value in zip(params, args, strict=False):
+        setter(obj, value)
+    missing = []
+    for fname, setter, default, factory in params[len(args) :]:
+        if fname in kw:
+            setter(obj, kw.pop(fname))
+        elif factory is not None:
+            setter(obj, factory())
+        elif default is not _MISSING:
+            setter(obj, default)
+        else:
+            missing.append(fname)
+    if kw:
+        fname = next(iter(kw))
+        if any(p[0] == fname for p in params[: len(args)]):
+            raise TypeError(f"{where} got multiple values for argument {fname!r}")
+        raise TypeError(f"{where} got an unexpected keyword argument {fname!r}")
+    if missing:
+        names = " and ".join(", ".join(repr(m) for m in missing).rsplit(", ", 1))
+        s = "" if len(missing) == 1 else "s"
+        raise TypeError(f"{where} missing {len(missing)} required positional argument{s}: {names}")
+    for _, setter, default, factory in others:
+        setter(obj, factory() if factory is not None else default)
 
 
 def _compile_init(cls: Any) -> Callable[..., None]:
@@ -111,14 +187,7 @@ def _compile_init(cls: Any) -> Callable[..., None]:
     params: list[str] = []
     body: list[str] = []
     for fname, spec in cls.__record_fields__.items():
-        # The slot's own descriptor stores about twice as fast as object.__setattr__ (which
-        # must walk the MRO past the class's refusing __setattr__).
-        slot: Any = getattr(cls, fname, None)
-        names[f"_s_{fname}"] = (
-            slot.__set__
-            if type(slot).__name__ == "member_descriptor"
-            else _setter(fname)  # not a slot of ours (a __dict__ attribute, say)
-        )
+        names[f"_s_{fname}"] = _slot_setter(cls, fname)
         if spec.default_factory is not None:
             names[f"_f_{fname}"] = spec.default_factory
         elif spec.default is not _MISSING:

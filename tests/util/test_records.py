@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from resolver.util import records
 from resolver.util.records import FrozenInstanceError, Record, field
 
 
@@ -65,26 +66,66 @@ def test_default_factory_gives_each_record_its_own_value() -> None:
     assert b.tags == [] and a.tags == ["x"]
 
 
-# Untyped aliases: these calls are wrong on purpose (mypy rejects them too, see the last test).
-_Point: Any = Point
-_Derived: Any = Derived
+def _build(mode: str, cls: type, *args: Any, **kwargs: Any) -> Any:
+    """A record built by the generic ``__init__`` (a class's first instances) or the compiled
+    one (installed once a class has built ``_COMPILE_AFTER`` records)."""
+    init = records._first_init(cls) if mode == "generic" else records._compile_init(cls)
+    obj: Any = object.__new__(cls)
+    init(obj, *args, **kwargs)
+    return obj
 
 
+MODES = ["generic", "compiled"]
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
-    ("call", "message"),
+    ("cls", "args", "kwargs", "message"),
     [
-        (lambda: _Point(), "missing 1 required positional argument: 'x'"),
-        (lambda: _Point(1, 2, [], "", "", 9), "takes from 2 to 6 positional arguments"),
-        (lambda: _Point(1, z=3), "unexpected keyword argument 'z'"),
-        (lambda: _Point(1, x=2), "multiple values for argument 'x'"),
-        (lambda: _Derived(1, 2, 3), "takes 3 positional arguments but 4 were given"),
-        (lambda: _Derived(1, 2, span=3), "unexpected keyword argument 'span'"),
+        (Point, (), {}, r"Point\.__init__\(\) missing 1 required positional argument: 'x'$"),
+        (Base, (), {}, r"missing 1 required positional argument: 'a'$"),
+        (Derived, (), {}, r"missing 2 required positional arguments: 'low' and 'high'$"),
+        (Point, (1, 2, [], "", "", 9), {}, r"takes from 2 to 6 positional arguments but 7 were"),
+        (Point, (1,), {"z": 3}, r"got an unexpected keyword argument 'z'$"),
+        (Point, (1,), {"x": 2}, r"got multiple values for argument 'x'$"),
+        (Derived, (1, 2, 3), {}, r"takes 3 positional arguments but 4 were given$"),
+        (Derived, (1, 2), {"span": 3}, r"got an unexpected keyword argument 'span'$"),
     ],
 )
-def test_bad_arguments_are_type_errors(call: object, message: str) -> None:
-    assert callable(call)
+def test_bad_arguments_are_type_errors(
+    mode: str, cls: type, args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+) -> None:
     with pytest.raises(TypeError, match=message):
-        call()
+        _build(mode, cls, *args, **kwargs)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_both_inits_build_the_same_records(mode: str) -> None:
+    p = _build(mode, Point, 1, y=2, note="n")
+    assert (p.x, p.y, p.tags, p.note, p.secret) == (1, 2, [], "n", "")
+    assert _build(mode, Point, 1).tags is not _build(mode, Point, 1).tags
+    d = _build(mode, Derived, 2, high=7)
+    assert (d.low, d.high, d.span, d.history) == (2, 7, 5, [])
+    with pytest.raises(ValueError, match="low above high"):
+        _build(mode, Derived, 3, 1)
+    c = _build(mode, Child, 1, c=0.5)
+    assert (c.a, c.b, c.c) == (1, "b", 0.5)
+
+
+def test_the_init_is_compiled_after_enough_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "_COMPILE_AFTER", 3)
+
+    class Pair(Record):
+        left: int
+        right: list[int] = field(default_factory=list)
+
+    generic = Pair.__init__
+    built = [Pair(i) for i in range(3)]
+    assert Pair.__init__ is generic  # still the generic one
+    built.append(Pair(3, right=[1]))
+    assert Pair.__init__ is not generic and Pair.__init__.__qualname__ == generic.__qualname__
+    built.append(Pair(left=4))
+    assert [(p.left, p.right) for p in built] == [(0, []), (1, []), (2, []), (3, [1]), (4, [])]
 
 
 def test_error_messages_name_the_class() -> None:
