@@ -270,3 +270,69 @@ class _KeyedSorter(_Sorter):
         d[i], d[j] = d[j], d[i]
         d = self.items
         d[i], d[j] = d[j], d[i]
+
+    # The hot loops again with the comparisons and swaps inlined (same steps as above; the
+    # tests check that go_sort_by makes exactly go_sort's moves).
+    def insertion_sort(self, a: int, b: int) -> None:
+        k: list[int] = self.data  # type: ignore[assignment]
+        it = self.items
+        for i in range(a + 1, b):
+            j = i
+            while j > a and k[j] < k[j - 1]:
+                k[j], k[j - 1] = k[j - 1], k[j]
+                it[j], it[j - 1] = it[j - 1], it[j]
+                j -= 1
+
+    def partition(self, a: int, b: int, pivot: int) -> tuple[int, bool]:
+        k: list[int] = self.data  # type: ignore[assignment]
+        it = self.items
+        k[a], k[pivot] = k[pivot], k[a]
+        it[a], it[pivot] = it[pivot], it[a]
+        p = k[a]
+        i, j = a + 1, b - 1
+        while i <= j and k[i] < p:
+            i += 1
+        while i <= j and not k[j] < p:
+            j -= 1
+        if i > j:
+            k[j], k[a] = k[a], k[j]
+            it[j], it[a] = it[a], it[j]
+            return j, True
+        k[i], k[j] = k[j], k[i]
+        it[i], it[j] = it[j], it[i]
+        i += 1
+        j -= 1
+        while True:
+            while i <= j and k[i] < p:
+                i += 1
+            while i <= j and not k[j] < p:
+                j -= 1
+            if i > j:
+                break
+            k[i], k[j] = k[j], k[i]
+            it[i], it[j] = it[j], it[i]
+            i += 1
+            j -= 1
+        k[j], k[a] = k[a], k[j]
+        it[j], it[a] = it[a], it[j]
+        return j, False
+
+    def partition_equal(self, a: int, b: int, pivot: int) -> int:
+        k: list[int] = self.data  # type: ignore[assignment]
+        it = self.items
+        k[a], k[pivot] = k[pivot], k[a]
+        it[a], it[pivot] = it[pivot], it[a]
+        p = k[a]
+        i, j = a + 1, b - 1
+        while True:
+            while i <= j and not p < k[i]:
+                i += 1
+            while i <= j and p < k[j]:
+                j -= 1
+            if i > j:
+                break
+            k[i], k[j] = k[j], k[i]
+            it[i], it[j] = it[j], it[i]
+            i += 1
+            j -= 1
+        return i
