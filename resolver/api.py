@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
+
+from resolver.util.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,8 +31,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class ResolvedDependency:
+class ResolvedDependency(Record):
     """One locked dependency: the version Helm would pick and its manifest digest."""
 
     name: str
@@ -40,8 +40,7 @@ class ResolvedDependency:
     digest: str | None
 
 
-@dataclass(frozen=True)
-class ResolvedLock:
+class ResolvedLock(Record):
     """What ``chartlock lock`` would write for one chart."""
 
     chart_dir: Path

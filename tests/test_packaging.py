@@ -1,5 +1,5 @@
 """What an installed copy needs: the JSON Schemas ship inside the package, identical to the
-top-level schemas/ the design card asks for."""
+top-level schemas/ that README.md documents for editors and CI."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from resolver.errors import InputError
+from resolver.util.records import Record
 
 SKIP_DIRS = frozenset(
     {
@@ -65,18 +66,17 @@ def is_hidden(name: str) -> bool:
     return name.startswith(".") and name not in _VISIBLE_HIDDEN
 
 
-class Visit:
-    """One directory of a :func:`walk`."""
+class Visit(Record):
+    """One directory of a :func:`walk`.
 
-    __slots__ = ("chart", "entries", "is_chart", "path")
+    ``entries`` are sorted by name; ``chart`` is the nearest directory at or above holding a
+    Chart.yaml; ``is_chart``: this directory is a chart (counted, locked, verified).
+    """
 
-    def __init__(
-        self, path: Path, entries: list[os.DirEntry[str]], chart: Path | None, is_chart: bool
-    ) -> None:
-        self.path = path
-        self.entries = entries  # sorted by name
-        self.chart = chart  # the nearest directory at or above holding a Chart.yaml
-        self.is_chart = is_chart  # this directory is a chart (counted, locked, verified)
+    path: Path
+    entries: list[os.DirEntry[str]]
+    chart: Path | None
+    is_chart: bool
 
 
 def walk(

@@ -129,7 +129,8 @@ def _dependency(node: Node, display: str, index: int, *, chart_yaml: bool) -> De
         raise _error(display, node, f"{what}: dependencies must not contain empty or null nodes")
     if not isinstance(node, MappingNode):
         raise _error(display, node, f"{what} must be a mapping, not {_kind(node)}")
-    dep = Dependency(index=index)
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
     marks: dict[str, Mark] = {"-": _mark(node, display)}
     source: dict[str, str] = {}
     quoted: set[str] = set()
@@ -144,30 +145,34 @@ def _dependency(node: Node, display: str, index: int, *, chart_yaml: bool) -> De
             text = _scalar_string(value, display, f"{what}.{name}")
             if chart_yaml and name != "alias":
                 text = sanitize(text)
-            setattr(dep, name, text)
+            values[name] = text
         elif name == "tags":
-            dep.tags = _string_list(value, display, f"{what}.tags", sanitize_items=chart_yaml)
+            values["tags"] = _string_list(value, display, f"{what}.tags", sanitize_items=chart_yaml)
         elif name == "enabled":
-            dep.enabled = _bool(value, display, f"{what}.enabled")
+            values["enabled"] = _bool(value, display, f"{what}.enabled")
         elif name == "import-values":
             if isinstance(value, ScalarNode) and resolve_scalar(value) is None:
-                dep.import_values = []
+                values["import_values"] = []
             elif not isinstance(value, SequenceNode):
                 raise _error(
                     display, value, f"{what}.import-values must be a list, not {_kind(value)}"
                 )
             else:
-                dep.import_values = [_to_json_value(item, display) for item in value.value]
+                values["import_values"] = [_to_json_value(item, display) for item in value.value]
     for key, value in _unknown_keys(node, DEPENDENCY_FIELDS).items():
-        dep.extra[key] = _to_json_value(value, display)
+        extra[key] = _to_json_value(value, display)
         marks.setdefault(key, _mark(value, display))
         if isinstance(value, ScalarNode):
             source[key] = value.value
-    dep.present = frozenset(fields)
-    dep.marks = marks
-    dep.source = source
-    dep.quoted = frozenset(quoted)
-    return dep
+    return Dependency(
+        **values,
+        extra=extra,
+        present=frozenset(fields),
+        source=source,
+        quoted=frozenset(quoted),
+        marks=marks,
+        index=index,
+    )
 
 
 def _string_list(node: Node, display: str, what: str, *, sanitize_items: bool) -> list[str]:
@@ -222,8 +227,7 @@ def load_chart(path: Path, display: str | None = None) -> Chart:
 def parse_chart(text: str, path: Path, display: str) -> Chart:
     root = _root_mapping(text, display, "Chart.yaml")
     fields = _fields(root, ("apiVersion", "name", "version", "appVersion", "dependencies"))
-    chart = Chart(path=path, display_path=display)
-    chart.marks = {name: _mark(node, display) for name, node in fields.items()}
+    values: dict[str, str] = {}
     for name, attr in (
         ("apiVersion", "api_version"),
         ("name", "name"),
@@ -232,9 +236,14 @@ def parse_chart(text: str, path: Path, display: str) -> Chart:
     ):
         node = fields.get(name)
         if node is not None:
-            setattr(chart, attr, _scalar_string(node, display, name))
-    chart.dependencies = _dependencies(fields.get("dependencies"), display, chart_yaml=True)
-    return chart
+            values[attr] = _scalar_string(node, display, name)
+    return Chart(
+        path=path,
+        **values,
+        dependencies=_dependencies(fields.get("dependencies"), display, chart_yaml=True),
+        marks={name: _mark(node, display) for name, node in fields.items()},
+        display_path=display,
+    )
 
 
 def load_requirements(path: Path, display: str) -> tuple[list[Dependency] | None, Mark | None]:
@@ -255,16 +264,17 @@ def load_lock(path: Path, display: str | None = None) -> Lock:
 def parse_lock(text: str, path: Path, display: str) -> Lock:
     root = _root_mapping(text, display, "Chart.lock", allow_empty=True)
     fields = _fields(root, ("generated", "digest", "dependencies"))
-    lock = Lock(path=path, display_path=display, text=text)
-    lock.marks = {name: _mark(node, display) for name, node in fields.items()}
     digest = fields.get("digest")
-    if digest is not None:
-        lock.digest = _scalar_string(digest, display, "digest")
     generated = fields.get("generated")
-    if generated is not None:
-        lock.generated = _generated(generated, display)
-    lock.dependencies = _dependencies(fields.get("dependencies"), display, chart_yaml=False)
-    return lock
+    return Lock(
+        path=path,
+        digest="" if digest is None else _scalar_string(digest, display, "digest"),
+        generated="" if generated is None else _generated(generated, display),
+        dependencies=_dependencies(fields.get("dependencies"), display, chart_yaml=False),
+        marks={name: _mark(node, display) for name, node in fields.items()},
+        display_path=display,
+        text=text,
+    )
 
 
 def _generated(node: Node, display: str) -> str:

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from resolver.util.records import Struct
+from resolver.util.records import Record, field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 
-class Mark(Struct):
+class Mark(Record):
     """Where a value stands: a path (as given to the loader) and a 1-based line and column."""
 
-    __slots__ = ("column", "line", "path")
-
-    def __init__(self, path: str, line: int, column: int) -> None:
-        self.path = path
-        self.line = line
-        self.column = column
+    path: str
+    line: int
+    column: int
 
 
 # Field names of a Helm dependency, in Go struct order (the order HashReq writes them).
@@ -40,7 +37,7 @@ DEPENDENCY_FIELDS: tuple[str, ...] = (
 )
 
 
-class Dependency(Struct):
+class Dependency(Record):
     """One entry of Chart.yaml ``dependencies`` (or of Chart.lock ``dependencies``).
 
     String fields hold Helm's view of the value (``version: 1.10`` is ``"1.1"``); ``source``
@@ -50,54 +47,20 @@ class Dependency(Struct):
     Chart.lock: the per-dependency ``digest``); they are not hashed.
     """
 
-    __slots__ = (
-        "alias",
-        "condition",
-        "enabled",
-        "extra",
-        "import_values",
-        "index",
-        "marks",
-        "name",
-        "present",
-        "quoted",
-        "repository",
-        "source",
-        "tags",
-        "version",
-    )
-
-    def __init__(
-        self,
-        name: str = "",
-        version: str = "",
-        repository: str = "",
-        condition: str = "",
-        tags: list[str] | None = None,
-        enabled: bool = False,
-        import_values: list[Any] | None = None,
-        alias: str = "",
-        extra: dict[str, Any] | None = None,
-        present: frozenset[str] = frozenset(),
-        source: dict[str, str] | None = None,
-        quoted: frozenset[str] = frozenset(),
-        marks: dict[str, Mark] | None = None,
-        index: int = 0,
-    ) -> None:
-        self.name = name
-        self.version = version
-        self.repository = repository
-        self.condition = condition
-        self.tags: list[str] = tags if tags is not None else []
-        self.enabled = enabled
-        self.import_values: list[Any] = import_values if import_values is not None else []
-        self.alias = alias
-        self.extra: dict[str, Any] = extra if extra is not None else {}
-        self.present = present
-        self.source: dict[str, str] = source if source is not None else {}
-        self.quoted = quoted
-        self.marks: dict[str, Mark] = marks if marks is not None else {}
-        self.index = index
+    name: str = ""
+    version: str = ""
+    repository: str = ""
+    condition: str = ""
+    tags: list[str] = field(default_factory=list)
+    enabled: bool = False
+    import_values: list[Any] = field(default_factory=list)
+    alias: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    present: frozenset[str] = frozenset()
+    source: dict[str, str] = field(default_factory=dict)
+    quoted: frozenset[str] = frozenset()
+    marks: dict[str, Mark] = field(default_factory=dict)
+    index: int = 0
 
     @property
     def effective_name(self) -> str:
@@ -115,47 +78,23 @@ class Dependency(Struct):
         return self.marks.get(key) or self.marks.get("-")
 
 
-class Chart(Struct):
+class Chart(Record):
     """A chart directory's ``Chart.yaml``.
 
     ``dependencies`` is ``None`` when the file has no ``dependencies`` key (or it is null):
-    Helm writes no lock then.
+    Helm writes no lock then. ``lock_file_name`` is the lock file found beside it
+    (``Chart.lock`` or ``requirements.lock``), if any.
     """
 
-    __slots__ = (
-        "api_version",
-        "app_version",
-        "dependencies",
-        "display_path",
-        "lock_file_name",
-        "marks",
-        "name",
-        "path",
-        "version",
-    )
-
-    def __init__(
-        self,
-        path: Path,
-        api_version: str = "",
-        name: str = "",
-        version: str = "",
-        app_version: str = "",
-        dependencies: list[Dependency] | None = None,
-        marks: dict[str, Mark] | None = None,
-        display_path: str = "",
-        lock_file_name: str = "",
-    ) -> None:
-        self.path = path
-        self.api_version = api_version
-        self.name = name
-        self.version = version
-        self.app_version = app_version
-        self.dependencies = dependencies
-        self.marks: dict[str, Mark] = marks if marks is not None else {}
-        self.display_path = display_path
-        # The lock file found beside it ("Chart.lock" or "requirements.lock"), if any.
-        self.lock_file_name = lock_file_name
+    path: Path
+    api_version: str = ""
+    name: str = ""
+    version: str = ""
+    app_version: str = ""
+    dependencies: list[Dependency] | None = None
+    marks: dict[str, Mark] = field(default_factory=dict)
+    display_path: str = ""
+    lock_file_name: str = ""
 
     @property
     def directory(self) -> Path:
@@ -173,25 +112,13 @@ class Chart(Struct):
         return self.directory / self.lock_name
 
 
-class Lock(Struct):
+class Lock(Record):
     """A ``Chart.lock`` file."""
 
-    __slots__ = ("dependencies", "digest", "display_path", "generated", "marks", "path", "text")
-
-    def __init__(
-        self,
-        path: Path,
-        digest: str = "",
-        generated: str = "",
-        dependencies: list[Dependency] | None = None,
-        marks: dict[str, Mark] | None = None,
-        display_path: str = "",
-        text: str = "",
-    ) -> None:
-        self.path = path
-        self.digest = digest
-        self.generated = generated
-        self.dependencies = dependencies
-        self.marks: dict[str, Mark] = marks if marks is not None else {}
-        self.display_path = display_path
-        self.text = text
+    path: Path
+    digest: str = ""
+    generated: str = ""
+    dependencies: list[Dependency] | None = None
+    marks: dict[str, Mark] = field(default_factory=dict)
+    display_path: str = ""
+    text: str = ""

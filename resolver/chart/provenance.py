@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resolver.errors import ChartlockError
+from resolver.util.records import Record
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -65,8 +65,7 @@ class ProvenanceFailure(Exception):
         self.kind = kind
 
 
-@dataclass(frozen=True)
-class Signer:
+class Signer(Record):
     identities: tuple[str, ...]  # user ids, "Name <email>"
     fingerprint: str  # primary key fingerprint, upper-case hex (as helm prints it)
 
@@ -76,8 +75,7 @@ class Signer:
         return f"Signed by: {who}, key {self.fingerprint}"
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(Record):
     signer: Signer
     file_hash: str  # sha256:<hex>, from the signed body (equal to the archive's)
     filename: str
@@ -86,6 +84,8 @@ class Verification:
 class Keyring:
     """The certificates of a keyring file, and every key id / fingerprint they hold (primary
     keys and subkeys), to tell an unknown signer from a bad signature."""
+
+    __slots__ = ("certs", "key_ids", "path")
 
     def __init__(self, certs: Sequence[Any], key_ids: frozenset[str], path: str) -> None:
         self.certs = list(certs)

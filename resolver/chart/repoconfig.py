@@ -9,45 +9,21 @@ from pathlib import Path
 from resolver.chart.yaml11 import compose, read_text, to_python
 from resolver.chart.yamlnodes import Node
 from resolver.errors import InputError
-from resolver.util.records import Struct
+from resolver.util.records import Record
 
 
-class RepoEntry(Struct):
+class RepoEntry(Record):
     """One repositories.yaml entry (credentials are never shown in its repr)."""
 
-    __slots__ = (
-        "name",
-        "url",
-        "username",
-        "password",
-        "ca_file",
-        "cert_file",
-        "key_file",
-        "insecure_skip_tls_verify",
-        "pass_credentials_all",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        url: str,
-        username: str = "",
-        password: str = "",
-        ca_file: str = "",
-        cert_file: str = "",
-        key_file: str = "",
-        insecure_skip_tls_verify: bool = False,
-        pass_credentials_all: bool = False,
-    ) -> None:
-        self.name = name
-        self.url = url
-        self.username = username
-        self.password = password
-        self.ca_file = ca_file
-        self.cert_file = cert_file
-        self.key_file = key_file
-        self.insecure_skip_tls_verify = insecure_skip_tls_verify
-        self.pass_credentials_all = pass_credentials_all
+    name: str
+    url: str
+    username: str = ""
+    password: str = ""
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+    insecure_skip_tls_verify: bool = False
+    pass_credentials_all: bool = False
 
     def __repr__(self) -> str:  # never show credentials
         return f"RepoEntry(name={self.name!r}, url={self.url!r})"

@@ -30,6 +30,20 @@ def go_sort(items: list[T], less: Callable[[T, T], bool]) -> None:
     _Sorter(items, less).pdqsort(0, n, n.bit_length())
 
 
+def go_sort_by(items: list[T], keys: list[int]) -> None:
+    """``go_sort(items, lambda a, b: key(a) < key(b))`` with the keys given as a parallel list.
+
+    The same comparisons and swaps, one Python call fewer per comparison (the hot loop when a
+    10,000-tag list is sorted); ``keys`` is permuted along with ``items``.
+    """
+    if len(keys) != len(items):
+        raise ValueError("go_sort_by: keys and items differ in length")
+    n = len(items)
+    if n <= 1:
+        return
+    _KeyedSorter(keys, items).pdqsort(0, n, n.bit_length())
+
+
 class _Sorter:
     __slots__ = ("data", "less_items")
 
@@ -238,3 +252,87 @@ class _Sorter:
             self.swap(i, j)
             i += 1
             j -= 1
+
+
+class _KeyedSorter(_Sorter):
+    __slots__ = ("items",)
+
+    def __init__(self, keys: list[int], items: list[T]) -> None:
+        self.data = keys  # type: ignore[assignment]
+        self.items: list[object] = items  # type: ignore[assignment]
+
+    def less(self, i: int, j: int) -> bool:
+        d: list[int] = self.data  # type: ignore[assignment]
+        return d[i] < d[j]
+
+    def swap(self, i: int, j: int) -> None:
+        d = self.data
+        d[i], d[j] = d[j], d[i]
+        d = self.items
+        d[i], d[j] = d[j], d[i]
+
+    # The hot loops again with the comparisons and swaps inlined (same steps as above; the
+    # tests check that go_sort_by makes exactly go_sort's moves).
+    def insertion_sort(self, a: int, b: int) -> None:
+        k: list[int] = self.data  # type: ignore[assignment]
+        it = self.items
+        for i in range(a + 1, b):
+            j = i
+            while j > a and k[j] < k[j - 1]:
+                k[j], k[j - 1] = k[j - 1], k[j]
+                it[j], it[j - 1] = it[j - 1], it[j]
+                j -= 1
+
+    def partition(self, a: int, b: int, pivot: int) -> tuple[int, bool]:
+        k: list[int] = self.data  # type: ignore[assignment]
+        it = self.items
+        k[a], k[pivot] = k[pivot], k[a]
+        it[a], it[pivot] = it[pivot], it[a]
+        p = k[a]
+        i, j = a + 1, b - 1
+        while i <= j and k[i] < p:
+            i += 1
+        while i <= j and not k[j] < p:
+            j -= 1
+        if i > j:
+            k[j], k[a] = k[a], k[j]
+            it[j], it[a] = it[a], it[j]
+            return j, True
+        k[i], k[j] = k[j], k[i]
+        it[i], it[j] = it[j], it[i]
+        i += 1
+        j -= 1
+        while True:
+            while i <= j and k[i] < p:
+                i += 1
+            while i <= j and not k[j] < p:
+                j -= 1
+            if i > j:
+                break
+            k[i], k[j] = k[j], k[i]
+            it[i], it[j] = it[j], it[i]
+            i += 1
+            j -= 1
+        k[j], k[a] = k[a], k[j]
+        it[j], it[a] = it[a], it[j]
+        return j, False
+
+    def partition_equal(self, a: int, b: int, pivot: int) -> int:
+        k: list[int] = self.data  # type: ignore[assignment]
+        it = self.items
+        k[a], k[pivot] = k[pivot], k[a]
+        it[a], it[pivot] = it[pivot], it[a]
+        p = k[a]
+        i, j = a + 1, b - 1
+        while True:
+            while i <= j and not p < k[i]:
+                i += 1
+            while i <= j and p < k[j]:
+                j -= 1
+            if i > j:
+                break
+            k[i], k[j] = k[j], k[i]
+            it[i], it[j] = it[j], it[i]
+            i += 1
+            j -= 1
+        return i

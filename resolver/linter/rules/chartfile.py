@@ -21,8 +21,9 @@ def chart_of(target: LintTarget) -> Chart:
             shown = (Path(target.display).parent / "requirements.yaml").as_posix()
             deps, mark = load_requirements(requirements, shown)
             if mark is not None:
-                chart.dependencies = deps
-                chart.marks["dependencies"] = mark
+                chart = chart.replace(
+                    dependencies=deps, marks={**chart.marks, "dependencies": mark}
+                )
         target.cache["chart"] = chart
     assert isinstance(chart, Chart)
     return chart

@@ -393,16 +393,14 @@ def load_pair(chart_yaml: Path, display: str) -> tuple[Chart, Lock | None]:
     if requirements.is_file():
         deps, marks = load_requirements(requirements, (base / "requirements.yaml").as_posix())
         if marks is not None:
-            chart.dependencies = deps
-            chart.marks["dependencies"] = marks
+            chart = chart.replace(dependencies=deps, marks={**chart.marks, "dependencies": marks})
     for name in ("requirements.lock", "Chart.lock"):
         lock_file = directory / name
         lock_display = (base / name).as_posix()
         if lock_file.is_dir():
             raise UnreadableFile(lock_display, "is a directory, expected a file")
         if lock_file.exists():
-            chart.lock_file_name = name
-            return chart, load_lock(lock_file, lock_display)
+            return chart.replace(lock_file_name=name), load_lock(lock_file, lock_display)
         if lock_file.is_symlink():
             raise UnreadableFile(
                 lock_display, f"is a dangling symlink to {os.readlink(lock_file)!r}"
