@@ -16,12 +16,12 @@ import pytest
 
 from resolver.errors import DigestMismatch, RegistryError
 from resolver.registry import bounds
-from resolver.registry.client import (
-    MAX_PAGES,
-    RegistryClient,
-    check_manifest,
-    connect_reason,
-)
+from resolver.registry.bounds import MAX_PAGES
+from resolver.registry.client import RegistryClient
+from resolver.registry.credentials import CredentialStore
+from resolver.registry.failures import connect_reason
+from resolver.registry.manifests import check_manifest
+from resolver.registry.options import ClientOptions
 from resolver.registry.reference import Repository
 from resolver.registry.scrub import printable, scrub, variants
 
@@ -32,7 +32,11 @@ Handler = Callable[[httpx.Request], "httpx.Response | Awaitable[httpx.Response]"
 
 
 def client(handler: Handler, **kw: object) -> RegistryClient:
-    return RegistryClient(transport=httpx.MockTransport(handler), retries=1, **kw)  # type: ignore[arg-type]
+    credentials = kw.pop("credentials", None)
+    assert credentials is None or isinstance(credentials, CredentialStore)
+    options = ClientOptions(**kw)  # type: ignore[arg-type]
+    transport = httpx.MockTransport(handler)
+    return RegistryClient(options, credentials=credentials, retries=1, transport=transport)
 
 
 class Stream(httpx.AsyncByteStream):
