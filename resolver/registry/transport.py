@@ -45,6 +45,10 @@ MAX_IDLE_PER_ORIGIN = 64
 
 
 class _Connection:
+    """One HTTP/1.1 connection of the pool (a state holder)."""
+
+    __slots__ = ("reader", "writer", "fresh", "sent")
+
     def __init__(
         self,
         reader: asyncio.StreamReader,
