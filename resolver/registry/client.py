@@ -17,6 +17,7 @@ import httpx
 
 from resolver import __version__
 from resolver.errors import DigestMismatch, RegistryError
+from resolver.registry import retry
 from resolver.registry.auth import SCOPE_EXTENSION, RegistryAuth
 from resolver.registry.bounds import (
     BUDGET_EXTENSION,
@@ -55,13 +56,7 @@ from resolver.registry.manifests import ManifestInfo as ManifestInfo
 from resolver.registry.manifests import parse_chart_manifest as parse_chart_manifest
 from resolver.registry.options import ClientOptions
 from resolver.registry.reference import DIGEST_RE, Repository
-from resolver.registry.retry import (
-    RETRY_STATUSES,
-    backoff_delay,
-    pause,
-    rate_limit_delay,
-    retryable,
-)
+from resolver.registry.retry import RETRY_STATUSES, backoff_delay, rate_limit_delay, retryable
 from resolver.registry.scrub import printable, scrub
 from resolver.registry.urls import join, origin, parse_link_next, strip_query
 
@@ -239,7 +234,7 @@ class RegistryClient:
                 ) from None
             except httpx.HTTPError as exc:
                 if attempt <= self.retries and retryable(exc):
-                    await pause(backoff_delay(attempt))
+                    await retry.pause(backoff_delay(attempt))
                     continue
                 raise RegistryError(
                     f"{repo}: {what}: {transport_error(exc)}{attempts(attempt)}",
@@ -249,10 +244,10 @@ class RegistryClient:
             log.debug("%s %s -> %s", method, strip_query(url), response.status_code)
             status = response.status_code
             if status == 429 and attempt <= self.retries:
-                await pause(rate_limit_delay(attempt, response.headers.get("Retry-After")))
+                await retry.pause(rate_limit_delay(attempt, response.headers.get("Retry-After")))
                 continue
             if status in RETRY_STATUSES and attempt <= self.retries:
-                await pause(backoff_delay(attempt))
+                await retry.pause(backoff_delay(attempt))
                 continue
             return response
 

@@ -136,7 +136,7 @@ def test_bearer_token_cached_refreshed_once_on_401() -> None:
             info = await c.head_manifest(REPO, "1.0.0")  # tok-1 rejected here: refresh once
             return tags, info.digest
 
-    tags, digest = run(go())  # type: ignore[misc]
+    tags, digest = asyncio.run(go())
     assert tags == ["1.0.0"] and digest == BLOB_DIGEST
     assert state["token_calls"] == 2
 

@@ -31,7 +31,7 @@ class Server:
         self.handler = handler
         self.connections = 0
         self.requests: list[bytes] = []
-        self.server: asyncio.AbstractServer | None = None
+        self.server: asyncio.Server | None = None
 
     async def __aenter__(self) -> Server:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
