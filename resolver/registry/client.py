@@ -218,28 +218,22 @@ class RegistryClient:
                 # multiply the wait (a connect timeout spends the whole deadline too).
                 raise self._timed_out(repo, what, attempt) from None
             except httpx.InvalidURL:  # a redirect's Location
-                raise RegistryError(
+                raise repo.error(
                     f"{repo}: {what}: the registry redirected to an invalid URL",
-                    registry=repo.registry,
-                    repository=repo.path,
                 ) from None
             except BodyTooLarge as exc:
-                raise RegistryError(
+                raise repo.error(
                     # (exc.cap differs from cap for a body of another kind: a token response)
                     f"{repo}: {what}: {too_large(exc, limit if exc.cap == cap else '')}; "
                     "refusing to read more "
                     "(a broken registry, or not a registry?)",
-                    registry=repo.registry,
-                    repository=repo.path,
                 ) from None
             except httpx.HTTPError as exc:
                 if attempt <= self.retries and retryable(exc):
                     await retry.pause(backoff_delay(attempt))
                     continue
-                raise RegistryError(
+                raise repo.error(
                     f"{repo}: {what}: {transport_error(exc)}{attempts(attempt)}",
-                    registry=repo.registry,
-                    repository=repo.path,
                 ) from None
             log.debug("%s %s -> %s", method, strip_query(url), response.status_code)
             status = response.status_code
@@ -287,7 +281,7 @@ class RegistryClient:
                 "the registry is slow or unreachable (--timeout bounds each request: "
                 "connecting, the headers and the whole body)"
             )
-        return RegistryError(message, registry=repo.registry, repository=repo.path)
+        return repo.error(message)
 
     def _error(self, response: httpx.Response, repo: Repository, what: str) -> RegistryError:
         return status_error(
@@ -314,20 +308,16 @@ class RegistryClient:
         while True:
             key = hashlib.blake2b(url.encode(), digest_size=16).digest()
             if key in seen:
-                raise RegistryError(
+                raise repo.error(
                     self.scrub(
                         f"{repo}: tag list pagination loops "
                         f"(page {self._show(url, 120)} requested twice)"
                     ),
-                    registry=repo.registry,
-                    repository=repo.path,
                 )
             if len(seen) >= MAX_PAGES:
-                raise RegistryError(
+                raise repo.error(
                     f"{repo}: list tags: stopped after {MAX_PAGES} pages (the page cap); the "
                     'registry keeps answering with another Link: rel="next"',
-                    registry=repo.registry,
-                    repository=repo.path,
                 )
             seen.add(key)
             response = await self._send(
@@ -347,13 +337,11 @@ class RegistryClient:
                 if not isinstance(page, list) or not all(isinstance(t, str) for t in page):
                     raise ValueError
             except (ValueError, AttributeError):
-                raise RegistryError(
+                raise repo.error(
                     self.scrub(
                         f"{repo}: list tags: the registry did not answer with a JSON tag list "
                         f"(HTTP {response.status_code}, {self._content_type(response) or '?'})"
                     ),
-                    registry=repo.registry,
-                    repository=repo.path,
                 ) from None
             tags.extend(page)
             link = parse_link_next(response.headers.get("Link", ""))
@@ -362,13 +350,11 @@ class RegistryClient:
             try:
                 url = join(str(response.url), link)
             except httpx.InvalidURL:
-                raise RegistryError(
+                raise repo.error(
                     self.scrub(
                         f"{repo}: list tags: the Link header names an invalid URL "
                         f"({self._show(link, 120)})"
                     ),
-                    registry=repo.registry,
-                    repository=repo.path,
                 ) from None
 
     async def head_manifest(self, repo: Repository, reference: str) -> ManifestInfo:
@@ -411,30 +397,26 @@ class RegistryClient:
         raw = response.content
         actual = sha256(raw)
         if DIGEST_RE.fullmatch(reference) and reference != actual:
-            raise DigestMismatch(
+            raise repo.error(
                 f"{repo}: manifest {reference}: content does not match its digest "
                 f"(expected {reference}, got {actual})",
-                registry=repo.registry,
-                repository=repo.path,
+                kind=DigestMismatch,
             )
         header = response.headers.get("Docker-Content-Digest", "").strip()
         if header and not digest_matches(header, raw, actual):
-            raise DigestMismatch(
+            raise repo.error(
                 self.scrub(
                     f"{repo}: {what}: content does not match its digest (the "
                     f"Docker-Content-Digest header says {self._show(header, 80)}, "
                     f"the body hashes to {actual})"
                 ),
-                registry=repo.registry,
-                repository=repo.path,
+                kind=DigestMismatch,
             )
         try:
             media_type = check_manifest(raw, self._content_type(response), self._show)
         except ValueError as exc:
-            raise RegistryError(
+            raise repo.error(
                 f"{repo}: {what}: {self._show(_host(response))} answered {exc}",
-                registry=repo.registry,
-                repository=repo.path,
                 code="NOT_A_MANIFEST",
             ) from None
         return raw, actual, media_type
@@ -453,11 +435,9 @@ class RegistryClient:
         if not DIGEST_RE.fullmatch(digest):
             raise RegistryError(f"{repo}: invalid blob digest {printable(digest)!r}")
         if size > MAX_BLOB_BYTES:
-            raise RegistryError(
+            raise repo.error(
                 f"{repo}: blob {digest}: the manifest declares {size} bytes; chartlock refuses "
                 f"chart archives over {size_text(MAX_BLOB_BYTES)}",
-                registry=repo.registry,
-                repository=repo.path,
             )
         url = f"{self._base(repo)}/blobs/{digest}"
         response = await self._send(
@@ -478,10 +458,9 @@ class RegistryClient:
         data = response.content
         actual = sha256(data)
         if actual != digest:
-            raise DigestMismatch(
+            raise repo.error(
                 f"{repo}: blob {digest}: content does not match its digest (got {actual})",
-                registry=repo.registry,
-                repository=repo.path,
+                kind=DigestMismatch,
             )
         return data
 

@@ -32,10 +32,8 @@ def too_large(exc: BodyTooLarge, limit: str) -> str:
 
 
 def manifest_unknown(repo: Repository, what: str) -> RegistryError:
-    return RegistryError(
+    return repo.error(
         f"{repo}: {what} does not exist (manifest unknown); check the version, or push the chart",
-        registry=repo.registry,
-        repository=repo.path,
         code="MANIFEST_UNKNOWN",
         status=404,
     )
@@ -127,9 +125,7 @@ def status_error(
                 "; chartlock sends credentials only to the registry and its token realm, "
                 "never to other hosts its responses point to"
             )
-        return RegistryError(
-            scrub(message), registry=repo.registry, repository=repo.path, status=status
-        )
+        return repo.error(scrub(message), status=status)
     code, detail = show(code, 60), show(detail, 200)
     if not code:
         code = {401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS"}.get(status, "")
@@ -139,10 +135,4 @@ def status_error(
             message = f"{repo}: {what}: manifest unknown; check the version, or push the chart"
     else:
         message = f"{repo}: {what}: unexpected HTTP status {status}"
-    return RegistryError(
-        scrub(message),
-        registry=repo.registry,
-        repository=repo.path,
-        code=code,
-        status=status,
-    )
+    return repo.error(scrub(message), code=code, status=status)

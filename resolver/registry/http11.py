@@ -43,12 +43,7 @@ async def body_chunks(
     it arrives (the layers above count and cap it); httpx's exceptions for a broken body."""
     try:
         if framing == Framing.LENGTH:
-            left = length
-            while left:
-                data = await reader.read(min(left, READ_SIZE))
-                if not data:
-                    raise incomplete(request)
-                left -= len(data)
+            async for data in _exactly(reader, length, request):
                 yield data
         elif framing == Framing.CHUNKED:
             while True:
@@ -65,11 +60,7 @@ async def body_chunks(
                     return
                 # In pieces: a chunk may announce any size (a terabyte), and the layers
                 # above count the body only as it is handed up.
-                while size:
-                    data = await reader.read(min(size, READ_SIZE))
-                    if not data:
-                        raise incomplete(request)
-                    size -= len(data)
+                async for data in _exactly(reader, size, request):
                     yield data
                 if (await reader.readexactly(2)) != b"\r\n":
                     raise httpx.RemoteProtocolError("malformed chunk", request=request)
@@ -85,6 +76,19 @@ async def body_chunks(
         raise httpx.RemoteProtocolError("malformed chunk size", request=request) from None
     except OSError as exc:
         raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from None
+
+
+async def _exactly(
+    reader: asyncio.StreamReader, size: int, request: httpx.Request
+) -> AsyncIterator[bytes]:
+    """``size`` bytes, in pieces of at most :data:`READ_SIZE`; the end of the stream before
+    them is an incomplete body."""
+    while size:
+        data = await reader.read(min(size, READ_SIZE))
+        if not data:
+            raise incomplete(request)
+        size -= len(data)
+        yield data
 
 
 def incomplete(request: httpx.Request) -> httpx.RemoteProtocolError:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from resolver.errors import RegistryError
 from resolver.registry.bounds import loads
 from resolver.registry.reference import DIGEST_RE, Repository
 from resolver.registry.scrub import printable
@@ -65,33 +64,25 @@ def parse_chart_manifest(
         config_type = str(data["config"]["mediaType"])
         layers = [x for x in (data.get("layers") or []) if isinstance(x, dict)]
     except (ValueError, KeyError, TypeError):
-        raise RegistryError(
+        raise repo.error(
             f"{where}: not a Helm chart (the manifest has no config)",
-            registry=repo.registry,
-            repository=repo.path,
             code="NOT_A_CHART",
         ) from None
     if config_type != HELM_CONFIG_MEDIA_TYPE:
-        raise RegistryError(
+        raise repo.error(
             f"{where} is not a Helm chart (config media type {config_type})",
-            registry=repo.registry,
-            repository=repo.path,
             code="NOT_A_CHART",
         )
     layer = next((x for x in layers if x.get("mediaType") in HELM_CHART_LAYER_MEDIA_TYPES), None)
     if layer is None or not DIGEST_RE.fullmatch(str(layer.get("digest", ""))):
-        raise RegistryError(
+        raise repo.error(
             f"{where}: the manifest has no Helm chart layer",
-            registry=repo.registry,
-            repository=repo.path,
             code="NOT_A_CHART",
         )
     size = layer.get("size") or 0
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise RegistryError(
+        raise repo.error(
             f"{where}: the manifest's chart layer has an invalid size {printable(str(size), 40)}",
-            registry=repo.registry,
-            repository=repo.path,
             code="NOT_A_CHART",
         )
     prov = next((x for x in layers if x.get("mediaType") == PROV_LAYER_MEDIA_TYPE), None)

@@ -30,6 +30,17 @@ class Repository(Record):
     def __str__(self) -> str:
         return f"{self.registry}/{self.path}"
 
+    def error(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        status: int | None = None,
+        kind: type[RegistryError] = RegistryError,
+    ) -> RegistryError:
+        """``message`` as an error about this repository (``kind``: which error)."""
+        return kind(message, registry=self.registry, repository=self.path, code=code, status=status)
+
 
 def oci_chart_repository(repository_url: str, chart_name: str) -> Repository:
     """``oci://host/ns`` + ``name`` → ``Repository(host, "ns/name")``, validated like oras-go."""
