@@ -97,12 +97,12 @@ if TYPE_CHECKING:
     from resolver.chart.lockfile import hash_req as hash_req
     from resolver.commands.check import check as check
     from resolver.commands.lint import lint as lint
-    from resolver.commands.lock import ClientOptions as ClientOptions
     from resolver.errors import ChartlockError as ChartlockError
     from resolver.linter.config import Config as Config
     from resolver.linter.findings import Finding as Finding
     from resolver.linter.findings import Report as Report
     from resolver.linter.findings import Severity as Severity
+    from resolver.registry.options import ClientOptions as ClientOptions
     from resolver.semver import Constraint as Constraint
     from resolver.semver import Version as Version
     from resolver.semver import parse_constraint as parse_constraint
@@ -113,7 +113,7 @@ if TYPE_CHECKING:
 # function (``resolver.resolve`` once was a module too).
 _LAZY: dict[str, str] = {
     "ChartlockError": "resolver.errors",
-    "ClientOptions": "resolver.commands.lock",
+    "ClientOptions": "resolver.registry.options",
     "Config": "resolver.linter.config",
     "Constraint": "resolver.semver",
     "Finding": "resolver.linter.findings",

@@ -24,7 +24,7 @@ from resolver.util.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from resolver.commands.lock import ClientOptions
+    from resolver.registry.options import ClientOptions
     from resolver.resolution.plan import Change
 
 P = ParamSpec("P")
@@ -53,40 +53,13 @@ class ResolvedLock(Record):
     changes: tuple[Change, ...] = ()
 
 
-def client_options(
-    options: ClientOptions | None = None,
-    *,
-    plain_http: bool | None = None,
-    insecure_skip_tls_verify: bool | None = None,
-    ca_file: str | None = None,
-    cert_file: str | None = None,
-    key_file: str | None = None,
-    timeout: float | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    repository_config: str | None = None,
-) -> ClientOptions:
-    """``options`` (default: :class:`ClientOptions` defaults) with the given keywords replacing
-    its fields; ``None`` means "not given"."""
-    from resolver.commands.lock import ClientOptions
+def client_options(options: ClientOptions | None = None, **given: Any) -> ClientOptions:
+    """``options`` (default: :class:`ClientOptions` defaults) with the ``given`` fields
+    replaced; ``None`` means "not given" (:meth:`ClientOptions.merged`: an unknown name is a
+    ``TypeError``, a timeout that is not positive a ``ValueError``)."""
+    from resolver.registry.options import ClientOptions
 
-    base = options if options is not None else ClientOptions()
-    given = {
-        "plain_http": plain_http,
-        "insecure_skip_tls_verify": insecure_skip_tls_verify,
-        "ca_file": ca_file,
-        "cert_file": cert_file,
-        "key_file": key_file,
-        "timeout": timeout,
-        "username": username,
-        "password": password,
-        "repository_config": repository_config,
-    }
-    if timeout is not None and not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-    fields = {name: getattr(base, name) for name in ClientOptions.__slots__}
-    fields.update({name: value for name, value in given.items() if value is not None})
-    return ClientOptions(**fields)
+    return (options if options is not None else ClientOptions()).merged(**given)
 
 
 async def resolve_async(

@@ -16,7 +16,8 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from resolver.chart.provenance import Keyring
-    from resolver.commands.lock import ClientOptions
+    from resolver.registry.options import ClientOptions
+    from resolver.registry.preconnect import Wanted
 
 
 def add_chart_arguments(parser: argparse.ArgumentParser) -> None:
@@ -108,9 +109,10 @@ def provenance_policy(
     return keyring, config.requires_provenance
 
 
-def client_options(args: argparse.Namespace) -> ClientOptions:
-    """:class:`ClientOptions` from the flags added by ``add_registry_options``."""
-    from resolver.commands.lock import ClientOptions
+def _registry_flags(args: argparse.Namespace) -> ClientOptions:
+    """The flags added by ``add_registry_options``, without the password (read once, from
+    standard input, by :func:`client_options`)."""
+    from resolver.registry.options import ClientOptions
 
     return ClientOptions(
         plain_http=bool(getattr(args, "plain_http", False)),
@@ -120,23 +122,62 @@ def client_options(args: argparse.Namespace) -> ClientOptions:
         key_file=getattr(args, "key_file", None),
         timeout=float(getattr(args, "timeout", 30.0)),
         username=getattr(args, "username", None),
-        password=read_password(args),
         repository_config=getattr(args, "repository_config", None),
     )
 
 
+def client_options(args: argparse.Namespace) -> ClientOptions:
+    """:class:`ClientOptions` from the flags added by ``add_registry_options``, with the
+    connections :func:`preconnect` began for this run."""
+    return _registry_flags(args).replace(
+        password=read_password(args), preconnected=getattr(args, PRECONNECTED, None)
+    )
+
+
+# The attribute of the parsed arguments that carries this run's preconnected sockets from
+# preconnect() (called first, before the heavy imports) to client_options().
+PRECONNECTED = "_chartlock_preconnected"
+
+
 def preconnect(args: argparse.Namespace, dirs: list[Path], *, early_lists: bool = False) -> None:
     """Begin the connections to the charts' registries before the heavy imports, and with
-    ``early_lists`` the tag-list requests (:mod:`resolver.registry.preconnect`)."""
-    from resolver.registry.preconnect import start_for_charts
+    ``early_lists`` (``lock``) the tag-list requests of the dependencies whose version is a
+    range (:mod:`resolver.registry.preconnect`, which knows nothing of charts: the
+    repositories are read here). Never raises: a chart that does not load is reported later,
+    by the command, and then nothing starts early."""
+    from resolver.registry.preconnect import start_for
 
-    tls_options = bool(
-        getattr(args, "ca_file", None)
-        or (getattr(args, "cert_file", None) and getattr(args, "key_file", None))
-        or getattr(args, "insecure_skip_tls_verify", False)
-    )
-    plain_http = bool(getattr(args, "plain_http", False)) and not tls_options
-    start_for_charts(dirs, plain_http=plain_http, early_lists=early_lists)
+    try:
+        wanted = _wanted(dirs, early_lists=early_lists)
+    except Exception:
+        return
+    session = start_for(wanted, plain_http=_registry_flags(args).uses_plain_http)
+    setattr(args, PRECONNECTED, session)
+
+
+def _wanted(dirs: list[Path], *, early_lists: bool) -> list[Wanted]:
+    """Every OCI dependency of the charts in ``dirs``, and whether ``lock`` lists its tags at
+    once (with ``early_lists``: a version range, not Helm's exact-version short cut)."""
+    from resolver.chart.loader import load_chart
+    from resolver.chart.models import Dependency
+    from resolver.errors import RegistryError
+    from resolver.registry.preconnect import Wanted
+    from resolver.registry.reference import oci_chart_repository
+    from resolver.resolution.pick import exact_oci_version
+
+    wanted = []
+    for chart_dir in dirs:
+        chart = load_chart(chart_dir / "Chart.yaml")
+        for dep in chart.dependencies or ():
+            if not dep.repository.startswith("oci://"):
+                continue
+            try:
+                repo = oci_chart_repository(dep.repository, dep.name)
+            except RegistryError:
+                continue
+            ranged = early_lists and not exact_oci_version(Dependency(version=dep.version))
+            wanted.append(Wanted(repo, ranged))
+    return wanted
 
 
 def avoid_trio_import() -> None:

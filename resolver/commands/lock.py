@@ -30,6 +30,7 @@ from resolver.chart.models import Chart, Dependency, Lock
 from resolver.chart.repoconfig import RepoEntry, load_repositories
 from resolver.errors import InputError, RegistryError, ResolveError
 from resolver.linter.rules.lock import load_pair
+from resolver.registry.options import ClientOptions
 from resolver.resolution.pick import (
     Facts,
     IndexEntry,
@@ -55,53 +56,6 @@ from resolver.resolution.plan import (
     resolve_planned,
 )
 from resolver.util.records import Struct
-
-
-class ClientOptions(Struct):
-    """Registry/transport options (Helm's flags)."""
-
-    __slots__ = (
-        "plain_http",
-        "insecure_skip_tls_verify",
-        "ca_file",
-        "cert_file",
-        "key_file",
-        "timeout",
-        "username",
-        "password",
-        "repository_config",
-        "max_per_host",
-    )
-
-    def __init__(
-        self,
-        plain_http: bool = False,
-        insecure_skip_tls_verify: bool = False,
-        ca_file: str | None = None,
-        cert_file: str | None = None,
-        key_file: str | None = None,
-        timeout: float = 30.0,
-        username: str | None = None,
-        password: str | None = None,
-        repository_config: str | None = None,
-        max_per_host: int = 32,
-    ) -> None:
-        self.plain_http = plain_http
-        self.insecure_skip_tls_verify = insecure_skip_tls_verify
-        self.ca_file = ca_file
-        self.cert_file = cert_file
-        self.key_file = key_file
-        self.timeout = timeout
-        self.username = username
-        self.password = password
-        self.repository_config = repository_config
-        self.max_per_host = max_per_host
-
-    def __repr__(self) -> str:  # the password is never shown
-        shown = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name in self.__slots__ if name != "password"
-        )
-        return f"ClientOptions({shown})"
 
 
 class Loaded(Struct):
@@ -310,12 +264,6 @@ async def fetch_digests(
     return dict(zip(keys, values, strict=True))
 
 
-def make_client(options: ClientOptions) -> object:
-    from resolver.registry.session import open_client
-
-    return open_client(options)
-
-
 async def resolve_charts(
     chart_dirs: Sequence[Path],
     options: ClientOptions,
@@ -328,7 +276,7 @@ async def resolve_charts(
     Conservative (see :mod:`resolver.resolution.plan`): ``upgrade=True`` re-resolves everything like
     ``helm dependency update``; names (``"redis"``, ``"redis==17.3.2"``) re-resolve just those.
     """
-    from resolver.registry.client import RegistryClient
+    from resolver.registry.session import open_client
 
     wanted = parse_upgrade(upgrade)
     base = cwd or Path.cwd()
@@ -338,9 +286,7 @@ async def resolve_charts(
     for item in loaded:
         old = item.lock.dependencies if item.lock is not None else None
         item.decisions = plan_lock(item.req, old, wanted)
-    client = make_client(options)
-    assert isinstance(client, RegistryClient)
-    async with client:
+    async with open_client(options) as client:
         fetcher = DigestFetcher(client)
         try:
             facts = await gather_facts(loaded, client, repos, options, fetcher)

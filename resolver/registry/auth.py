@@ -22,18 +22,17 @@ from resolver.errors import RegistryError
 from resolver.registry.bounds import CAP_EXTENSION, MAX_TOKEN_BYTES, loads
 from resolver.registry.credentials import Credential, CredentialStore
 from resolver.registry.scrub import printable, scrub, variants
-from resolver.util.records import Struct
+from resolver.util.records import Record
 
 SCOPE_EXTENSION = "chartlock_scope"
 _PARAM_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
 
 
-class Challenge(Struct):
-    __slots__ = ("scheme", "params")
+class Challenge(Record):
+    """One ``WWW-Authenticate`` challenge."""
 
-    def __init__(self, scheme: str, params: dict[str, str]) -> None:
-        self.scheme = scheme  # "basic" | "bearer"
-        self.params = params
+    scheme: str  # "basic" | "bearer"
+    params: dict[str, str]
 
 
 def parse_challenges(header: str) -> list[Challenge]:

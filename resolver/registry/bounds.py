@@ -69,6 +69,8 @@ class BodyTooLarge(Exception):
 class Budget:
     """Bytes the bodies of one run may still take (never given back: what was read is held)."""
 
+    __slots__ = ("total", "left")
+
     def __init__(self, total: int) -> None:
         self.total = total
         self.left = total
@@ -97,6 +99,8 @@ def loads(data: bytes | str) -> Any:
 
 class _Inflate:
     """gzip/deflate decoding whose output is produced at most ``limit`` bytes at a time."""
+
+    __slots__ = ("_z", "_raw", "_first")
 
     def __init__(self, encoding: str) -> None:
         # 47 = 32 + 15: zlib or gzip header, detected; raw deflate is tried on failure.

@@ -61,6 +61,8 @@ def sha256_digest(data: bytes) -> str:
 class BlobCache:
     """See the module docstring. Cheap to construct; directories are made on first write."""
 
+    __slots__ = ("root", "hits", "misses")
+
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
         self.hits = 0

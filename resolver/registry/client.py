@@ -8,20 +8,16 @@ every failure turned into a one-line :class:`RegistryError` naming registry and 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import hashlib
 import logging
-import random
-import ssl
-import time
-from collections.abc import Callable
 from types import TracebackType
-from urllib.parse import urljoin, urlsplit
+from typing import Any
 
 import httpx
 
 from resolver import __version__
 from resolver.errors import DigestMismatch, RegistryError
+from resolver.registry import retry
 from resolver.registry.auth import SCOPE_EXTENSION, RegistryAuth
 from resolver.registry.bounds import (
     BUDGET_EXTENSION,
@@ -41,170 +37,36 @@ from resolver.registry.bounds import (
     within,
 )
 from resolver.registry.credentials import CredentialStore, StaticCredentials
-from resolver.registry.messages import describe
+from resolver.registry.failures import (
+    attempts,
+    manifest_unknown,
+    status_error,
+    too_large,
+    transport_error,
+)
+from resolver.registry.manifests import (
+    MANIFEST_ACCEPT,
+    MANIFEST_MEDIA_TYPES,
+    check_manifest,
+    digest_matches,
+    sha256,
+)
+from resolver.registry.manifests import ChartManifest as ChartManifest
+from resolver.registry.manifests import ManifestInfo as ManifestInfo
+from resolver.registry.manifests import parse_chart_manifest as parse_chart_manifest
+from resolver.registry.options import ClientOptions
 from resolver.registry.reference import DIGEST_RE, Repository
+from resolver.registry.retry import RETRY_STATUSES, backoff_delay, rate_limit_delay, retryable
 from resolver.registry.scrub import printable, scrub
-from resolver.util.records import Struct
+from resolver.registry.urls import join, origin, parse_link_next, strip_query
 
 log = logging.getLogger("chartlock.registry")
 
-HELM_CONFIG_MEDIA_TYPE = "application/vnd.cncf.helm.config.v1+json"
-PROV_LAYER_MEDIA_TYPE = "application/vnd.cncf.helm.chart.provenance.v1.prov"
-HELM_CHART_LAYER_MEDIA_TYPES = (
-    "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
-    "application/tar+gzip",
-)
-# The media types a manifest may be served as, and whether each is an image manifest or an
-# index (a list of manifests).
-MANIFEST_MEDIA_TYPES = {
-    "application/vnd.oci.image.manifest.v1+json": "manifest",
-    "application/vnd.oci.image.index.v1+json": "index",
-    "application/vnd.docker.distribution.manifest.v2+json": "manifest",
-    "application/vnd.docker.distribution.manifest.list.v2+json": "index",
-}
-MANIFEST_ACCEPT = ", ".join(MANIFEST_MEDIA_TYPES)
 # The whole command gives up after this many --timeout periods (and never sooner than
 # MIN_OVERALL_SECONDS): each request has --timeout, but a registry answering every request
 # just in time, page after page, must not keep a run going for hours.
 OVERALL_TIMEOUTS = 10
 MIN_OVERALL_SECONDS = 60.0
-RETRY_STATUSES = frozenset({502, 503, 504})
-MAX_RETRY_AFTER = 10.0
-
-
-class ManifestInfo(Struct):
-    __slots__ = ("digest", "media_type", "size")
-
-    def __init__(self, digest: str, media_type: str, size: int) -> None:
-        self.digest = digest
-        self.media_type = media_type
-        self.size = size
-
-
-class ChartManifest(Struct):
-    __slots__ = (
-        "digest",
-        "config_media_type",
-        "layer_digest",
-        "layer_size",
-        "layer_media_type",
-        "raw",
-        "prov_digest",
-        "prov_size",
-    )
-
-    def __init__(
-        self,
-        digest: str,
-        config_media_type: str,
-        layer_digest: str,
-        layer_size: int,
-        layer_media_type: str,
-        raw: bytes,
-        prov_digest: str = "",
-        prov_size: int = 0,
-    ) -> None:
-        self.digest = digest
-        self.config_media_type = config_media_type
-        self.layer_digest = layer_digest
-        self.layer_size = layer_size
-        self.layer_media_type = layer_media_type
-        self.raw = raw
-        # The provenance layer (``helm push`` of a signed chart), "" when there is none.
-        self.prov_digest = prov_digest
-        self.prov_size = prov_size
-
-
-def _sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def parse_chart_manifest(
-    raw: bytes, digest: str, repo: Repository, reference: str = ""
-) -> ChartManifest:
-    """Parse a manifest and insist it is a Helm chart (config media type, chart layer)."""
-    where = f"{repo}: {reference or digest}"
-    try:
-        data = loads(raw)
-        config_type = str(data["config"]["mediaType"])
-        layers = [x for x in (data.get("layers") or []) if isinstance(x, dict)]
-    except (ValueError, KeyError, TypeError):
-        raise RegistryError(
-            f"{where}: not a Helm chart (the manifest has no config)",
-            registry=repo.registry,
-            repository=repo.path,
-            code="NOT_A_CHART",
-        ) from None
-    if config_type != HELM_CONFIG_MEDIA_TYPE:
-        raise RegistryError(
-            f"{where} is not a Helm chart (config media type {config_type})",
-            registry=repo.registry,
-            repository=repo.path,
-            code="NOT_A_CHART",
-        )
-    layer = next((x for x in layers if x.get("mediaType") in HELM_CHART_LAYER_MEDIA_TYPES), None)
-    if layer is None or not DIGEST_RE.fullmatch(str(layer.get("digest", ""))):
-        raise RegistryError(
-            f"{where}: the manifest has no Helm chart layer",
-            registry=repo.registry,
-            repository=repo.path,
-            code="NOT_A_CHART",
-        )
-    size = layer.get("size") or 0
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise RegistryError(
-            f"{where}: the manifest's chart layer has an invalid size {printable(str(size), 40)}",
-            registry=repo.registry,
-            repository=repo.path,
-            code="NOT_A_CHART",
-        )
-    prov = next((x for x in layers if x.get("mediaType") == PROV_LAYER_MEDIA_TYPE), None)
-    prov_digest, prov_size = "", 0
-    if prov is not None and DIGEST_RE.fullmatch(str(prov.get("digest", ""))):
-        prov_digest = str(prov["digest"])
-        raw_size = prov.get("size") or 0
-        if isinstance(raw_size, int) and not isinstance(raw_size, bool) and raw_size >= 0:
-            prov_size = raw_size
-    return ChartManifest(
-        digest=digest,
-        config_media_type=config_type,
-        layer_digest=str(layer["digest"]),
-        layer_size=size,
-        layer_media_type=str(layer["mediaType"]),
-        raw=raw,
-        prov_digest=prov_digest,
-        prov_size=prov_size,
-    )
-
-
-def parse_link_next(header: str) -> str | None:
-    """The ``rel="next"`` target of a ``Link`` header, if any."""
-    for part in header.split(","):
-        if "rel" not in part:
-            continue
-        target, _, params = part.partition(";")
-        target = target.strip()
-        if (
-            target.startswith("<")
-            and target.endswith(">")
-            and 'rel="next"' in params.replace(" ", "").replace("rel=next", 'rel="next"')
-        ):
-            return target[1:-1]
-    return None
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class RegistryClient:
@@ -212,68 +74,47 @@ class RegistryClient:
 
     def __init__(
         self,
+        options: ClientOptions | None = None,
         *,
-        plain_http: bool = False,
-        insecure_skip_tls_verify: bool = False,
-        ca_file: str | None = None,
-        cert_file: str | None = None,
-        key_file: str | None = None,
-        timeout: float = 30.0,
-        username: str | None = None,
-        password: str | None = None,
         credentials: CredentialStore | None = None,
-        max_per_host: int = 32,
         retries: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        tls_options = bool(ca_file or (cert_file and key_file) or insecure_skip_tls_verify)
-        # Helm: any TLS option switches to the TLS client and --plain-http is ignored.
-        self.plain_http = plain_http and not tls_options
-        if username is not None or password is not None:
-            credentials = StaticCredentials(username or "", password or "")
+        """``options``: Helm's flags (default: :class:`ClientOptions` defaults).
+        ``credentials`` (default: helm's and docker's stores; ``--username``/``--password``
+        win), ``retries`` and ``transport`` (default: chartlock's HTTP/1.1 transport with
+        ``options``' TLS settings, proxies and preconnected sockets) are for tests."""
+        if options is None:
+            options = ClientOptions()
+        self.options = options
+        self.plain_http = options.uses_plain_http
+        if options.username is not None or options.password is not None:
+            credentials = StaticCredentials(options.username or "", options.password or "")
         self.auth = RegistryAuth(credentials or CredentialStore(), allow_plain_http=self.plain_http)
-        verify: bool | ssl.SSLContext = True
-        if insecure_skip_tls_verify:
-            verify = False
-        elif ca_file or (cert_file and key_file):
-            context = (
-                ssl.create_default_context(cafile=ca_file)
-                if ca_file
-                else (ssl.create_default_context())
-            )
-            if cert_file and key_file:
-                context.load_cert_chain(cert_file, key_file)
-            verify = context
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
-        timeouts = httpx.Timeout(timeout)
-        # identity: a registry has no reason to compress JSON, and what it compresses anyway
-        # is inflated under the same caps (resolver.registry.bounds).
-        headers = {"User-Agent": f"chartlock/{__version__}", "Accept-Encoding": "identity"}
-        hooks = {"request": [], "response": [cap_response]}
-        self._http = httpx.AsyncClient(
-            auth=self.auth,
-            verify=verify,
-            timeout=timeouts,
-            limits=limits,
-            headers=headers,
+        if transport is None:
+            from resolver.registry.transport import registry_transport
+
+            transport = registry_transport(options)
+        timeout = options.timeout
+        # One transport for both HTTP clients: TLS settings, proxies and pooled connections
+        # are the same for the registry and the hosts it points to. (httpx's ``verify`` would
+        # only configure httpx's own transport, which is never used.)
+        self._bare_options: dict[str, Any] = dict(
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            # identity: a registry has no reason to compress JSON, and what it compresses
+            # anyway is inflated under the same caps (resolver.registry.bounds).
+            headers={"User-Agent": f"chartlock/{__version__}", "Accept-Encoding": "identity"},
             follow_redirects=False,
             transport=transport,
-            event_hooks=hooks,
+            event_hooks={"request": [], "response": [cap_response]},
         )
+        self._http = httpx.AsyncClient(auth=self.auth, **self._bare_options)
         # Requests to any other origin (a redirect to blob storage, a Link to another host)
         # carry no Authorization header: they go through a second client without auth, made
         # when first needed. Redirects are followed by _exchange, hop by hop, for both.
-        self._bare_options: dict[str, object] = dict(
-            verify=verify,
-            timeout=timeouts,
-            limits=limits,
-            headers=headers,
-            follow_redirects=False,
-            transport=transport,
-            event_hooks=hooks,
-        )
         self._bare_client: httpx.AsyncClient | None = None
-        self.max_per_host = max_per_host
+        self.max_per_host = options.max_per_host
         self.retries = retries
         self.timeout = timeout
         self.overall_timeout = max(OVERALL_TIMEOUTS * timeout, MIN_OVERALL_SECONDS)
@@ -296,7 +137,7 @@ class RegistryClient:
     @property
     def _bare(self) -> httpx.AsyncClient:
         if self._bare_client is None:
-            self._bare_client = httpx.AsyncClient(**self._bare_options)  # type: ignore[arg-type]
+            self._bare_client = httpx.AsyncClient(**self._bare_options)
         return self._bare_client
 
     async def aclose(self) -> None:
@@ -342,7 +183,7 @@ class RegistryClient:
         registry's origin). Each attempt must end within ``--timeout``: connecting, the headers
         and the whole body; the command as a whole within :attr:`overall_timeout`. ``budgeted``
         bodies also count against the run's :data:`RUN_BUDGET_BYTES`."""
-        registry = _origin(self._base(repo))
+        registry = origin(self._base(repo))
         extensions: dict[str, object] = {
             SCOPE_EXTENSION: f"repository:{repo.path}:pull",
             CAP_EXTENSION: cap,
@@ -377,39 +218,30 @@ class RegistryClient:
                 # multiply the wait (a connect timeout spends the whole deadline too).
                 raise self._timed_out(repo, what, attempt) from None
             except httpx.InvalidURL:  # a redirect's Location
-                raise RegistryError(
+                raise repo.error(
                     f"{repo}: {what}: the registry redirected to an invalid URL",
-                    registry=repo.registry,
-                    repository=repo.path,
                 ) from None
             except BodyTooLarge as exc:
-                raise RegistryError(
+                raise repo.error(
                     # (exc.cap differs from cap for a body of another kind: a token response)
-                    f"{repo}: {what}: {_too_large(exc, limit if exc.cap == cap else '')}; "
+                    f"{repo}: {what}: {too_large(exc, limit if exc.cap == cap else '')}; "
                     "refusing to read more "
                     "(a broken registry, or not a registry?)",
-                    registry=repo.registry,
-                    repository=repo.path,
                 ) from None
             except httpx.HTTPError as exc:
-                if attempt <= self.retries and _retryable(exc):
-                    await self._backoff(attempt)
+                if attempt <= self.retries and retryable(exc):
+                    await retry.pause(backoff_delay(attempt))
                     continue
-                raise RegistryError(
-                    f"{repo}: {what}: {_transport_error(exc)}{_attempts(attempt)}",
-                    registry=repo.registry,
-                    repository=repo.path,
+                raise repo.error(
+                    f"{repo}: {what}: {transport_error(exc)}{attempts(attempt)}",
                 ) from None
-            log.debug("%s %s -> %s", method, _strip_query(url), response.status_code)
+            log.debug("%s %s -> %s", method, strip_query(url), response.status_code)
             status = response.status_code
             if status == 429 and attempt <= self.retries:
-                delay = retry_after_seconds(response.headers.get("Retry-After"))
-                await asyncio.sleep(
-                    min(delay if delay is not None else 2**attempt, MAX_RETRY_AFTER)
-                )
+                await retry.pause(rate_limit_delay(attempt, response.headers.get("Retry-After")))
                 continue
             if status in RETRY_STATUSES and attempt <= self.retries:
-                await self._backoff(attempt)
+                await retry.pause(backoff_delay(attempt))
                 continue
             return response
 
@@ -427,13 +259,13 @@ class RegistryClient:
         auth flow itself)."""
         hops = 0
         while True:
-            client = self._http if _origin(url) == registry else self._bare
+            client = self._http if origin(url) == registry else self._bare
             self.requests += 1
             response = await client.request(method, url, headers=headers, extensions=extensions)
             if not response.is_redirect or hops >= 10:
                 return response
             hops += 1
-            url = _join(str(response.url), response.headers.get("Location", ""))
+            url = join(str(response.url), response.headers.get("Location", ""))
 
     def _timed_out(self, repo: Repository, what: str, attempt: int) -> RegistryError:
         now = asyncio.get_running_loop().time()
@@ -445,55 +277,20 @@ class RegistryClient:
             )
         else:
             message = (
-                f"{repo}: {what}: timed out after {self.timeout:g} s{_attempts(attempt)}; "
+                f"{repo}: {what}: timed out after {self.timeout:g} s{attempts(attempt)}; "
                 "the registry is slow or unreachable (--timeout bounds each request: "
                 "connecting, the headers and the whole body)"
             )
-        return RegistryError(message, registry=repo.registry, repository=repo.path)
-
-    async def _backoff(self, attempt: int) -> None:
-        await asyncio.sleep(min(0.2 * 2 ** (attempt - 1), 2.0) * (0.5 + random.random()))
+        return repo.error(message)
 
     def _error(self, response: httpx.Response, repo: Repository, what: str) -> RegistryError:
-        code, detail = "", ""
-        try:
-            data = loads(response.content)  # an error body: cut at MAX_ERROR_BYTES
-            first = (data.get("errors") or [{}])[0]
-            code = str(first.get("code") or "")
-            detail = str(first.get("message") or "")
-        except (ValueError, AttributeError, TypeError, IndexError, KeyError):
-            pass
-        status = response.status_code
-        host = response.url.netloc.decode("ascii", "replace")
-        if _origin(str(response.url)) != _origin(self._base(repo)):
-            # Not the registry: a Link or a redirect named this host. Say so, and name it.
-            message = (
-                f"{repo}: {what}: {self._show(host)} (not the registry) answered HTTP {status}"
-            )
-            if status in (401, 403):
-                message += (
-                    "; chartlock sends credentials only to the registry and its token realm, "
-                    "never to other hosts its responses point to"
-                )
-            return RegistryError(
-                self.scrub(message), registry=repo.registry, repository=repo.path, status=status
-            )
-        code, detail = self._show(code, 60), self._show(detail, 200)
-        if not code:
-            code = {401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS"}.get(status, "")
-        if code:
-            message = describe(code, repo.registry, repo.path, detail)
-            if code == "MANIFEST_UNKNOWN" and what:
-                message = f"{repo}: {what}: manifest unknown; check the version, or push the chart"
-        else:
-            message = f"{repo}: {what}: unexpected HTTP status {status}"
-        return RegistryError(
-            self.scrub(message),
-            registry=repo.registry,
-            repository=repo.path,
-            code=code,
-            status=status,
+        return status_error(
+            response, repo, what, self.scrub, from_registry=self._from(repo, response)
         )
+
+    def _from(self, repo: Repository, response: httpx.Response) -> bool:
+        """Whether ``response`` came from the registry itself (not a host it pointed to)."""
+        return origin(str(response.url)) == origin(self._base(repo))
 
     def _content_type(self, response: httpx.Response) -> str:
         return self._show(response.headers.get("Content-Type", ""), 80)
@@ -511,20 +308,16 @@ class RegistryClient:
         while True:
             key = hashlib.blake2b(url.encode(), digest_size=16).digest()
             if key in seen:
-                raise RegistryError(
+                raise repo.error(
                     self.scrub(
                         f"{repo}: tag list pagination loops "
                         f"(page {self._show(url, 120)} requested twice)"
                     ),
-                    registry=repo.registry,
-                    repository=repo.path,
                 )
             if len(seen) >= MAX_PAGES:
-                raise RegistryError(
+                raise repo.error(
                     f"{repo}: list tags: stopped after {MAX_PAGES} pages (the page cap); the "
                     'registry keeps answering with another Link: rel="next"',
-                    registry=repo.registry,
-                    repository=repo.path,
                 )
             seen.add(key)
             response = await self._send(
@@ -544,28 +337,24 @@ class RegistryClient:
                 if not isinstance(page, list) or not all(isinstance(t, str) for t in page):
                     raise ValueError
             except (ValueError, AttributeError):
-                raise RegistryError(
+                raise repo.error(
                     self.scrub(
                         f"{repo}: list tags: the registry did not answer with a JSON tag list "
                         f"(HTTP {response.status_code}, {self._content_type(response) or '?'})"
                     ),
-                    registry=repo.registry,
-                    repository=repo.path,
                 ) from None
             tags.extend(page)
             link = parse_link_next(response.headers.get("Link", ""))
             if not link:
                 return tags
             try:
-                url = _join(str(response.url), link)
+                url = join(str(response.url), link)
             except httpx.InvalidURL:
-                raise RegistryError(
+                raise repo.error(
                     self.scrub(
                         f"{repo}: list tags: the Link header names an invalid URL "
                         f"({self._show(link, 120)})"
                     ),
-                    registry=repo.registry,
-                    repository=repo.path,
                 ) from None
 
     async def head_manifest(self, repo: Repository, reference: str) -> ManifestInfo:
@@ -577,7 +366,7 @@ class RegistryClient:
             "HEAD", url, repo, headers={"Accept": MANIFEST_ACCEPT}, what=what
         )
         if response.status_code == 404:
-            raise _manifest_unknown(repo, f"tag {reference}")
+            raise manifest_unknown(repo, f"tag {reference}")
         if response.status_code != 200:
             raise self._error(response, repo, what)
         digest = response.headers.get("Docker-Content-Digest", "")
@@ -603,35 +392,31 @@ class RegistryClient:
         )
         if response.status_code != 200:
             if response.status_code == 404:
-                raise _manifest_unknown(repo, reference)
+                raise manifest_unknown(repo, reference)
             raise self._error(response, repo, what)
         raw = response.content
-        actual = _sha256(raw)
+        actual = sha256(raw)
         if DIGEST_RE.fullmatch(reference) and reference != actual:
-            raise DigestMismatch(
+            raise repo.error(
                 f"{repo}: manifest {reference}: content does not match its digest "
                 f"(expected {reference}, got {actual})",
-                registry=repo.registry,
-                repository=repo.path,
+                kind=DigestMismatch,
             )
         header = response.headers.get("Docker-Content-Digest", "").strip()
-        if header and not _digest_matches(header, raw, actual):
-            raise DigestMismatch(
+        if header and not digest_matches(header, raw, actual):
+            raise repo.error(
                 self.scrub(
                     f"{repo}: {what}: content does not match its digest (the "
                     f"Docker-Content-Digest header says {self._show(header, 80)}, "
                     f"the body hashes to {actual})"
                 ),
-                registry=repo.registry,
-                repository=repo.path,
+                kind=DigestMismatch,
             )
         try:
             media_type = check_manifest(raw, self._content_type(response), self._show)
         except ValueError as exc:
-            raise RegistryError(
+            raise repo.error(
                 f"{repo}: {what}: {self._show(_host(response))} answered {exc}",
-                registry=repo.registry,
-                repository=repo.path,
                 code="NOT_A_MANIFEST",
             ) from None
         return raw, actual, media_type
@@ -650,11 +435,9 @@ class RegistryClient:
         if not DIGEST_RE.fullmatch(digest):
             raise RegistryError(f"{repo}: invalid blob digest {printable(digest)!r}")
         if size > MAX_BLOB_BYTES:
-            raise RegistryError(
+            raise repo.error(
                 f"{repo}: blob {digest}: the manifest declares {size} bytes; chartlock refuses "
                 f"chart archives over {size_text(MAX_BLOB_BYTES)}",
-                registry=repo.registry,
-                repository=repo.path,
             )
         url = f"{self._base(repo)}/blobs/{digest}"
         response = await self._send(
@@ -673,79 +456,13 @@ class RegistryClient:
         if response.status_code != 200:
             raise self._error(response, repo, f"blob {digest}")
         data = response.content
-        actual = _sha256(data)
+        actual = sha256(data)
         if actual != digest:
-            raise DigestMismatch(
+            raise repo.error(
                 f"{repo}: blob {digest}: content does not match its digest (got {actual})",
-                registry=repo.registry,
-                repository=repo.path,
+                kind=DigestMismatch,
             )
         return data
-
-
-def check_manifest(
-    raw: bytes, content_type: str, show: Callable[[str, int], str] = printable
-) -> str:
-    """The media type of a manifest served as ``content_type``; ``ValueError`` (worded to
-    follow "<host> answered ") when it is not a manifest or an index of an accepted type."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    try:
-        data = loads(raw)
-    except ValueError:
-        data = None
-    if media_type not in MANIFEST_MEDIA_TYPES:
-        declared = data.get("mediaType") if isinstance(data, dict) else None
-        # Some registries serve manifests as plain JSON; then the document must say what it is.
-        if media_type in ("", "application/json") and declared in MANIFEST_MEDIA_TYPES:
-            media_type = str(declared)
-        else:
-            shown = show(media_type, 60) if media_type else "no Content-Type"
-            raise ValueError(f"{shown}, not a manifest: a proxy or login page?")
-    if not isinstance(data, dict):
-        raise ValueError(f"{media_type}, but the body is not a JSON manifest")
-    declared = data.get("mediaType")
-    if declared is not None and declared != media_type:
-        raise ValueError(f"{media_type}, but the body says it is {show(str(declared), 60)}")
-    if data.get("schemaVersion") != 2:
-        raise ValueError(f"{media_type}, but the body is not a schema version 2 manifest")
-    if MANIFEST_MEDIA_TYPES[media_type] == "index":
-        if not isinstance(data.get("manifests"), list):
-            raise ValueError(f"{media_type}, but the body has no list of manifests")
-    elif not isinstance(data.get("config"), dict) or not isinstance(data.get("layers", []), list):
-        raise ValueError(f"{media_type}, but the body has no config and layers")
-    return media_type
-
-
-def _digest_matches(header: str, raw: bytes, sha256: str) -> bool:
-    algorithm, _, value = header.partition(":")
-    if algorithm == "sha256":
-        return header == sha256
-    if algorithm in ("sha384", "sha512") and value:
-        return value == hashlib.new(algorithm, raw).hexdigest()
-    return False
-
-
-def _join(base: str, reference: str) -> str:
-    """``reference`` (a Link target, a Location) resolved against ``base``;
-    ``httpx.InvalidURL`` when either is not a URL."""
-    try:
-        joined = urljoin(base, reference)
-        urlsplit(joined).port  # noqa: B018  (raises ValueError for a bad port)
-    except ValueError:
-        raise httpx.InvalidURL(f"invalid URL {reference[:80]!r}") from None
-    return joined
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of ``url``; urllib's parser, cached, costs far less than
-    ``httpx.URL`` on every request."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    return scheme, (parts.hostname or ""), port or (443 if scheme == "https" else 80)
 
 
 def _host(response: httpx.Response) -> str:
@@ -755,94 +472,3 @@ def _host(response: httpx.Response) -> str:
 def _media_type(response: httpx.Response) -> str:
     value: str = response.headers.get("Content-Type", "")
     return value.split(";", 1)[0].strip().lower()
-
-
-def _attempts(attempt: int) -> str:
-    return f" (after {attempt} attempts)" if attempt > 1 else ""
-
-
-def _too_large(exc: BodyTooLarge, limit: str) -> str:
-    host = printable(exc.host)
-    if exc.budget:
-        return (
-            f"{host} sent more than this run reads in all ({size_text(exc.cap)} of tag lists "
-            "and manifests together)"
-        )
-    if exc.announced is not None:
-        said = f"{host} announced a body of {exc.announced} bytes"
-    else:
-        said = f"{host} sent more than {size_text(exc.cap)}"
-    return f"{said} ({limit or 'the limit is ' + size_text(exc.cap)})"
-
-
-def _manifest_unknown(repo: Repository, what: str) -> RegistryError:
-    return RegistryError(
-        f"{repo}: {what} does not exist (manifest unknown); check the version, or push the chart",
-        registry=repo.registry,
-        repository=repo.path,
-        code="MANIFEST_UNKNOWN",
-        status=404,
-    )
-
-
-def _retryable(exc: httpx.HTTPError) -> bool:
-    return isinstance(
-        exc,
-        (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError),
-    )
-
-
-def _transport_error(exc: httpx.HTTPError) -> str:
-    text = str(exc)
-    if isinstance(exc, httpx.ConnectError):
-        if "CERTIFICATE_VERIFY_FAILED" in text:
-            return "TLS certificate verification failed (see --ca-file)"
-        if "WRONG_VERSION_NUMBER" in text or "record layer" in text:
-            return "TLS handshake failed (is it a plain-HTTP registry? see --plain-http)"
-        if text.startswith("proxy "):  # resolver.registry.tunnel: the proxy is unreachable
-            return f"cannot connect through the {text}"
-        return f"cannot connect: {connect_reason(text)}"
-    if isinstance(exc, httpx.DecodingError):
-        return f"the response could not be decoded ({printable(text, 60)})"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "the connection was closed or the response was malformed"
-    if isinstance(exc, httpx.ReadError):
-        return "the connection was reset while reading"
-    return type(exc).__name__
-
-
-# What an OS or TLS error message says, in words; the first match wins (the text of a failed
-# connect to several addresses lists each address's error).
-_CONNECT_REASONS = (
-    (("refused", "Errno 111", "Errno 61", "Connect call failed"), "connection refused"),
-    (
-        (
-            "Name or service not known",
-            "nodename nor servname",
-            "No address associated",
-            "Errno -2",
-            "Errno -5",
-            "Errno 8]",
-            "getaddrinfo failed",
-        ),
-        "host name not known",
-    ),
-    (("Temporary failure in name resolution", "Errno -3"), "host name lookup failed"),
-    (("Network is unreachable", "Errno 101"), "network unreachable"),
-    (("No route to host", "Errno 113"), "no route to host"),
-    (("timed out", "Errno 110"), "timed out"),
-    (("reset", "Errno 104"), "connection reset"),
-    (("CERTIFICATE", "SSL", "TLS"), "TLS handshake failed"),
-)
-
-
-def connect_reason(text: str) -> str:
-    """Why a connection failed, in a few words, from the error's text."""
-    for needles, reason in _CONNECT_REASONS:
-        if any(needle in text for needle in needles):
-            return reason
-    return printable(text, 80) or "unknown error"
-
-
-def _strip_query(url: str) -> str:
-    return url.split("?", 1)[0]

@@ -16,25 +16,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-from resolver.util.records import Struct
+from resolver.util.records import Record
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 
 
-class Credential(Struct):
-    __slots__ = ("username", "password", "identity_token", "registry_token")
+class Credential(Record):
+    """A registry credential; ``repr()`` and ``str()`` name which secrets it holds, never
+    their values."""
 
-    def __init__(
-        self,
-        username: str = "",
-        password: str = "",
-        identity_token: str = "",  # OAuth2 refresh token
-        registry_token: str = "",  # bearer token used as is
-    ) -> None:
-        self.username = username
-        self.password = password
-        self.identity_token = identity_token
-        self.registry_token = registry_token
+    username: str = ""
+    password: str = ""
+    identity_token: str = ""  # OAuth2 refresh token
+    registry_token: str = ""  # bearer token used as is
 
     def __repr__(self) -> str:
         kinds = [
@@ -136,6 +130,8 @@ def run_helper(name: str, server: str, timeout: float = 30.0) -> Credential:
 class CredentialStore:
     """Look up credentials for a registry host (cached per host for the run)."""
 
+    __slots__ = ("files", "_cache")
+
     def __init__(self, files: list[Path] | None = None) -> None:
         self.files = files if files is not None else [helm_registry_config(), docker_config()]
         self._cache: dict[str, Credential] = {}
@@ -184,6 +180,8 @@ class CredentialStore:
 
 class StaticCredentials(CredentialStore):
     """``--username``/``--password``: the same credential for every host, like Helm."""
+
+    __slots__ = ("_credential",)
 
     def __init__(self, username: str, password: str) -> None:
         super().__init__(files=[])

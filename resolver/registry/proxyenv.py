@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote  # already imported by site at start-up
 
+from resolver.util.records import Record
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ipaddress
@@ -49,34 +51,20 @@ class ProxyError(Exception):
     """A proxy applies to the request but cannot be used (unsupported scheme, CGI)."""
 
 
-class Proxy:
+class Proxy(Record):
     """A parsed proxy URL. ``authorization`` is the ``Proxy-Authorization`` value, if any;
     ``str()`` never shows it (nor the password)."""
 
-    __slots__ = ("scheme", "host", "port", "authorization")
-
-    def __init__(self, scheme: str, host: str, port: int, authorization: str | None) -> None:
-        self.scheme = scheme
-        self.host = host
-        self.port = port
-        self.authorization = authorization
+    scheme: str
+    host: str
+    port: int
+    authorization: str | None
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.scheme}://{host}:{self.port}"
 
     __repr__ = __str__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Proxy) and (
-            self.scheme,
-            self.host,
-            self.port,
-            self.authorization,
-        ) == (other.scheme, other.host, other.port, other.authorization)
-
-    def __hash__(self) -> int:
-        return hash((self.scheme, self.host, self.port))
 
 
 def parse_proxy(value: str) -> Proxy | None:

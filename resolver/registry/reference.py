@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from resolver.errors import RegistryError
-from resolver.util.records import Struct
+from resolver.util.records import Record
 
 # oras-go registry.ParseReference repository grammar.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*"
@@ -16,14 +16,11 @@ DOCKER_HUB = "docker.io"
 DOCKER_HUB_HOST = "registry-1.docker.io"
 
 
-class Repository(Struct):
+class Repository(Record):
     """A repository in a registry: ``registry`` as written, ``path`` below it."""
 
-    __slots__ = ("registry", "path")
-
-    def __init__(self, registry: str, path: str) -> None:
-        self.registry = registry
-        self.path = path
+    registry: str
+    path: str
 
     @property
     def host(self) -> str:
@@ -32,6 +29,17 @@ class Repository(Struct):
 
     def __str__(self) -> str:
         return f"{self.registry}/{self.path}"
+
+    def error(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        status: int | None = None,
+        kind: type[RegistryError] = RegistryError,
+    ) -> RegistryError:
+        """``message`` as an error about this repository (``kind``: which error)."""
+        return kind(message, registry=self.registry, repository=self.path, code=code, status=status)
 
 
 def oci_chart_repository(repository_url: str, chart_name: str) -> Repository:

@@ -18,15 +18,23 @@ import httpx
 
 from resolver.errors import RegistryError
 from resolver.registry.proxyenv import Proxy, ProxyConfig, ProxyError
+from resolver.registry.tls import client_context
 
 
 class ProxyRoutingTransport(httpx.AsyncBaseTransport):
-    """See the module docstring. ``verify`` as for ``httpx.AsyncHTTPTransport``."""
+    """See the module docstring. ``verify``: the TLS context, or whether to verify
+    certificates (a context from :func:`resolver.registry.tls.client_context`, built when
+    first needed)."""
 
     def __init__(self, verify: ssl.SSLContext | bool, proxies: ProxyConfig) -> None:
         self._verify = verify
         self._proxies = proxies
         self._transports: dict[Proxy | None, httpx.AsyncHTTPTransport] = {}
+
+    def _context(self) -> ssl.SSLContext:
+        if not isinstance(self._verify, ssl.SSLContext):
+            self._verify = client_context(insecure_skip_tls_verify=not self._verify)
+        return self._verify
 
     def transport_for(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
         try:
@@ -35,7 +43,7 @@ class ProxyRoutingTransport(httpx.AsyncBaseTransport):
             raise RegistryError(f"{url.netloc.decode('ascii')}: {exc}") from None
         transport = self._transports.get(proxy)
         if transport is None:
-            options: dict[str, Any] = {"verify": self._verify}
+            options: dict[str, Any] = {"verify": self._context()}
             if proxy is not None:
                 headers = (
                     {"Proxy-Authorization": proxy.authorization} if proxy.authorization else {}
@@ -51,9 +59,7 @@ class ProxyRoutingTransport(httpx.AsyncBaseTransport):
         transport's one TLS configuration for both)."""
         if proxy.scheme != "https":
             return None
-        if isinstance(self._verify, ssl.SSLContext):
-            return self._verify
-        return httpx.create_ssl_context(verify=self._verify)
+        return self._context()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self.transport_for(request.url).handle_async_request(request)

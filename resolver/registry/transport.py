@@ -7,8 +7,8 @@ keep-alive pool per origin, ``Content-Length``, chunked and close-delimited bodi
 the timeouts httpx hands over (connect, read, write; there is no pool to wait for: the client
 bounds concurrency per host), and httpx's exception types, so
 everything above it (auth flows, redirects, retries, ``httpx.MockTransport`` in tests) is
-unchanged. Connections may come from :mod:`resolver.registry.preconnect`, opened while
-chartlock was still starting. A request that the environment sends through a proxy
+unchanged. Connections may come from a :class:`resolver.registry.preconnect.Preconnect`,
+opened while chartlock was still starting. A request that the environment sends through a proxy
 (:mod:`resolver.registry.proxyenv`, Go's rules, as helm) goes through it
 (:mod:`resolver.registry.tunnel`) on a connection of its own, never a preconnected one.
 """
@@ -19,34 +19,36 @@ import asyncio
 import contextlib
 import socket
 import ssl
-import sys
-from typing import TypeVar
 
 import httpx
 
-from resolver.registry import preconnect
+from resolver.registry.http11 import (
+    MAX_HEAD_BYTES,
+    Framing,
+    Stale,
+    body_chunks,
+    framing_of,
+    has_token,
+    read_head,
+    with_timeout,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Callable
 
+    from resolver.registry.options import ClientOptions
+    from resolver.registry.preconnect import Preconnect
     from resolver.registry.proxyenv import Proxy, ProxyConfig
 
-T = TypeVar("T")
-
-MAX_HEAD_BYTES = 64 * 1024
 MAX_IDLE_PER_ORIGIN = 64
-_READ_SIZE = 64 * 1024
-
-
-class _Framing:
-    NONE = 0
-    LENGTH = 1
-    CHUNKED = 2
-    UNTIL_CLOSE = 3
 
 
 class _Connection:
+    """One HTTP/1.1 connection of the pool (a state holder)."""
+
+    __slots__ = ("reader", "writer", "fresh", "sent")
+
     def __init__(
         self,
         reader: asyncio.StreamReader,
@@ -68,12 +70,17 @@ class _Connection:
 
 class HTTP11Transport(httpx.AsyncBaseTransport):
     """See the module docstring. ``tls_context`` is called once, on the first https request.
-    ``proxies``: the proxy settings (default: this process's environment)."""
+    ``proxies``: the proxy settings (default: this process's environment). ``preconnected``:
+    the connections begun at start-up, used first (and the rest closed with the transport)."""
 
     def __init__(
-        self, tls_context: Callable[[], ssl.SSLContext], proxies: ProxyConfig | None = None
+        self,
+        tls_context: Callable[[], ssl.SSLContext],
+        proxies: ProxyConfig | None = None,
+        preconnected: Preconnect | None = None,
     ) -> None:
         self._tls_factory = tls_context
+        self._preconnected = preconnected
         self._tls: ssl.SSLContext | None = None
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._closed = False
@@ -129,19 +136,19 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
                 if conn.sent:
                     conn.sent = False
                 else:
-                    await _with_timeout(
+                    await with_timeout(
                         self._send(conn, request, route),
                         timeouts.get("write"),
                         httpx.WriteTimeout,
                         request,
                     )
-                status, reason, headers, version = await _with_timeout(
-                    _read_head(conn.reader, request, reused=not conn.fresh),
+                status, reason, headers, version = await with_timeout(
+                    read_head(conn.reader, request, reused=not conn.fresh),
                     timeouts.get("read"),
                     httpx.ReadTimeout,
                     request,
                 )
-            except _Stale:
+            except Stale:
                 # A kept-alive connection the server had closed: try once more on a new one.
                 conn.close()
                 if attempt == 1:
@@ -158,10 +165,10 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
             from resolver.registry.tunnel import proxy_refused
 
             raise proxy_refused(route, url.host, origin[2], status, reason.decode("latin-1"))
-        framing, length = _framing(request.method, status, headers)
-        keep = version == b"HTTP/1.1" and not _has_token(headers, b"connection", b"close")
+        framing, length = framing_of(request.method, status, headers)
+        keep = version == b"HTTP/1.1" and not has_token(headers, b"connection", b"close")
         stream = _Body(self, origin, conn, request, framing, length, keep, timeouts.get("read"))
-        if framing == _Framing.NONE:
+        if framing == Framing.NONE:
             stream.finish()
         return httpx.Response(
             status,
@@ -203,7 +210,7 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
             await writer.drain()
         except OSError as exc:
             if not conn.fresh:
-                raise _Stale from None
+                raise Stale from None
             raise httpx.WriteError(str(exc) or type(exc).__name__, request=request) from None
 
     # -- the pool ------------------------------------------------------------------------
@@ -218,7 +225,7 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
                 conn.fresh = False
                 return conn
             conn.close()
-        return await _with_timeout(
+        return await with_timeout(
             self._connect(origin, request, self._route(origin)),
             timeouts.get("connect"),
             httpx.ConnectTimeout,
@@ -241,7 +248,7 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
         if scheme == "https":
             tls = self._tls_context()
         try:
-            sock, sent = await _warm_socket(host, port, request)
+            sock, sent = await self._warm_socket(host, port, request)
             if sock is not None:
                 reader, writer = await asyncio.open_connection(
                     sock=sock,
@@ -258,6 +265,37 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
         _nodelay(writer)
         return _Connection(reader, writer, fresh=True, sent=sock is not None and sent)
 
+    async def _warm_socket(
+        self, host: str, port: int, request: httpx.Request
+    ) -> tuple[socket.socket | None, bool]:
+        """A connection begun at start-up, once its handshake is done, and whether this very
+        request was already sent on it; ``(None, False)`` when there is none."""
+        if self._preconnected is None:
+            return None, False
+        names = [name.lower() for name, _ in request.headers.raw]
+        warm = self._preconnected.take(host, port, request.method, request.url.raw_path, names)
+        if warm is None:
+            return None, False
+        sock, sent = warm
+        if sent:
+            return sock, True
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def writable() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        loop.add_writer(sock.fileno(), writable)
+        try:
+            await done
+        finally:
+            loop.remove_writer(sock.fileno())
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            sock.close()
+            return None, False  # refused or unreachable: connect again, and report that error
+        return sock, False
+
     def release(self, origin: tuple[str, str, int], conn: _Connection) -> None:
         idle = self._idle.setdefault(origin, [])
         if self._closed or len(idle) >= MAX_IDLE_PER_ORIGIN:
@@ -271,11 +309,8 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
             for conn in conns:
                 conn.close()
         self._idle.clear()
-        preconnect.discard()
-
-
-class _Stale(Exception):
-    """A reused connection turned out to be closed before the response began."""
+        if self._preconnected is not None:
+            self._preconnected.discard()
 
 
 class _Body(httpx.AsyncByteStream):
@@ -298,7 +333,7 @@ class _Body(httpx.AsyncByteStream):
         self._request = request
         self._framing = framing
         self._length = length
-        self._keep = keep and framing != _Framing.UNTIL_CLOSE
+        self._keep = keep and framing != Framing.UNTIL_CLOSE
         self._timeout = read_timeout
 
     def finish(self) -> None:
@@ -314,11 +349,11 @@ class _Body(httpx.AsyncByteStream):
         conn = self._conn
         if conn is None:
             return
-        chunks = self._chunks(conn.reader)
+        chunks = body_chunks(conn.reader, self._request, self._framing, self._length)
         try:
             while True:
                 try:
-                    chunk = await _with_timeout(
+                    chunk = await with_timeout(
                         chunks.__anext__(), self._timeout, httpx.ReadTimeout, self._request
                     )
                 except StopAsyncIteration:
@@ -330,53 +365,6 @@ class _Body(httpx.AsyncByteStream):
             raise
         self.finish()
 
-    async def _chunks(self, reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
-        request = self._request
-        try:
-            if self._framing == _Framing.LENGTH:
-                left = self._length
-                while left:
-                    data = await reader.read(min(left, _READ_SIZE))
-                    if not data:
-                        raise _incomplete(request)
-                    left -= len(data)
-                    yield data
-            elif self._framing == _Framing.CHUNKED:
-                while True:
-                    size_line = await reader.readuntil(b"\n")
-                    try:
-                        size = int(size_line.split(b";", 1)[0].strip(), 16)
-                    except ValueError:
-                        raise httpx.RemoteProtocolError(
-                            "malformed chunk size", request=request
-                        ) from None
-                    if size == 0:
-                        while (await reader.readuntil(b"\n")).strip():
-                            pass  # trailers
-                        return
-                    # In pieces: a chunk may announce any size (a terabyte), and the layers
-                    # above count the body only as it is handed up.
-                    while size:
-                        data = await reader.read(min(size, _READ_SIZE))
-                        if not data:
-                            raise _incomplete(request)
-                        size -= len(data)
-                        yield data
-                    if (await reader.readexactly(2)) != b"\r\n":
-                        raise httpx.RemoteProtocolError("malformed chunk", request=request)
-            elif self._framing == _Framing.UNTIL_CLOSE:
-                while True:
-                    data = await reader.read(_READ_SIZE)
-                    if not data:
-                        return
-                    yield data
-        except asyncio.IncompleteReadError:
-            raise _incomplete(request) from None
-        except asyncio.LimitOverrunError:
-            raise httpx.RemoteProtocolError("malformed chunk size", request=request) from None
-        except OSError as exc:
-            raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from None
-
     async def aclose(self) -> None:
         if self._conn is not None:
             # Not read to the end: the connection cannot carry another request.
@@ -384,138 +372,31 @@ class _Body(httpx.AsyncByteStream):
             self.finish()
 
 
-def _incomplete(request: httpx.Request) -> httpx.RemoteProtocolError:
-    return httpx.RemoteProtocolError(
-        "peer closed connection without sending complete message body", request=request
-    )
-
-
-async def _read_head(
-    reader: asyncio.StreamReader, request: httpx.Request, *, reused: bool
-) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
-    """Status line and headers (skipping 1xx interim responses).
-
-    On a reused connection, nothing at all before the end (or a reset) means the server had
-    closed it while idle: :class:`_Stale`, and the request goes out again on a new one.
-    """
-    first = reused
-    while True:
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-        except asyncio.IncompleteReadError as exc:
-            if first and not exc.partial:
-                raise _Stale from None
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            ) from None
-        except asyncio.LimitOverrunError:
-            raise httpx.RemoteProtocolError(
-                f"response headers exceed {MAX_HEAD_BYTES} bytes", request=request
-            ) from None
-        except OSError as exc:
-            if first:
-                raise _Stale from None
-            raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from None
-        first = False
-        lines = head[:-4].split(b"\r\n")
-        parts = lines[0].split(b" ", 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
-            raise httpx.RemoteProtocolError(
-                f"malformed status line {lines[0][:80]!r}", request=request
-            )
-        status = int(parts[1])
-        headers: list[tuple[bytes, bytes]] = []
-        for line in lines[1:]:
-            if line[:1] in (b" ", b"\t") and headers:  # obsolete line folding
-                name, value = headers[-1]
-                headers[-1] = (name, value + b" " + line.strip())
-                continue
-            name, sep, value = line.partition(b":")
-            if not sep or not name or name != name.strip():
-                raise httpx.RemoteProtocolError(
-                    f"malformed header line {line[:80]!r}", request=request
-                )
-            headers.append((name, value.strip()))
-        if 100 <= status < 200 and status != 101:
-            continue
-        return status, parts[2] if len(parts) > 2 else b"", headers, parts[0]
-
-
-def _framing(method: str, status: int, headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
-    if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
-        return _Framing.NONE, 0
-    if _has_token(headers, b"transfer-encoding", b"chunked"):
-        return _Framing.CHUNKED, 0
-    for name, value in headers:
-        if name.lower() == b"content-length":
-            try:
-                length = int(value)
-            except ValueError:
-                break
-            if length < 0:
-                break
-            return (_Framing.LENGTH, length) if length else (_Framing.NONE, 0)
-    return _Framing.UNTIL_CLOSE, 0
-
-
-def _has_token(headers: list[tuple[bytes, bytes]], name: bytes, token: bytes) -> bool:
-    return any(
-        key.lower() == name and token in [t.strip().lower() for t in value.split(b",")]
-        for key, value in headers
-    )
-
-
-async def _with_timeout(
-    awaitable: Awaitable[T],
-    timeout: float | None,
-    error: type[httpx.TimeoutException],
-    request: httpx.Request,
-) -> T:
-    if timeout is None:
-        return await awaitable
-    try:
-        if sys.version_info >= (3, 11):
-            # Not wait_for: on 3.11 it returns the result when a cancellation (Ctrl-C) and the
-            # completion coincide, and the cancelled run goes on as if nothing had happened.
-            async with asyncio.timeout(timeout):
-                return await awaitable
-        return await asyncio.wait_for(awaitable, timeout)
-    except asyncio.TimeoutError:
-        raise error(f"timed out after {timeout} s", request=request) from None
-
-
-async def _warm_socket(
-    host: str, port: int, request: httpx.Request
-) -> tuple[socket.socket | None, bool]:
-    """A connection :mod:`preconnect` began, once its handshake is done, and whether this very
-    request was already sent on it; ``(None, False)`` when there is none."""
-    names = [name.lower() for name, _ in request.headers.raw]
-    warm = preconnect.take(host, port, request.method, request.url.raw_path, names)
-    if warm is None:
-        return None, False
-    sock, sent = warm
-    if sent:
-        return sock, True
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-
-    def writable() -> None:
-        if not done.done():
-            done.set_result(None)
-
-    loop.add_writer(sock.fileno(), writable)
-    try:
-        await done
-    finally:
-        loop.remove_writer(sock.fileno())
-    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
-        sock.close()
-        return None, False  # refused or unreachable: connect again, and report that error
-    return sock, False
-
-
 def _nodelay(writer: asyncio.StreamWriter) -> None:
     sock = writer.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         with contextlib.suppress(OSError):  # some platforms refuse it on some sockets
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def registry_transport(options: ClientOptions) -> HTTP11Transport:
+    """The registry client's transport for ``options``: their TLS settings
+    (:func:`resolver.registry.tls.client_context`, built on the first ``https://`` request, so
+    the certificate store is loaded at most once, and only when needed), the connections begun
+    at start-up, and the proxy the environment names for each request, by Go's rules, as
+    helm's (:mod:`resolver.registry.proxyenv`): that covers the registry, its token realm and
+    the hosts it redirects to, since they all share this transport."""
+    import os
+
+    from resolver.registry.proxyenv import from_environ
+    from resolver.registry.tls import client_context
+
+    def tls_context() -> ssl.SSLContext:
+        return client_context(
+            insecure_skip_tls_verify=options.insecure_skip_tls_verify,
+            ca_file=options.ca_file,
+            cert_file=options.cert_file,
+            key_file=options.key_file,
+        )
+
+    return HTTP11Transport(tls_context, from_environ(os.environ), options.preconnected)

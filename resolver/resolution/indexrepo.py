@@ -68,19 +68,18 @@ async def _fetch(url: str, entry: RepoEntry | None, timeout: float) -> dict[str,
 
     from resolver.registry.proxyenv import from_environ
     from resolver.registry.routing import ProxyRoutingTransport
+    from resolver.registry.tls import client_context
 
-    verify: Any = True
-    if entry is not None and entry.insecure_skip_tls_verify:
-        verify = False
-    elif entry is not None and entry.ca_file:
-        import ssl
-
-        verify = ssl.create_default_context(cafile=entry.ca_file)
+    # The entry's client certificate (certFile/keyFile) is not used (yet): only its CA file
+    # and insecure_skip_tls_verify.
+    verify = client_context(
+        insecure_skip_tls_verify=entry is not None and entry.insecure_skip_tls_verify,
+        ca_file=entry.ca_file if entry is not None and entry.ca_file else None,
+    )
     auth = None
     if entry is not None and entry.username:
         auth = httpx.BasicAuth(entry.username, entry.password)
     async with httpx.AsyncClient(
-        verify=verify,
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         headers={"User-Agent": f"chartlock/{__version__}", "Accept-Encoding": "identity"},

@@ -72,3 +72,49 @@ def write_chart(directory: Path, host: str, version: str = "^1.0.0") -> Path:
 @pytest.fixture
 def chart_dir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "app"
+
+
+# --- back-off: recorded, never slept through ----------------------------------------------
+
+NOBACKOFF = Path(__file__).resolve().parent / "nobackoff"
+
+
+class Pauses:
+    """The waits the registry client asked for (seconds): in this process, and in chartlock
+    subprocesses (through tests/faults/nobackoff/sitecustomize.py and the file it writes)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.here: list[float] = []
+
+    def subprocesses(self) -> list[float]:
+        if not self.path.exists():
+            return []
+        return [float(line) for line in self.path.read_text("utf-8").split()]
+
+    def all(self) -> list[float]:
+        return self.here + self.subprocesses()
+
+
+@pytest.fixture(autouse=True)
+def pauses(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Pauses:
+    """The fault suite does not sleep through real back-offs (issue 11): the client's one
+    back-off seam, :func:`resolver.registry.retry.pause`, records the wait instead, here and
+    in every chartlock subprocess. The schedule itself (bounded, jittered) is checked as a
+    pure function in tests/registry/test_retry.py."""
+    import asyncio
+    import os
+
+    from resolver.registry import retry
+
+    recorded = Pauses(tmp_path_factory.mktemp("pauses") / "pauses.txt")
+
+    async def pause(seconds: float) -> None:
+        recorded.here.append(seconds)
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(retry, "pause", pause)
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", str(NOBACKOFF) + (os.pathsep + path if path else ""))
+    monkeypatch.setenv("CHARTLOCK_TEST_PAUSES", str(recorded.path))
+    return recorded

@@ -17,9 +17,14 @@ import pytest
 from resolver.errors import DigestMismatch, RegistryError
 from resolver.registry import bounds
 from resolver.registry.bounds import MAX_PAGES
-from resolver.registry.client import RegistryClient, check_manifest, connect_reason
+from resolver.registry.client import RegistryClient
+from resolver.registry.credentials import CredentialStore
+from resolver.registry.failures import connect_reason
+from resolver.registry.manifests import check_manifest
+from resolver.registry.options import ClientOptions
 from resolver.registry.reference import Repository
 from resolver.registry.scrub import printable, scrub, variants
+from tests.faults.conftest import Pauses
 
 REPO = Repository("reg.example", "charts/app")
 OCI = "application/vnd.oci.image.manifest.v1+json"
@@ -28,7 +33,11 @@ Handler = Callable[[httpx.Request], "httpx.Response | Awaitable[httpx.Response]"
 
 
 def client(handler: Handler, **kw: object) -> RegistryClient:
-    return RegistryClient(transport=httpx.MockTransport(handler), retries=1, **kw)  # type: ignore[arg-type]
+    credentials = kw.pop("credentials", None)
+    assert credentials is None or isinstance(credentials, CredentialStore)
+    options = ClientOptions(**kw)  # type: ignore[arg-type]
+    transport = httpx.MockTransport(handler)  # type: ignore[arg-type]
+    return RegistryClient(options, credentials=credentials, retries=1, transport=transport)
 
 
 class Stream(httpx.AsyncByteStream):
@@ -364,13 +373,15 @@ def test_connect_reason(text: str, reason: str) -> None:
     assert connect_reason(text) == reason
 
 
-def test_cannot_connect_says_why_and_counts_attempts_in_english() -> None:
+def test_cannot_connect_says_why_and_counts_attempts_in_english(pauses: Pauses) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("[Errno 111] Connect call failed ('10.0.0.1', 443)")
 
     with pytest.raises(RegistryError) as info:
         list_tags(handler)
     assert "cannot connect: connection refused (after 2 attempts)" in str(info.value)
+    # One back-off between the two attempts, asked of the seam (0.2 s, jittered).
+    assert len(pauses.here) == 1 and 0.1 <= pauses.here[0] < 0.3
 
     async def once() -> None:
         async with RegistryClient(transport=httpx.MockTransport(handler), retries=0) as c:

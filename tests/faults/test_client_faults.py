@@ -18,6 +18,7 @@ import pytest
 from resolver.errors import DigestMismatch, RegistryError
 from resolver.registry.client import RegistryClient
 from resolver.registry.credentials import Credential, CredentialStore
+from resolver.registry.options import ClientOptions
 from resolver.registry.reference import Repository
 
 REPO = Repository("reg.example", "charts/app")
@@ -40,7 +41,11 @@ T = TypeVar("T")
 
 
 def client(handler: Callable[[httpx.Request], httpx.Response], **kw: object) -> RegistryClient:
-    return RegistryClient(transport=httpx.MockTransport(handler), retries=1, **kw)  # type: ignore[arg-type]
+    credentials = kw.pop("credentials", None)
+    assert credentials is None or isinstance(credentials, CredentialStore)
+    options = ClientOptions(**kw)  # type: ignore[arg-type]
+    transport = httpx.MockTransport(handler)
+    return RegistryClient(options, credentials=credentials, retries=1, transport=transport)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import (
+    Pauses,
     assert_clean_failure,
     run_chartlock,
     snapshot,
@@ -104,14 +105,30 @@ def test_transient_503_is_retried(fault_registry: RegistryServer, tmp_path: Path
         assert proxy.counts[TAGS] == 3
 
 
-def test_429_retry_after_is_honoured(fault_registry: RegistryServer, tmp_path: Path) -> None:
+def test_429_retry_after_is_honoured(
+    fault_registry: RegistryServer, tmp_path: Path, pauses: Pauses
+) -> None:
     with Proxy(fault_registry.host, hook=fail_first(1, 429, {"Retry-After": "1"})) as proxy:
         chart = write_chart(tmp_path / "app", proxy.host)
-        start = time.monotonic()
         run = run_chartlock("lock", str(chart), "--plain-http")
         assert run.code == 0, run.stderr
-        assert time.monotonic() - start >= 1.0
+        # The wait the header asked for (recorded by the back-off seam, not slept through).
+        assert pauses.subprocesses() == [1.0]
         assert proxy.counts[TAGS] == 2
+
+
+def test_503_is_retried_after_a_jittered_backoff(
+    fault_registry: RegistryServer, tmp_path: Path, pauses: Pauses
+) -> None:
+    """Two 503s, then the tag list: two back-offs asked for (0.2 s then 0.4 s, each times a
+    jitter in [0.5, 1.5)), recorded by the seam instead of slept through."""
+    with Proxy(fault_registry.host, hook=fail_first(2, 503)) as proxy:
+        chart = write_chart(tmp_path / "app", proxy.host)
+        run = run_chartlock("lock", str(chart), "--plain-http")
+        assert run.code == 0, run.stderr
+        assert proxy.counts[TAGS] == 3
+    first, second = pauses.subprocesses()
+    assert 0.1 <= first < 0.3 and 0.2 <= second < 0.6
 
 
 def test_timeout(fault_registry: RegistryServer, tmp_path: Path) -> None:

@@ -5,30 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from pathlib import Path
 
 import httpx
 import pytest
 
 from resolver.errors import RegistryError
-from resolver.registry import preconnect
+from resolver.registry.preconnect import Preconnect, Wanted, start_for
 from resolver.registry.proxyenv import ProxyConfig
+from resolver.registry.reference import Repository
 from resolver.registry.routing import ProxyRoutingTransport
 from tests.registry.test_transport import Server, ok, run
 
 PROXY_VARS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy")
 
 
-def _chart(directory: Path) -> Path:
-    (directory / "Chart.yaml").write_text(
-        "apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n"
-        "- {name: a, version: 1.x, repository: 'oci://registry.test:5000/ns'}\n"
-        "- {name: b, version: 1.x, repository: 'oci://mirror.corp.test/ns'}\n"
-        "- {name: c, version: 1.x, repository: 'oci://127.0.0.1:5000/ns'}\n"
-        "- {name: d, version: 1.x, repository: 'oci://localhost:5001/ns'}\n",
-        "utf-8",
-    )
-    return directory
+# The registries of four dependencies, each with a version range (its tags listed at once).
+WANTED = [
+    Wanted(Repository("registry.test:5000", "ns/a"), True),
+    Wanted(Repository("mirror.corp.test", "ns/b"), True),
+    Wanted(Repository("127.0.0.1:5000", "ns/c"), True),
+    Wanted(Repository("localhost:5001", "ns/d"), True),
+]
 
 
 LIST = "/v2/ns/{}/tags/list"
@@ -104,7 +101,6 @@ LIST = "/v2/ns/{}/tags/list"
     ],
 )
 def test_preconnect_steps_aside_for_proxied_registries(
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     environ: dict[str, str],
     plain_http: bool,
@@ -115,8 +111,8 @@ def test_preconnect_steps_aside_for_proxied_registries(
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     opened: list[object] = []
-    monkeypatch.setattr(preconnect, "start", lambda targets, **kw: opened.append(targets))
-    preconnect.start_for_charts([_chart(tmp_path)], plain_http=plain_http, early_lists=True)
+    monkeypatch.setattr(Preconnect, "start", lambda self, targets, **kw: opened.append(targets))
+    start_for(WANTED, plain_http=plain_http)
     assert opened == [expected]
 
 

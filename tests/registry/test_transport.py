@@ -11,13 +11,15 @@ import asyncio
 import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import httpx
 import pytest
 
 from resolver.registry import preconnect
-from resolver.registry.transport import MAX_HEAD_BYTES, HTTP11Transport
+from resolver.registry.http11 import MAX_HEAD_BYTES
+from resolver.registry.proxyenv import ProxyConfig
+from resolver.registry.reference import Repository
+from resolver.registry.transport import HTTP11Transport
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, int], Awaitable[None]]
 
@@ -67,8 +69,11 @@ def no_tls() -> ssl.SSLContext:
     raise AssertionError("no https in these tests")
 
 
-def client(timeout: float = 5.0) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=HTTP11Transport(no_tls), timeout=timeout)
+def client(
+    timeout: float = 5.0, preconnected: preconnect.Preconnect | None = None
+) -> httpx.AsyncClient:
+    transport = HTTP11Transport(no_tls, preconnected=preconnected)
+    return httpx.AsyncClient(transport=transport, timeout=timeout)
 
 
 def ok(body: bytes, *extra: bytes) -> bytes:
@@ -309,14 +314,14 @@ def test_preconnected_sockets_are_used_first() -> None:
 
     async def main() -> None:
         async with server:
-            preconnect.start({("127.0.0.1", server.port): [None, None]})
+            warm = preconnect.start({("127.0.0.1", server.port): [None, None]})
             await asyncio.sleep(0.1)
             assert server.connections == 2  # both handshakes done before any request
-            async with client() as c:
+            async with client(preconnected=warm) as c:
                 results = await asyncio.gather(c.get(server.url), c.get(server.url))
                 assert [r.content for r in results] == [b"warm", b"warm"]
             assert server.connections == 2
-            assert preconnect.take("127.0.0.1", server.port, "GET", b"/", []) is None
+            assert warm.take("127.0.0.1", server.port, "GET", b"/", []) is None
 
     run(main())
 
@@ -333,7 +338,7 @@ def test_early_request_answers_the_same_request() -> None:
 
     async def main() -> None:
         async with server:
-            preconnect.start(
+            warm = preconnect.start(
                 {("127.0.0.1", server.port): [path]},
                 host_headers={("127.0.0.1", server.port): f"127.0.0.1:{server.port}"},
             )
@@ -342,7 +347,7 @@ def test_early_request_answers_the_same_request() -> None:
             assert len(server.requests) == 1
             assert server.requests[0].startswith(f"GET {path} HTTP/1.1\r\n".encode())
             assert b"authorization" not in server.requests[0].lower()
-            async with client() as c:
+            async with client(preconnected=warm) as c:
                 first = await c.get(server.url + path)
                 assert first.json() == {"tags": ["1.0.0"]}
                 again = await c.get(server.url + path)  # the connection is kept alive
@@ -364,20 +369,20 @@ def test_early_request_is_not_used_for_a_request_with_credentials() -> None:
 
     async def main() -> None:
         async with server:
-            preconnect.start({("127.0.0.1", server.port): [path]})
+            warm = preconnect.start({("127.0.0.1", server.port): [path]})
             await asyncio.sleep(0.1)
-            async with client() as c:
+            async with client(preconnected=warm) as c:
                 response = await c.get(server.url + path, headers={"Authorization": "Bearer t"})
                 assert response.content == b"secret"
             assert server.connections == 2  # its own connection, not the early one
-            assert preconnect.take("127.0.0.1", server.port, "GET", path.encode(), []) is None
+            assert warm.take("127.0.0.1", server.port, "GET", path.encode(), []) is None
 
     run(main())
 
 
 def test_failed_preconnect_falls_back_to_a_normal_connect() -> None:
     port = free_port()
-    preconnect.start({("127.0.0.1", port): ["/v2/x/tags/list"]})  # nothing listens: refused
+    warm = preconnect.start({("127.0.0.1", port): ["/v2/x/tags/list"]})  # nothing listens
 
     async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, n: int) -> None:
         await server.read_request(r)
@@ -389,7 +394,7 @@ def test_failed_preconnect_falls_back_to_a_normal_connect() -> None:
     async def main() -> None:
         await asyncio.sleep(0.1)
         server.server = await asyncio.start_server(server._handle, "127.0.0.1", port)
-        async with server, client() as c:
+        async with server, client(preconnected=warm) as c:
             assert (await c.get(server.url + "/v2/x/tags/list")).content == b"late"
         assert server.connections == 1
 
@@ -404,46 +409,67 @@ def test_unused_preconnected_sockets_are_closed_with_the_transport() -> None:
 
     async def main() -> None:
         async with server:
-            preconnect.start({("127.0.0.1", server.port): [None, None, "/v2/a/tags/list"]})
+            warm = preconnect.start({("127.0.0.1", server.port): [None, None, "/v2/a/tags/list"]})
             await asyncio.sleep(0.1)
-            transport = HTTP11Transport(no_tls)
+            transport = HTTP11Transport(no_tls, preconnected=warm)
             await transport.aclose()
-            assert preconnect.take("127.0.0.1", server.port, "GET", b"/", []) is None
+            assert warm.take("127.0.0.1", server.port, "GET", b"/", []) is None
 
     run(main())
 
 
-def _chart(directory: Path) -> Path:
-    (directory / "Chart.yaml").write_text(
-        "apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n"
-        "- {name: a, version: 1.x, repository: 'oci://127.0.0.1:1/ns'}\n"
-        "- name: a\n  alias: a2\n  version: ~1.2\n  repository: oci://127.0.0.1:1/ns\n"
-        "- name: b\n  version: 1.2.3\n  repository: oci://127.0.0.1:1/ns\n"
-        "- name: c\n  version: 1.x\n  repository: https://charts.example.com\n",
-        "utf-8",
-    )
-    return directory
+def test_each_preconnect_session_owns_its_sockets() -> None:
+    """Two runs in one process (the library): a session's sockets are never handed to a
+    transport of the other, and closing one transport leaves the other session's alone."""
+
+    async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, n: int) -> None:
+        await r.read()
+
+    server = Server(handler)
+
+    async def main() -> None:
+        async with server:
+            first = preconnect.start({("127.0.0.1", server.port): [None]})
+            second = preconnect.start({("127.0.0.1", server.port): [None]})
+            await asyncio.sleep(0.1)
+            await HTTP11Transport(no_tls, preconnected=first).aclose()
+            assert first.take("127.0.0.1", server.port, "GET", b"/", []) is None
+            taken = second.take("127.0.0.1", server.port, "GET", b"/", [])
+            assert taken is not None and taken[1] is False
+            taken[0].close()
+
+    run(main())
+
+
+def _wanted(registry: str, path: str, list_tags: bool) -> preconnect.Wanted:
+    return preconnect.Wanted(Repository(registry, path), list_tags)
 
 
 @pytest.mark.parametrize(
-    ("plain_http", "early_lists", "expected"),
+    ("plain_http", "expected"),
     [
-        # Ranges list their repository once; the exact version needs only a HEAD.
-        (True, True, {("127.0.0.1", 1): ["/v2/ns/a/tags/list", None, None]}),
-        (True, False, {("127.0.0.1", 1): [None, None, None]}),
-        (False, True, {("127.0.0.1", 1): [None, None, None]}),  # nothing early over TLS
+        # A listed repository asks once; the exact version needs only a HEAD.
+        (True, {("127.0.0.1", 1): ["/v2/ns/a/tags/list", None, None]}),
+        (False, {("127.0.0.1", 1): [None, None, None]}),  # nothing early over TLS
     ],
 )
-def test_start_for_charts(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    plain_http: bool,
-    early_lists: bool,
-    expected: dict[tuple[str, int], list[str | None]],
-) -> None:
-    chart = _chart(tmp_path)
-    opened: list[object] = []
-    monkeypatch.setattr(preconnect, "start", lambda targets, **kw: opened.append(targets))
-    preconnect.start_for_charts([chart], plain_http=plain_http, early_lists=early_lists)
-    preconnect.start_for_charts([chart / "missing"], plain_http=True, early_lists=True)
-    assert opened == [expected]  # the chart that does not load starts nothing, raises nothing
+def test_plan(plain_http: bool, expected: dict[tuple[str, int], list[str | None]]) -> None:
+    wanted = [
+        _wanted("127.0.0.1:1", "ns/a", True),
+        _wanted("127.0.0.1:1", "ns/a", True),
+        _wanted("127.0.0.1:1", "ns/b", False),
+    ]
+    targets, headers = preconnect.plan(wanted, plain_http=plain_http, proxies=ProxyConfig())
+    assert targets == expected
+    assert headers == {("127.0.0.1", 1): "127.0.0.1:1"}
+
+
+def test_plan_caps_connections_per_registry_and_names_docker_hub_by_its_host() -> None:
+    wanted = [_wanted("docker.io", f"ns/c{i}", False) for i in range(5)]
+    targets, headers = preconnect.plan(wanted, plain_http=False, proxies=ProxyConfig(), per_host=3)
+    assert targets == {("registry-1.docker.io", 443): [None, None, None]}
+    assert headers == {("registry-1.docker.io", 443): "registry-1.docker.io"}
+    ipv6, _ = preconnect.plan(
+        [_wanted("[::1]:5000", "ns/a", True)], plain_http=True, proxies=ProxyConfig()
+    )
+    assert ipv6 == {("::1", 5000): ["/v2/ns/a/tags/list"]}
