@@ -5,7 +5,7 @@ The locks are resolved first (:func:`resolver.commands.lock.resolve_charts`; not
 then every OCI and https-repository entry's provenance is verified for exactly what would be locked:
 for OCI the manifest **by the digest just resolved** and its provenance layer by digest
 (:mod:`resolver.commands.provfetch`), for https repositories the archive and ``<URL>.prov``
-(:func:`resolver.commands.pull.index_provenance`). Any failure is one error and no lock is
+(:func:`resolver.commands.indexpull.index_provenance`). Any failure is one error and no lock is
 written. On
 success each entry gets ``signer: <key fingerprint>`` (an extra key Helm ignores, like
 ``digest:``), so a later ``verify --provenance`` reports a chart re-signed by another key
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from resolver.chart.models import Dependency
     from resolver.chart.provenance import Keyring
     from resolver.commands.lock import ClientOptions
+    from resolver.registry.client import RegistryClient
     from resolver.resolution.plan import Upgrade
 
 
@@ -41,13 +42,11 @@ def _failure(outcome: LockOutcome, entry: Dependency, exc: Exception) -> InputEr
     )
 
 
-async def _oci_fingerprint(client: object, entry: Dependency, keyring: Keyring) -> str:
+async def _oci_fingerprint(client: RegistryClient, entry: Dependency, keyring: Keyring) -> str:
     from resolver.chart.provenance import verify_provenance
     from resolver.commands.provfetch import fetch_oci_prov
-    from resolver.registry.client import RegistryClient
     from resolver.registry.reference import oci_chart_repository
 
-    assert isinstance(client, RegistryClient)
     repo = oci_chart_repository(entry.repository, entry.name)
     digest = entry.content_digest
     if not digest:
@@ -67,7 +66,7 @@ async def signers(
 ) -> list[tuple[LockOutcome, Dependency, str]]:
     """The signer's fingerprint of every OCI / https entry; the first failure is raised as a
     one-line :class:`InputError`."""
-    from resolver.commands.pull import index_provenance
+    from resolver.commands.indexpull import index_provenance
     from resolver.registry.session import open_client
 
     pairs = [
@@ -91,7 +90,7 @@ async def signers(
                 raise result
             found.append((outcome, entry, result))
     if index:
-        pulled = await index_provenance([(e, "") for _, e in index], options, keyring)
+        pulled = await index_provenance([e for _, e in index], options, keyring)
         for (outcome, entry), download in zip(index, pulled, strict=True):
             if isinstance(download, Exception):
                 raise _failure(outcome, entry, download)
