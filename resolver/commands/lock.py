@@ -26,7 +26,7 @@ from resolver.resolution.diff import Change, changes
 from resolver.resolution.gather import Loaded
 from resolver.resolution.pick import IndexEntry
 from resolver.resolution.plan import Moved, Upgrade, moved_tags
-from resolver.util.records import Struct
+from resolver.util.records import Record, Struct, field
 
 
 class ClientOptions(Struct):
@@ -76,31 +76,25 @@ class ClientOptions(Struct):
         return f"ClientOptions({shown})"
 
 
-class LockOutcome(Struct):
-    """What one chart's lock is to be (a state holder: ``status`` and ``text`` change when the
-    lock is written or signers are recorded)."""
+class LockOutcome(Record):
+    """What one chart's lock is to be (and, once written, what became of it)."""
 
-    __slots__ = ("chart_dir", "display", "status", "digest", "entries", "text", "changes")
+    chart_dir: Path
+    display: str
+    # "created" | "updated" | "unchanged" | "would change" | "no dependencies"
+    status: str
+    digest: str = ""
+    entries: list[Dependency] = field(default_factory=list)
+    text: str = ""
+    # What differs from the Chart.lock on disk (resolver.resolution.diff.Change), in Chart.yaml
+    # order
+    changes: list[Change] = field(default_factory=list)
 
-    def __init__(
-        self,
-        chart_dir: Path,
-        display: str,
-        status: str,
-        digest: str = "",
-        entries: list[Dependency] | None = None,
-        text: str = "",
-        changes: list[Change] | None = None,
-    ) -> None:
-        self.chart_dir = chart_dir
-        self.display = display
-        # "created" | "updated" | "unchanged" | "would change" | "no dependencies"
-        self.status = status
-        self.digest = digest
-        self.entries: list[Dependency] = entries if entries is not None else []
-        self.text = text
-        # What differs from the Chart.lock on disk (lockplan.Change), in Chart.yaml order
-        self.changes: list[Change] = changes if changes is not None else []
+    def would_change(self) -> LockOutcome:
+        """This outcome in a run that writes nothing (``--check``, ``--dry-run``)."""
+        if self.status in ("created", "updated"):
+            return self.replace(status="would change")
+        return self
 
 
 def make_client(options: ClientOptions) -> object:
@@ -251,7 +245,7 @@ def read_locks(chart_dirs: Sequence[Path]) -> dict[Path, bytes | None]:
 
 def write_outcomes(
     outcomes: Sequence[LockOutcome], expected: Mapping[Path, bytes | None] | None = None
-) -> None:
+) -> list[LockOutcome]:
     """Write every changed lock, each atomically and as a compare-and-swap against
     ``expected[chart_dir]`` (the bytes read before resolving; by default, what is there now).
 
@@ -261,22 +255,22 @@ def write_outcomes(
     from resolver.util.interrupts import deferred
 
     with deferred():
-        _write_outcomes(outcomes, expected)
+        return [_write_outcome(outcome, expected) for outcome in outcomes]
 
 
-def _write_outcomes(
-    outcomes: Sequence[LockOutcome], expected: Mapping[Path, bytes | None] | None
-) -> None:
-    for outcome in outcomes:
-        if outcome.status not in ("created", "updated"):
-            continue
+def _write_outcome(
+    outcome: LockOutcome, expected: Mapping[Path, bytes | None] | None
+) -> LockOutcome:
+    """``outcome`` once written (``unchanged`` when the file held those bytes already)."""
+    if outcome.status in ("created", "updated"):
         path = lock_path(outcome.chart_dir)
         if expected is not None and outcome.chart_dir in expected:
             before = expected[outcome.chart_dir]
         else:
             before = read_locks([outcome.chart_dir])[outcome.chart_dir]
         if not write_lock(path, outcome.text, expected=before):
-            outcome.status = "unchanged"
+            return outcome.replace(status="unchanged")
+    return outcome
 
 
 @contextlib.contextmanager
@@ -324,15 +318,11 @@ def lock_charts(
 
     if check_only:
         outcomes = run(resolve_charts(chart_dirs, options, cwd=cwd, upgrade=upgrade))
-        for outcome in outcomes:
-            if outcome.status in ("created", "updated"):
-                outcome.status = "would change"
-        return outcomes
+        return [outcome.would_change() for outcome in outcomes]
     with chart_locks(chart_dirs):
         before = read_locks(chart_dirs)
         outcomes = run(resolve_charts(chart_dirs, options, cwd=cwd, upgrade=upgrade))
-        write_outcomes(outcomes, before)
-    return outcomes
+        return write_outcomes(outcomes, before)
 
 
 __all__ = [

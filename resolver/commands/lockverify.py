@@ -100,11 +100,11 @@ async def signers(
 
 def record_signers(
     outcomes: Sequence[LockOutcome], found: Iterable[tuple[LockOutcome, Dependency, str]]
-) -> None:
+) -> list[LockOutcome]:
     """Add ``signer:`` to the entries. The same version (name, repository, version) that the
     lock on disk records as signed by another key is refused: a release re-signed by someone
     else deserves a look (removing its ``signer:`` line accepts the new key). A lock that only
-    gains ``signer:`` keys is rewritten."""
+    gains ``signer:`` keys is rewritten. Returns the outcomes with their new lock text."""
     old_by_chart = {id(o): _old_entries(o) for o in outcomes}
     for outcome, entry, fingerprint in found:
         recorded = old_by_chart[id(outcome)].get((entry.name, entry.repository, entry.version))
@@ -116,15 +116,20 @@ def record_signers(
                 "line to accept the new key); no lock was written",
             )
         entry.extra["signer"] = fingerprint
-    for outcome in outcomes:
-        if not outcome.entries or outcome.status == "no dependencies":
-            continue
-        if outcome.status == "unchanged":
-            old = _old_signers(outcome.text)
-            if old == [e.extra.get("signer") for e in outcome.entries]:
-                continue
-            outcome.status = "updated"
-        outcome.text = dump_lock(outcome.entries, outcome.digest, go_rfc3339nano())
+    return [_with_signers(outcome) for outcome in outcomes]
+
+
+def _with_signers(outcome: LockOutcome) -> LockOutcome:
+    if not outcome.entries or outcome.status == "no dependencies":
+        return outcome
+    status = outcome.status
+    if status == "unchanged":
+        old = _old_signers(outcome.text)
+        if old == [e.extra.get("signer") for e in outcome.entries]:
+            return outcome
+        status = "updated"
+    text = dump_lock(outcome.entries, outcome.digest, go_rfc3339nano())
+    return outcome.replace(status=status, text=text)
 
 
 def _lock_doc(text: str) -> list[dict[str, object]]:
@@ -176,17 +181,12 @@ def lock_charts_verified(
 
     async def run() -> list[LockOutcome]:
         outcomes = await resolve_charts(chart_dirs, options, cwd=cwd, upgrade=upgrade)
-        record_signers(outcomes, await signers(outcomes, options, keyring, require))
-        return outcomes
+        return record_signers(outcomes, await signers(outcomes, options, keyring, require))
 
     outcomes = asyncio.run(run())
     if check_only:
-        for outcome in outcomes:
-            if outcome.status in ("created", "updated"):
-                outcome.status = "would change"
-        return outcomes
-    write_outcomes(outcomes)
-    return outcomes
+        return [outcome.would_change() for outcome in outcomes]
+    return write_outcomes(outcomes)
 
 
 __all__ = ["lock_charts_verified", "record_signers", "signers"]
