@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from resolver.errors import ChartlockError
+
 if TYPE_CHECKING:
+    from resolver.chart.pair import LoadedChart
     from resolver.chart.repoconfig import RepoEntry
     from resolver.commands.lock import ClientOptions
 
@@ -60,6 +64,23 @@ def add_error(errors: list[E], error: E) -> None:
         errors.append(error)
 
 
+def load_each(
+    chart_dirs: Sequence[Path], cwd: Path, errors: list[ChartlockError] | list[Exception]
+) -> list[LoadedChart]:
+    """Every chart of ``chart_dirs`` that loads (:func:`resolver.chart.pair.load_chart_dir`);
+    each one that does not becomes one error in ``errors`` and the run goes on with the
+    others (``verify``, ``outdated``)."""
+    from resolver.chart.pair import load_chart_dir
+
+    out = []
+    for chart_dir in chart_dirs:
+        try:
+            out.append(load_chart_dir(Path(chart_dir), cwd))
+        except ChartlockError as exc:
+            errors.append(exc)
+    return out
+
+
 def default_options() -> ClientOptions:
     from resolver.commands.lock import ClientOptions
 
@@ -85,6 +106,7 @@ __all__ = [
     "add_error",
     "close_all",
     "default_options",
+    "load_each",
     "name_urls",
     "strip_query",
 ]

@@ -15,8 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from resolver.chart.lockfile import rewrite_repo_aliases
 from resolver.chart.models import Dependency
-from resolver.chart.pair import LoadedChart, load_chart_dir, pair_requirements
-from resolver.commands.common import Memo, add_error, close_all, default_options, name_urls
+from resolver.chart.pair import LoadedChart, pair_requirements
+from resolver.commands.common import (
+    Memo,
+    add_error,
+    close_all,
+    default_options,
+    load_each,
+    name_urls,
+)
 from resolver.errors import ChartlockError, InvalidConstraint, InvalidVersion
 from resolver.registry.session import open_client
 from resolver.resolution.pick import (
@@ -246,12 +253,7 @@ async def outdated_charts_async(
     repo_urls = name_urls(repos)
     report = OutdatedReport()
     work: list[tuple[ChartStatus, Dependency, Dependency | None]] = []
-    for chart_dir in chart_dirs:
-        try:
-            loaded = load_chart_dir(Path(chart_dir), base)
-        except ChartlockError as exc:
-            report.errors.append(exc)
-            continue
+    for loaded in load_each(chart_dirs, base, report.errors):
         status = ChartStatus(loaded.chart.directory, loaded.display)
         report.charts.append(status)
         for dep, entry in _requirements(loaded, repo_urls):

@@ -34,11 +34,10 @@ from resolver.chart.models import Dependency
 from resolver.chart.pair import (
     LoadedChart,
     error_at,
-    load_chart_dir,
     pair_requirements,
     position,
 )
-from resolver.commands.common import Memo, add_error, close_all, default_options
+from resolver.commands.common import Memo, add_error, close_all, default_options, load_each
 from resolver.errors import (
     ChartlockError,
     InvalidConstraint,
@@ -341,12 +340,7 @@ async def verify_charts_async(
     report = Report()
     items: list[_Item] = []
     index_deps: list[tuple[LoadedChart, Dependency]] = []
-    for chart_dir in chart_dirs:
-        try:
-            loaded = load_chart_dir(Path(chart_dir), base)
-        except ChartlockError as exc:
-            report.errors.append(exc)
-            continue
+    for loaded in load_each(chart_dirs, base, report.errors):
         report.charts_checked += 1
         report.files_checked += 1 if loaded.lock is None else 2
         items.extend(collect_items(loaded, report))

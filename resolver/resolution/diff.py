@@ -36,20 +36,8 @@ class Change(Record):
             "kind": self.kind,
             "name": self.name,
             "alias": self.alias or None,
-            "from": None
-            if self.old_version is None
-            else {
-                "version": self.old_version,
-                "digest": self.old_digest,
-                "repository": self.old_repository,
-            },
-            "to": None
-            if self.new_version is None
-            else {
-                "version": self.new_version,
-                "digest": self.new_digest,
-                "repository": self.new_repository,
-            },
+            "from": _side(self.old_version, self.old_digest, self.old_repository),
+            "to": _side(self.new_version, self.new_digest, self.new_repository),
             "reason": self.reason or None,
         }
 
@@ -72,6 +60,13 @@ class Change(Record):
             f"{label} {self.old_version}{_short(self.old_digest)} → "
             f"{self.new_version}{_short(self.new_digest)}{repo}{why}"
         )
+
+
+def _side(version: str | None, digest: str | None, repository: str | None) -> object:
+    """One side (``from``/``to``) of a change in JSON: None when the entry does not exist."""
+    if version is None:
+        return None
+    return {"version": version, "digest": digest, "repository": repository}
 
 
 _REASONS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,17 @@ def test_consume_retrieves_a_prefetch_failure_that_nobody_awaits() -> None:
 
     gc.collect()
     assert seen == []
+
+
+def test_load_each_goes_on_past_a_chart_that_does_not_load(tmp_path: Path) -> None:
+    from resolver.commands.common import load_each
+
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "Chart.yaml").write_text("apiVersion: v2\nname: good\nversion: 0.1.0\n", "utf-8")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "Chart.yaml").write_text("apiVersion: v2\nname: [\n", "utf-8")
+    errors: list[Exception] = []
+    loaded = load_each([tmp_path / "bad", good, tmp_path / "none"], tmp_path, errors)
+    assert [item.display for item in loaded] == ["good"]
+    assert [str(e).split(":")[0] for e in errors] == ["bad/Chart.yaml", "none"]
