@@ -191,9 +191,8 @@ async def gather_facts(
         repo = oci_chart_repository(dep.repository, dep.name)
         facts.tags[key] = await client.list_tags(repo)
         if digests is not None:
-            versions = facts.versions(key) or []
             for user in users[key]:
-                version = oci_pick(user, versions)
+                version = oci_pick(user, facts)
                 if version is not None:
                     digests.start(user.repository, user.name, version)
 

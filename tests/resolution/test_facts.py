@@ -11,7 +11,7 @@ from resolver.chart.models import Dependency
 from resolver.resolution import pick
 from resolver.resolution.pick import Facts, oci_key, oci_pick, resolve_dependencies
 from resolver.resolution.plan import Upgrade, plan_lock, resolve_planned
-from resolver.semver import Version
+from resolver.semver import Constraint, Version
 
 REPO = "oci://r.example/charts"
 TAGS = ["1.0.0", "1.1.0", "1.2.0-rc.1", "2.0.0", "not-a-version", "1.10.0", "0.9.0_build.1"]
@@ -62,9 +62,8 @@ def test_the_picks_are_those_of_an_unshared_parse() -> None:
 def test_the_prefetch_pick_and_an_exact_upgrade_reuse_the_parse(parses: list[int]) -> None:
     shared = facts()
     key = oci_key(REPO, "web")
-    versions = shared.versions(key)
-    assert versions is not None
-    assert oci_pick(dep("^1.0.0"), versions) == "1.10.0"  # the digest prefetch's guess
+    assert oci_pick(dep("^1.0.0"), shared) == "1.10.0"  # the digest prefetch's guess
+    assert shared.versions(key) is not None
     decisions = plan_lock([dep("^1.0.0")], None, Upgrade(packages={"web": "1.1.0"}))
     assert [e.version for e in resolve_planned(decisions, shared)] == ["1.1.0"]
     assert [
@@ -85,3 +84,28 @@ def test_a_replaced_tag_list_is_parsed_again(parses: list[int]) -> None:
 def test_no_versions_for_a_repository_that_was_not_listed(parses: list[int]) -> None:
     assert Facts().versions(oci_key(REPO, "web")) is None
     assert parses == []
+
+
+def test_each_range_is_matched_once_per_tag_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Charts of a monorepo share their ranges: the scan down the list happens once per
+    (repository, range), and again only for a replaced list."""
+    scans: list[str] = []
+    real = pick._first_allowed
+
+    def counted(constraint: Constraint, ordered: Sequence[Version]) -> Version | None:
+        scans.append(str(ordered[0]) if ordered else "")
+        return real(constraint, ordered)
+
+    monkeypatch.setattr(pick, "_first_allowed", counted)
+    shared = facts()
+    for _ in range(4):
+        assert oci_pick(dep("^1.0.0"), shared) == "1.10.0"
+        assert [e.version for e in resolve_dependencies([dep("^1.0.0"), dep("~1.1")], shared)] == [
+            "1.10.0",
+            "1.1.0",
+        ]
+    assert scans == ["2.0.0", "2.0.0"]  # "^1.0.0" once, "~1.1" once
+    shared.tags[oci_key(REPO, "web")] = ["1.20.0", "1.0.0"]
+    assert oci_pick(dep("^1.0.0"), shared) == "1.20.0"
+    assert scans == ["2.0.0", "2.0.0", "1.20.0"]
+    assert oci_pick(dep("^1.0.0"), Facts()) is None  # not listed: nothing to pick
