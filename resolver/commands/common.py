@@ -1,5 +1,5 @@
-"""What the online command cores (lock, verify, pull, outdated) share: request memos, the
-"is it gone" test for registry errors, default options and the repositories.yaml names."""
+"""What the online command cores (lock, verify, pull, outdated) share: request memos, error
+de-duplication, loading each chart, default options and the repositories.yaml names."""
 
 from __future__ import annotations
 
@@ -96,11 +96,6 @@ def name_urls(repos: Sequence[RepoEntry]) -> dict[str, str]:
     return out
 
 
-def strip_query(url: str) -> str:
-    """``url`` without its query: a signed download URL's token is never shown."""
-    return url.split("?", 1)[0]
-
-
 __all__ = [
     "Memo",
     "add_error",
@@ -108,5 +103,4 @@ __all__ = [
     "default_options",
     "load_each",
     "name_urls",
-    "strip_query",
 ]

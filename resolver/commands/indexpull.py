@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from resolver.chart.models import Dependency
-from resolver.commands.common import Memo, strip_query
+from resolver.commands.common import Memo
 from resolver.errors import ChartlockError, DigestMismatch, InvalidVersion, RegistryError
 from resolver.registry.cache import BlobCache, sha256_digest
 from resolver.resolution.pick import IndexEntry, index_versions
 from resolver.semver import parse_version
 from resolver.util.records import Record, field
+from resolver.util.urls import strip_query
 
 if TYPE_CHECKING:
     import httpx

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from resolver.chart.repoconfig import RepoEntry
-from resolver.commands.common import Memo, add_error, close_all, name_urls, strip_query
+from resolver.commands.common import Memo, add_error, close_all, name_urls
 from resolver.errors import ChartlockError, RegistryError
 from resolver.util.aio import consume
 
@@ -63,11 +63,6 @@ def test_add_error_keeps_one_line_per_message() -> None:
 def test_name_urls_first_entry_of_a_name_wins_like_helm() -> None:
     repos = [RepoEntry("a", "https://one"), RepoEntry("b", "https://two"), RepoEntry("a", "x")]
     assert name_urls(repos) == {"a": "https://one", "b": "https://two"}
-
-
-def test_strip_query_hides_a_signed_urls_token() -> None:
-    assert strip_query("https://h/c.tgz?sig=secret&x=1") == "https://h/c.tgz"
-    assert strip_query("https://h/c.tgz") == "https://h/c.tgz"
 
 
 @pytest.mark.parametrize(
