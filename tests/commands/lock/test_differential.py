@@ -72,15 +72,15 @@ def test_chartlock_matches_helm(pool: str, helm_bin: str, tmp_path: Path) -> Non
         generate_chart(tmp_path / "gen" / f"c{i:02d}", rng, pool, "diff") for i in range(N_CHARTS)
     ]
 
-    def one(chart: Path) -> object:
+    def one(chart: Path) -> Comparison:
         return compare_chart(helm_bin, chart, tmp_path / "work" / chart.name)
 
     with ThreadPoolExecutor(max_workers=4) as executor:
         results = list(executor.map(one, charts))
-    disagreements = [r.detail for r in results if not r.agree]  # type: ignore[attr-defined]
+    disagreements = [r.detail for r in results if not r.agree]
     assert disagreements == []
-    succeeded = sum(1 for r in results if r.helm_ok)  # type: ignore[attr-defined]
-    deps = sum(len(r.helm_versions) for r in results)  # type: ignore[attr-defined]
+    succeeded = sum(1 for r in results if r.helm_ok)
+    deps = sum(len(r.helm_versions) for r in results)
     print(
         f"differential: {len(results)} charts, {succeeded} resolved by both ({deps} deps), "
         f"{len(results) - succeeded} refused by both"

@@ -54,7 +54,7 @@ def _local_hostname() -> str | None:
     if not name or name == "localhost":
         return None
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(name, None, socket.AF_INET)}
     except OSError:
         return None
     return name if addresses and all(a.startswith("127.") for a in addresses) else None
