@@ -25,7 +25,7 @@ from resolver.util.records import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from resolver.registry.options import ClientOptions
-    from resolver.resolution.plan import Change
+    from resolver.resolution.diff import Change
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -48,7 +48,7 @@ class ResolvedLock(Record):
     dependencies: tuple[ResolvedDependency, ...]
     text: str  # the Chart.lock text chartlock would write
     changed: bool  # whether it differs from the Chart.lock on disk
-    # What differs from the Chart.lock on disk (resolver.resolution.plan.Change: kind, name, alias,
+    # What differs from the Chart.lock on disk (resolver.resolution.diff.Change: kind, name, alias,
     # old/new version, digest and repository; .text() and .to_dict() as `lock` prints them)
     changes: tuple[Change, ...] = ()
 

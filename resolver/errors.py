@@ -84,6 +84,11 @@ class RegistryError(ChartlockError):
         self.status = status
         super().__init__(message)
 
+    @property
+    def gone(self) -> bool:
+        """Whether the registry says the tag, manifest or repository does not exist."""
+        return self.status == 404 or self.code in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN")
+
 
 class DigestMismatch(RegistryError):
     """Content fetched from a registry does not hash to the digest it was addressed by."""

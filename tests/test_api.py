@@ -113,7 +113,7 @@ def test_resolve_rejects_unknown_and_bad_options_before_any_work(tmp_path: Path)
 
 def test_keywords_replace_the_options_fields() -> None:
     from resolver.api import client_options
-    from resolver.commands.lock import ClientOptions
+    from resolver.registry.options import ClientOptions
 
     base = ClientOptions(plain_http=True, timeout=5.0, username="u")
     merged = client_options(base, timeout=9.0, password="p")

@@ -20,7 +20,7 @@ import resolver
 chart = sys.argv[1]
 first = resolver.resolve(chart, plain_http=True)
 # The README's import: it once replaced resolver.resolve by a module of the same name.
-from resolver.commands.lock import ClientOptions
+from resolver.registry.options import ClientOptions
 second = resolver.resolve(chart, ClientOptions(plain_http=True))
 for lock in (first, second):
     print(lock.changed, [(d.name, d.version, d.digest) for d in lock.dependencies])

@@ -6,3 +6,12 @@ jsonschema) inside ``run`` only, so that ``chartlock check`` and ``chartlock lin
 """
 
 COMMANDS: tuple[str, ...] = ("check", "lint", "rules", "lock", "verify", "pull", "outdated")
+
+
+def entry() -> None:
+    """The console-script entry point older installs name (``resolver.cli:entry``; today's is
+    ``resolver.cli.console:main``), kept for the scripts they generated. It lives here, not in
+    :mod:`resolver.cli.main`, which the console module imports: no import cycle."""
+    from resolver.cli.console import main as console_main
+
+    console_main()

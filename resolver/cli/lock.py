@@ -19,9 +19,9 @@ from resolver.cli.online import (
     add_keyring_option,
     chart_dirs,
     client_options,
-    preconnect,
+    maybe_config,
     provenance_policy,
-    setup_logging,
+    start,
 )
 
 TYPE_CHECKING = False
@@ -91,7 +91,7 @@ def _strategy(args: argparse.Namespace) -> str:
     """
     if args.strategy:
         return str(args.strategy)
-    if not args.config and not _maybe_config(Path.cwd()):
+    if not args.config and not maybe_config(Path.cwd()):
         return "conservative"
     from resolver.linter.config import find_config, load_config
 
@@ -101,25 +101,16 @@ def _strategy(args: argparse.Namespace) -> str:
     return load_config(path).lock_strategy
 
 
-def _maybe_config(cwd: Path) -> bool:
-    """Whether ``resolver.linter.config.find_config`` could find anything from ``cwd`` (same
-    names)."""
-    names = (".chartlock.yaml", ".chartlock.yml", "pyproject.toml")
-    start = cwd.resolve()
-    return any((d / name).is_file() for d in (start, *start.parents) for name in names)
-
-
 def run(args: argparse.Namespace) -> int:
     dirs = chart_dirs(args.charts)
     upgrade_all = bool(args.upgrade) or _strategy(args) == "newest"
     # The early tag lists only pay off when ranges are resolved: a conservative run over
     # locked charts only HEADs the locked tags.
     early = upgrade_all or any(not _has_lock(d) for d in dirs)
-    preconnect(args, dirs, early_lists=early)
+    start(args, dirs, early_lists=early)
     from resolver.commands.lock import lock_charts
     from resolver.resolution.plan import Upgrade, parse_upgrade
 
-    setup_logging(args)
     packages = parse_upgrade(args.upgrade_package).packages if args.upgrade_package else {}
     upgrade = Upgrade(everything=upgrade_all, packages=packages)
     check_only = args.check or args.dry_run

@@ -119,13 +119,7 @@ def _json_failure(exc: ChartlockError, args: argparse.Namespace | None) -> None:
     sys.stdout.write(json.dumps({"errors": [error_dict(exc)]}, indent=2) + "\n")
 
 
-def entry() -> None:
-    """The former console-script entry point (``resolver.cli.main:entry``), kept for scripts
-    installed by older versions: :func:`resolver.cli.console.main`."""
-    from resolver.cli.console import main as console_main
-
-    console_main()
-
-
 if __name__ == "__main__":  # pragma: no cover
+    from resolver.cli import entry
+
     entry()

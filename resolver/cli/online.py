@@ -80,7 +80,7 @@ def load_keyring_option(args: argparse.Namespace, configured: Path | None = None
     return load_keyring(Path(path) if path else configured or default_keyring())
 
 
-def _maybe_config(cwd: Path) -> bool:
+def maybe_config(cwd: Path) -> bool:
     """Whether a configuration file could be found upwards (same names as resolver.linter.config);
     most runs find none and skip importing resolver.linter.config (jsonschema)."""
     names = (".chartlock.yaml", ".chartlock.yml", "pyproject.toml")
@@ -96,7 +96,7 @@ def provenance_policy(
     configuration's ``require-provenance:`` predicate over (name, repository))."""
     config_path = getattr(args, "config", None)
     config = None
-    if config_path or _maybe_config(Path.cwd()):
+    if config_path or maybe_config(Path.cwd()):
         from resolver.linter.config import find_config, load_config
 
         path = Path(config_path) if config_path else find_config()
@@ -107,6 +107,27 @@ def provenance_policy(
     if forced or config is None:
         return keyring, None
     return keyring, config.requires_provenance
+
+
+def provenance_args(
+    args: argparse.Namespace, forced: bool
+) -> tuple[Keyring | None, Callable[[str, str], bool] | None]:
+    """:func:`provenance_policy` as the command cores' ``keyring`` and ``require`` arguments
+    (both ``None``: no provenance is checked)."""
+    policy = provenance_policy(args, forced)
+    return policy if policy is not None else (None, None)
+
+
+def start(
+    args: argparse.Namespace, dirs: list[Path] | None = None, *, early_lists: bool = False
+) -> list[Path]:
+    """What every online command does first: find the charts (unless given ``dirs``), begin
+    the connections to their registries (:func:`preconnect`), then set up logging (before
+    the command core imports httpx: :func:`setup_logging`)."""
+    found = chart_dirs(args.charts) if dirs is None else dirs
+    preconnect(args, found, early_lists=early_lists)
+    setup_logging(args)
+    return found
 
 
 def _registry_flags(args: argparse.Namespace) -> ClientOptions:

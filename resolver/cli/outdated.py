@@ -6,13 +6,7 @@ import argparse
 import sys
 
 from resolver.cli.common import add_format_option, add_registry_options
-from resolver.cli.online import (
-    add_chart_arguments,
-    chart_dirs,
-    client_options,
-    preconnect,
-    setup_logging,
-)
+from resolver.cli.online import add_chart_arguments, client_options, start
 
 HELP = "show, per dependency, the locked version, the newest its range allows and the newest"
 
@@ -29,12 +23,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    dirs = chart_dirs(args.charts)
-    preconnect(args, dirs)
-    from resolver.commands.outdated import outdated, render_json, render_text
+    dirs = start(args)
+    from resolver.commands.outdated import outdated_charts, render_json, render_text
 
-    setup_logging(args)
-    report = outdated(dirs, client_options(args))
+    report = outdated_charts(dirs, client_options(args))
     print(render_json(report) if args.format == "json" else render_text(report))
     for error in report.errors:
         sys.stderr.write(f"chartlock: error: {error}\n")

@@ -11,11 +11,9 @@ from resolver.cli.online import (
     add_chart_arguments,
     add_config_option,
     add_keyring_option,
-    chart_dirs,
     client_options,
-    preconnect,
-    provenance_policy,
-    setup_logging,
+    provenance_args,
+    start,
 )
 
 HELP = (
@@ -39,15 +37,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    dirs = chart_dirs(args.charts)
-    preconnect(args, dirs)
+    dirs = start(args)
     from resolver.commands.pull import pull_charts
 
-    setup_logging(args)
-    options = client_options(args)
-    policy = provenance_policy(args, args.verify)
-    keyring, require = policy if policy is not None else (None, None)
-    result = pull_charts(dirs, options, keyring=keyring, require=require)
+    keyring, require = provenance_args(args, args.verify)
+    result = pull_charts(dirs, client_options(args), keyring=keyring, require=require)
     for warning in result.warnings:
         sys.stderr.write(f"chartlock: warning: {warning}\n")
     if args.format == "json":

@@ -17,9 +17,8 @@ from resolver.cli.online import (
     add_keyring_option,
     chart_dirs,
     client_options,
-    preconnect,
-    provenance_policy,
-    setup_logging,
+    provenance_args,
+    start,
 )
 from resolver.errors import InputError
 
@@ -51,17 +50,14 @@ def run(args: argparse.Namespace) -> int:
         dirs = chart_dirs(args.charts)
     except InputError as exc:
         return emit_report(failed_before_report(exc, args), args.format, args=args)
-    preconnect(args, dirs)
+    start(args, dirs)
     from resolver.commands.verify import verify_charts
 
-    setup_logging(args)
-    options = client_options(args)
-    policy = provenance_policy(args, args.provenance)
-    keyring, require = policy if policy is not None else (None, None)
+    keyring, require = provenance_args(args, args.provenance)
     signed: list[str] = []
     report = verify_charts(
         dirs,
-        options,
+        client_options(args),
         check_newer=not args.no_newer,
         keyring=keyring,
         require=require,

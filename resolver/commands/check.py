@@ -9,16 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from resolver.chart.discovery import display_path, find_charts
+from resolver.chart.pair import load_pair
 from resolver.chart.repoconfig import repo_urls
 from resolver.errors import InputError
 from resolver.linter.findings import Report, Severity
 from resolver.linter.rules.base import to_finding
-from resolver.linter.rules.lock import (
-    LOCK_DIGEST_MISSING,
-    check_chart,
-    load_pair,
-    vendored_archives,
-)
+from resolver.linter.rules.lock import LOCK_DIGEST_MISSING, check_chart, vendored_archives
 
 
 def check(

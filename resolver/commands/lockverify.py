@@ -5,7 +5,7 @@ The locks are resolved first (:func:`resolver.commands.lock.resolve_charts`; not
 then every OCI and https-repository entry's provenance is verified for exactly what would be locked:
 for OCI the manifest **by the digest just resolved** and its provenance layer by digest
 (:mod:`resolver.commands.provfetch`), for https repositories the archive and ``<URL>.prov``
-(:func:`resolver.commands.pull.index_provenance`). Any failure is one error and no lock is
+(:func:`resolver.commands.indexpull.index_provenance`). Any failure is one error and no lock is
 written. On
 success each entry gets ``signer: <key fingerprint>`` (an extra key Helm ignores, like
 ``digest:``), so a later ``verify --provenance`` reports a chart re-signed by another key
@@ -27,7 +27,8 @@ from resolver.resolution.pick import is_oci
 if TYPE_CHECKING:
     from resolver.chart.models import Dependency
     from resolver.chart.provenance import Keyring
-    from resolver.commands.lock import ClientOptions
+    from resolver.registry.client import RegistryClient
+    from resolver.registry.options import ClientOptions
     from resolver.resolution.plan import Upgrade
 
 
@@ -41,13 +42,11 @@ def _failure(outcome: LockOutcome, entry: Dependency, exc: Exception) -> InputEr
     )
 
 
-async def _oci_fingerprint(client: object, entry: Dependency, keyring: Keyring) -> str:
+async def _oci_fingerprint(client: RegistryClient, entry: Dependency, keyring: Keyring) -> str:
     from resolver.chart.provenance import verify_provenance
     from resolver.commands.provfetch import fetch_oci_prov
-    from resolver.registry.client import RegistryClient
     from resolver.registry.reference import oci_chart_repository
 
-    assert isinstance(client, RegistryClient)
     repo = oci_chart_repository(entry.repository, entry.name)
     digest = entry.content_digest
     if not digest:
@@ -67,7 +66,7 @@ async def signers(
 ) -> list[tuple[LockOutcome, Dependency, str]]:
     """The signer's fingerprint of every OCI / https entry; the first failure is raised as a
     one-line :class:`InputError`."""
-    from resolver.commands.pull import index_provenance
+    from resolver.commands.indexpull import index_provenance
     from resolver.registry.session import open_client
 
     pairs = [
@@ -91,7 +90,7 @@ async def signers(
                 raise result
             found.append((outcome, entry, result))
     if index:
-        pulled = await index_provenance([(e, "") for _, e in index], options, keyring)
+        pulled = await index_provenance([e for _, e in index], options, keyring)
         for (outcome, entry), download in zip(index, pulled, strict=True):
             if isinstance(download, Exception):
                 raise _failure(outcome, entry, download)
@@ -101,11 +100,11 @@ async def signers(
 
 def record_signers(
     outcomes: Sequence[LockOutcome], found: Iterable[tuple[LockOutcome, Dependency, str]]
-) -> None:
+) -> list[LockOutcome]:
     """Add ``signer:`` to the entries. The same version (name, repository, version) that the
     lock on disk records as signed by another key is refused: a release re-signed by someone
     else deserves a look (removing its ``signer:`` line accepts the new key). A lock that only
-    gains ``signer:`` keys is rewritten."""
+    gains ``signer:`` keys is rewritten. Returns the outcomes with their new lock text."""
     old_by_chart = {id(o): _old_entries(o) for o in outcomes}
     for outcome, entry, fingerprint in found:
         recorded = old_by_chart[id(outcome)].get((entry.name, entry.repository, entry.version))
@@ -117,15 +116,20 @@ def record_signers(
                 "line to accept the new key); no lock was written",
             )
         entry.extra["signer"] = fingerprint
-    for outcome in outcomes:
-        if not outcome.entries or outcome.status == "no dependencies":
-            continue
-        if outcome.status == "unchanged":
-            old = _old_signers(outcome.text)
-            if old == [e.extra.get("signer") for e in outcome.entries]:
-                continue
-            outcome.status = "updated"
-        outcome.text = dump_lock(outcome.entries, outcome.digest, go_rfc3339nano())
+    return [_with_signers(outcome) for outcome in outcomes]
+
+
+def _with_signers(outcome: LockOutcome) -> LockOutcome:
+    if not outcome.entries or outcome.status == "no dependencies":
+        return outcome
+    status = outcome.status
+    if status == "unchanged":
+        old = _old_signers(outcome.text)
+        if old == [e.extra.get("signer") for e in outcome.entries]:
+            return outcome
+        status = "updated"
+    text = dump_lock(outcome.entries, outcome.digest, go_rfc3339nano())
+    return outcome.replace(status=status, text=text)
 
 
 def _lock_doc(text: str) -> list[dict[str, object]]:
@@ -177,17 +181,12 @@ def lock_charts_verified(
 
     async def run() -> list[LockOutcome]:
         outcomes = await resolve_charts(chart_dirs, options, cwd=cwd, upgrade=upgrade)
-        record_signers(outcomes, await signers(outcomes, options, keyring, require))
-        return outcomes
+        return record_signers(outcomes, await signers(outcomes, options, keyring, require))
 
     outcomes = asyncio.run(run())
     if check_only:
-        for outcome in outcomes:
-            if outcome.status in ("created", "updated"):
-                outcome.status = "would change"
-        return outcomes
-    write_outcomes(outcomes)
-    return outcomes
+        return [outcome.would_change() for outcome in outcomes]
+    return write_outcomes(outcomes)
 
 
 __all__ = ["lock_charts_verified", "record_signers", "signers"]

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resolver.chart.lockfile import rewrite_repo_aliases
 from resolver.chart.models import Dependency
-from resolver.commands.verify import (
-    LoadedChart,
+from resolver.chart.pair import LoadedChart, pair_requirements
+from resolver.commands.common import (
     Memo,
+    add_error,
+    close_all,
     default_options,
-    load_chart_dir,
-    open_client,
-    pair_requirements,
+    load_each,
+    name_urls,
 )
 from resolver.errors import ChartlockError, InvalidConstraint, InvalidVersion
+from resolver.registry.session import open_client
 from resolver.resolution.pick import (
     IndexEntry,
     exact_oci_version,
@@ -35,17 +36,20 @@ from resolver.resolution.pick import (
     where,
 )
 from resolver.semver import Constraint, Version, parse_constraint, parse_version
+from resolver.util.records import Record, field
 
 if TYPE_CHECKING:
     import httpx
 
     from resolver.chart.repoconfig import RepoEntry
-    from resolver.commands.lock import ClientOptions
     from resolver.registry.client import RegistryClient
+    from resolver.registry.options import ClientOptions
+    from resolver.registry.reference import Repository
 
 
-@dataclass
-class DependencyStatus:
+class DependencyStatus(Record):
+    """One dependency's row."""
+
     name: str
     alias: str
     repository: str
@@ -92,15 +96,13 @@ class DependencyStatus:
         }
 
 
-@dataclass
-class ChartStatus:
+class ChartStatus(Record):
     chart_dir: Path
     display: str
     dependencies: list[DependencyStatus] = field(default_factory=list)
 
 
-@dataclass
-class OutdatedReport:
+class OutdatedReport(Record):
     charts: list[ChartStatus] = field(default_factory=list)
     errors: list[ChartlockError] = field(default_factory=list)
 
@@ -142,75 +144,81 @@ def _index_version_list(entries: Sequence[IndexEntry]) -> list[Version]:
 
 
 class _Outdated:
+    """One outdated run's requests: each tag list fetched, parsed and sorted once, each index
+    fetched once."""
+
+    __slots__ = ("client", "indexes", "options", "repos", "versions")
+
     def __init__(
         self, client: RegistryClient, repos: Sequence[RepoEntry], options: ClientOptions
     ) -> None:
         self.client = client
         self.repos = repos
         self.options = options
-        self.tags: Memo[str, list[str]] = Memo()
+        self.versions: Memo[str, list[Version]] = Memo()
         self.indexes: Memo[str, dict[str, list[IndexEntry]]] = Memo()
 
     async def _index(self, url: str) -> dict[str, list[IndexEntry]]:
         from resolver.resolution.indexrepo import fetch_indexes
 
-        return (await fetch_indexes([url], self.repos, self.options))[url]
+        return (await fetch_indexes([url], self.repos, self.options.timeout))[url]
+
+    async def _versions(self, repo: Repository) -> list[Version]:
+        return oci_versions(await self.client.list_tags(repo))
 
     async def status(self, dep: Dependency, entry: Dependency | None) -> DependencyStatus:
         from resolver.registry.reference import oci_chart_repository
 
-        repository = dep.repository
-        kind = (
-            "oci"
-            if is_oci(repository)
-            else "vendored"
-            if not repository
-            else "file"
-            if repository.startswith("file://")
-            else "https"
-        )
-        row = DependencyStatus(
-            name=dep.name,
-            alias=dep.alias,
-            repository=repository,
-            constraint=dep.version,
-            locked=entry.version if entry is not None else None,
-            wanted=None,
-            latest=None,
-            kind=kind,
-        )
-        if kind in ("vendored", "file"):
-            row.wanted = row.locked
-            return row
-        refused = unusable_repository(repository) if kind == "https" else None
-        if refused is not None:
-            row.error = f"{where(dep, 'repository')}{refused}"  # Helm refuses it, as lock does
-            return row
+        row = _row(dep, entry)
+        if row.kind in ("vendored", "file"):
+            return row.replace(wanted=row.locked)
+        refused = unusable_repository(dep.repository) if row.kind == "https" else None
+        if refused is not None:  # Helm refuses it, as lock does
+            return row.replace(error=f"{where(dep, 'repository')}{refused}")
+        error = ""
         try:
             constraint: Constraint | None = parse_constraint(dep.version)
         except InvalidConstraint as exc:
             constraint = None
-            row.error = (
+            error = (
                 f"{where(dep, 'version')}dependency {dep.name!r} has an invalid "
                 f"version/constraint format: {exc}"
             )
-        if kind == "oci":
-            repo = oci_chart_repository(repository, dep.name)
-            tags = await self.tags.get(str(repo), lambda: self.client.list_tags(repo))
-            row.wanted, row.latest = _pick(oci_versions(tags), constraint)
+        if row.kind == "oci":
+            repo = oci_chart_repository(dep.repository, dep.name)
+            versions = await self.versions.get(str(repo), lambda: self._versions(repo))
+            wanted, latest = _pick(versions, constraint)
             if constraint is not None and exact_oci_version(dep):
                 # Helm takes an exact OCI version as the tag itself, without listing tags.
-                row.wanted = dep.version
-        else:
-            charts = await self.indexes.get(repository, lambda: self._index(repository))
-            entries = charts.get(dep.name)
-            if entries is None:
-                row.error = (
-                    f"{where(dep, 'repository')}{dep.name} chart not found in repo {repository}"
-                )
-            else:
-                row.wanted, row.latest = _pick(_index_version_list(entries), constraint)
-        return row
+                wanted = dep.version
+            return row.replace(wanted=wanted, latest=latest, error=error)
+        charts = await self.indexes.get(dep.repository, lambda: self._index(dep.repository))
+        entries = charts.get(dep.name)
+        if entries is None:
+            return row.replace(
+                error=f"{where(dep, 'repository')}{dep.name} chart not found in repo "
+                f"{dep.repository}"
+            )
+        wanted, latest = _pick(_index_version_list(entries), constraint)
+        return row.replace(wanted=wanted, latest=latest, error=error)
+
+
+def _row(dep: Dependency, entry: Dependency | None, error: str = "") -> DependencyStatus:
+    """The row of ``dep`` before anything is known of its repository."""
+    repository = dep.repository
+    kind = (
+        "oci"
+        if is_oci(repository)
+        else "vendored"
+        if not repository
+        else "file"
+        if repository.startswith("file://")
+        else "https"
+    )
+    locked = entry.version if entry is not None else None
+    return DependencyStatus(
+        dep.name, dep.alias, repository, dep.version, locked, None, None, kind, error
+    )
 
 
 def _requirements(
@@ -230,7 +238,7 @@ def _requirements(
     return list(zip(rewritten, entries, strict=True))
 
 
-async def outdated_async(
+async def outdated_charts_async(
     chart_dirs: Sequence[Path],
     options: ClientOptions | None = None,
     *,
@@ -242,17 +250,10 @@ async def outdated_async(
     base = cwd or Path.cwd()
     opts = options if options is not None else default_options()
     repos = load_repositories(opts.repository_config)
-    repo_urls: dict[str, str] = {}
-    for item in repos:
-        repo_urls.setdefault(item.name, item.url)
+    repo_urls = name_urls(repos)
     report = OutdatedReport()
     work: list[tuple[ChartStatus, Dependency, Dependency | None]] = []
-    for chart_dir in chart_dirs:
-        try:
-            loaded = load_chart_dir(Path(chart_dir), base)
-        except ChartlockError as exc:
-            report.errors.append(exc)
-            continue
+    for loaded in load_each(chart_dirs, base, report.errors):
         status = ChartStatus(loaded.chart.directory, loaded.display)
         report.charts.append(status)
         for dep, entry in _requirements(loaded, repo_urls):
@@ -266,27 +267,11 @@ async def outdated_async(
                 *(checker.status(dep, entry) for _, dep, entry in work), return_exceptions=True
             )
         finally:
-            await checker.tags.aclose()
-            await checker.indexes.aclose()
-    seen: set[str] = set()
+            await close_all(checker.versions, checker.indexes)
     for (status, dep, entry), result in zip(work, results, strict=True):
         if isinstance(result, ChartlockError):
-            if str(result) not in seen:
-                seen.add(str(result))
-                report.errors.append(result)
-            status.dependencies.append(
-                DependencyStatus(
-                    dep.name,
-                    dep.alias,
-                    dep.repository,
-                    dep.version,
-                    entry.version if entry else None,
-                    None,
-                    None,
-                    "oci" if is_oci(dep.repository) else "https",
-                    error=f"{where(dep, 'repository')}{result}",
-                )
-            )
+            add_error(report.errors, result)
+            status.dependencies.append(_row(dep, entry, f"{where(dep, 'repository')}{result}"))
             continue
         if isinstance(result, BaseException):
             raise result
@@ -294,13 +279,19 @@ async def outdated_async(
     return report
 
 
-def outdated(
+def outdated_charts(
     chart_dirs: Sequence[Path], options: ClientOptions | None = None, **kwargs: Any
 ) -> OutdatedReport:
-    """Synchronous :func:`outdated_async`."""
+    """Synchronous :func:`outdated_charts_async`."""
     from resolver.util.aio import run
 
-    return run(outdated_async(chart_dirs, options, **kwargs))
+    return run(outdated_charts_async(chart_dirs, options, **kwargs))
+
+
+# The names of the first release's library (README): ``<command>_charts`` since every command
+# core is named so (``lock_charts``, ``verify_charts``, ``pull_charts``).
+outdated = outdated_charts
+outdated_async = outdated_charts_async
 
 
 def render_text(report: OutdatedReport) -> str:
@@ -359,6 +350,8 @@ __all__ = [
     "OutdatedReport",
     "outdated",
     "outdated_async",
+    "outdated_charts",
+    "outdated_charts_async",
     "render_json",
     "render_text",
 ]

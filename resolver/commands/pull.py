@@ -30,66 +30,45 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from resolver.chart.lockfile import hash_req, hash_v2_req, rewrite_repo_aliases
 from resolver.chart.models import Dependency
-from resolver.commands.verify import (
-    LoadedChart,
-    Memo,
-    default_options,
-    error_at,
-    load_chart_dir,
-    open_client,
+from resolver.chart.pair import LoadedChart, error_at, load_chart_dir
+from resolver.commands.common import Memo, default_options, name_urls
+from resolver.commands.indexpull import (
+    IndexDownloads,
+    PulledFile,
+    check_provenance,
+    find_chart_url,
+    index_provenance,
+    resolve_reference_url,
 )
-from resolver.errors import (
-    ChartlockError,
-    DigestMismatch,
-    InvalidVersion,
-    RegistryError,
-)
-from resolver.registry.cache import BlobCache, sha256_digest
-from resolver.resolution.pick import IndexEntry, index_versions, is_oci, oci_tag
+from resolver.errors import ChartlockError, DigestMismatch, InvalidVersion
+from resolver.registry.cache import BlobCache
+from resolver.registry.reference import DIGEST_RE
+from resolver.registry.session import open_client
+from resolver.resolution.pick import is_oci, oci_tag
 from resolver.semver import parse_version
 from resolver.util.atomic import atomic_write
+from resolver.util.records import Record, field
 
 if TYPE_CHECKING:
     import httpx
 
     from resolver.chart.provenance import Keyring
-    from resolver.chart.repoconfig import RepoEntry
-    from resolver.commands.lock import ClientOptions
     from resolver.registry.client import ChartManifest, RegistryClient
+    from resolver.registry.options import ClientOptions
     from resolver.registry.reference import Repository
 
 PULL_CONCURRENCY = 32
 FILE_DEP_NOTE = "file:// dependencies are not pulled; run helm dependency build"
 
 
-@dataclass
-class PulledFile:
-    """One archive to write into a chart's ``charts/`` directory."""
-
-    name: str
-    version: str
-    filename: str
-    digest: str  # sha256 of the archive (for OCI: the chart layer digest)
-    manifest_digest: str = ""  # OCI only
-    source: str = ""  # "cache" | "registry" | "repository"
-    status: str = ""  # "written" | "unchanged" (after writing)
-    signer: str = ""  # "Signed by: …" when the provenance was verified (pull --verify)
-    fingerprint: str = ""  # the signer's key fingerprint (idem)
-    data: bytes = field(default=b"", repr=False)
-
-
-@dataclass
-class ChartPull:
-    """What ``pull`` did for one chart."""
+class ChartPull(Record):
+    """What ``pull`` did for one chart (its lists fill as the pull goes)."""
 
     chart_dir: Path
     display: str
@@ -98,16 +77,19 @@ class ChartPull:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
 class PullResult:
-    charts: list[ChartPull] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    downloaded: int = 0
-    from_cache: int = 0
+    """What ``pull`` did (a state holder: the counts add up as downloads finish)."""
+
+    __slots__ = ("charts", "downloaded", "from_cache", "warnings")
+
+    def __init__(self) -> None:
+        self.charts: list[ChartPull] = []
+        self.warnings: list[str] = []
+        self.downloaded = 0
+        self.from_cache = 0
 
 
-@dataclass
-class _Job:
+class _Job(Record):
     pull: ChartPull
     entry: Dependency
     lock_path: str
@@ -138,97 +120,43 @@ def parse_chart_manifest(raw: bytes, digest: str, repo: Repository) -> ChartMani
     return parse(raw, digest, repo)
 
 
-def resolve_reference_url(base_url: str, ref_url: str) -> str:
-    """Helm's ``repo.ResolveReferenceURL``: ``ref`` against ``base`` + ``/``, base query kept."""
-    ref = urlsplit(ref_url)
-    if ref.scheme:
-        return ref_url
-    base = urlsplit(base_url)
-    joined = urlsplit(
-        urljoin(
-            urlunsplit(base._replace(path=base.path.rstrip("/") + "/", query="", fragment="")),
-            ref_url,
-        )
-    )
-    return urlunsplit(joined._replace(query=base.query))
-
-
-def version_equals(a: str, b: str) -> bool:
-    """Helm's ``versionEquals``: semver equality, else string equality."""
-    try:
-        va = parse_version(a)
-    except InvalidVersion:
-        return a == b
-    try:
-        vb = parse_version(b)
-    except InvalidVersion:
-        return False
-    return va == vb
-
-
-def find_chart_url(entries: Sequence[IndexEntry], version: str) -> IndexEntry | None:
-    for entry in index_versions(entries):
-        if entry.urls and version_equals(version, entry.version):
-            return entry
-    return None
-
-
-def _normal_digest(value: str) -> str:
-    value = value.strip().lower()
-    if not value:
-        return ""
-    return value if value.startswith("sha256:") else "sha256:" + value
-
-
-def _proxy_routing(verify: Any) -> httpx.AsyncBaseTransport:
-    """httpx's transport with the environment's proxies applied by Go's rules, as helm does
-    (:mod:`resolver.registry.routing`); ``verify`` as for httpx."""
-    import os
-
-    from resolver.registry.proxyenv import from_environ
-    from resolver.registry.routing import ProxyRoutingTransport
-
-    return ProxyRoutingTransport(verify, from_environ(os.environ))
-
-
 class _Puller:
+    """Every locked archive of a pull: OCI ones here, https ones through
+    :class:`resolver.commands.indexpull.IndexDownloads`."""
+
+    __slots__ = (
+        "_client",
+        "_client_lock",
+        "_open_registry",
+        "blobs",
+        "cache",
+        "index",
+        "manifests",
+        "result",
+    )
+
     def __init__(
         self,
         open_registry: Callable[[], Awaitable[RegistryClient]],
         cache: BlobCache,
-        options: ClientOptions,
-        repos: Sequence[RepoEntry],
-        transport: httpx.AsyncBaseTransport | None,
+        index: IndexDownloads,
         result: PullResult,
     ) -> None:
         self._open_registry = open_registry
         self._client: RegistryClient | None = None
         self._client_lock = asyncio.Lock()
         self.cache = cache
-        self.options = options
-        self.repos = repos
-        self.transport = transport
+        self.index = index
         self.result = result
         self.blobs: Memo[tuple[str, str], tuple[bytes, str]] = Memo()
         self.manifests: Memo[tuple[str, str], ChartManifest] = Memo()
-        self.indexes: Memo[str, dict[str, list[IndexEntry]]] = Memo()
-        self.downloads: Memo[str, tuple[bytes, str]] = Memo()
-        self._http: httpx.AsyncClient | None = None
-        self.keyring: Keyring | None = None
-        self.require: Callable[[str, str], bool] | None = None  # None: every dependency
-
-    def _wants_provenance(self, entry: Dependency) -> bool:
-        return self.keyring is not None and (
-            self.require is None or self.require(entry.name, entry.repository)
-        )
 
     async def aclose(self) -> None:
         try:
-            for memo in (self.downloads, self.blobs, self.manifests, self.indexes):
+            for memo in (self.blobs, self.manifests):
                 await memo.aclose()
         finally:
-            if self._http is not None:
-                await self._http.aclose()
+            await self.index.aclose()
 
     async def client(self) -> RegistryClient:
         """The registry client, opened on first use (a fully cached pull never imports httpx)."""
@@ -237,11 +165,7 @@ class _Puller:
                 self._client = await self._open_registry()
         return self._client
 
-    # -- OCI --------------------------------------------------------------------------------
-
     async def _manifest(self, repo: Repository, reference: str) -> ChartManifest:
-        from resolver.registry.reference import DIGEST_RE
-
         if DIGEST_RE.fullmatch(reference):
             raw = self.cache.get_manifest(reference)
             if raw is not None:
@@ -262,7 +186,7 @@ class _Puller:
         return data, "registry"
 
     async def pull_oci(self, job: _Job) -> PulledFile:
-        from resolver.registry.reference import DIGEST_RE, oci_chart_repository
+        from resolver.registry.reference import oci_chart_repository
 
         entry = job.entry
         repo = oci_chart_repository(entry.repository, entry.name)
@@ -306,193 +230,14 @@ class _Puller:
             source=source,
             data=data,
         )
-        if self.keyring is not None and self._wants_provenance(entry):
+        keyring = self.index.keyring
+        if keyring is not None and self.index.wants_provenance(entry):
+            from resolver.commands.provfetch import fetch_oci_prov
+
             where = f"oci://{repo}@{manifest.digest}"
-            prov = await self._oci_prov(repo, manifest, where)
-            self._check_provenance(job, pulled, prov, where, self.keyring)
+            prov = await fetch_oci_prov(await self.client(), repo, manifest, where)
+            pulled = check_provenance(entry, pulled, prov, keyring)
         return pulled
-
-    async def _oci_prov(self, repo: Repository, manifest: ChartManifest, where: str) -> bytes:
-        from resolver.commands.provfetch import fetch_oci_prov
-
-        return await fetch_oci_prov(await self.client(), repo, manifest, where)
-
-    def _check_provenance(
-        self, job: _Job, pulled: PulledFile, prov: bytes, where: str, keyring: Keyring
-    ) -> None:
-        """Verify ``prov`` for ``pulled`` (raises :class:`ProvenanceFailure`, turned into the
-        pull's one-line error by :func:`pull_charts_async`)."""
-        from resolver.chart.provenance import check_signer, verify_provenance
-
-        verification = verify_provenance(prov, pulled.digest, pulled.filename, keyring)
-        recorded = job.entry.extra.get("signer")
-        check_signer(verification, recorded if isinstance(recorded, str) else "")
-        pulled.signer = verification.signer.describe()
-        pulled.fingerprint = verification.signer.fingerprint
-
-    # -- https index repositories ------------------------------------------------------------
-
-    def _repo_entry(self, url: str) -> RepoEntry | None:
-        for item in self.repos:
-            if item.url.rstrip("/") == url.rstrip("/"):
-                return item
-        return None
-
-    async def _index(self, url: str) -> dict[str, list[IndexEntry]]:
-        from resolver.resolution.indexrepo import fetch_indexes
-
-        indexes = await fetch_indexes([url], self.repos, self.options)
-        return indexes[url]
-
-    def _http_client(self) -> httpx.AsyncClient:
-        import httpx
-
-        from resolver import __version__
-        from resolver.registry.bounds import cap_response
-
-        if self._http is None:
-            self._http = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.options.timeout),
-                follow_redirects=True,
-                headers={"User-Agent": f"chartlock/{__version__}", "Accept-Encoding": "identity"},
-                transport=self.transport or _proxy_routing(True),
-                event_hooks={"response": [cap_response]},
-            )
-        return self._http
-
-    async def _download(self, url: str, repo_url: str, expected: str) -> tuple[bytes, str]:
-        if expected:
-            cached = self.cache.get(expected)
-            if cached is not None:
-                return cached, "cache"
-        response = await self._fetch(url, repo_url)
-        data = response.content
-        actual = sha256_digest(data)
-        if expected and actual != expected:
-            raise DigestMismatch(
-                f"{_strip_query(url)}: the archive does not match its digest "
-                f"(expected {expected}, got {actual})",
-                registry=repo_url,
-            )
-        self.cache.put(actual, data)
-        return data, "repository"
-
-    async def _fetch(
-        self, url: str, repo_url: str, cap: int = 0, *, missing_ok: bool = False
-    ) -> httpx.Response:
-        """GET ``url`` with the repository's credentials and TLS settings (at most ``cap``
-        bytes, default a chart archive's limit)."""
-        import httpx
-
-        from resolver.registry.bounds import cap_response
-
-        repo = self._repo_entry(repo_url)
-        auth: httpx.Auth | None = None
-        if repo is not None and repo.username:
-            same_host = urlsplit(url).netloc == urlsplit(repo.url).netloc
-            if same_host or repo.pass_credentials_all:
-                auth = httpx.BasicAuth(repo.username, repo.password)
-        if repo is not None and (repo.insecure_skip_tls_verify or repo.ca_file):
-            import ssl
-
-            verify: Any = False
-            if not repo.insecure_skip_tls_verify:
-                verify = ssl.create_default_context(cafile=repo.ca_file)
-            async with httpx.AsyncClient(
-                verify=verify,
-                timeout=httpx.Timeout(self.options.timeout),
-                follow_redirects=True,
-                headers={"Accept-Encoding": "identity"},
-                transport=self.transport or _proxy_routing(verify),
-                event_hooks={"response": [cap_response]},
-            ) as special:
-                return await self._get(special, url, auth, cap, missing_ok)
-        return await self._get(self._http_client(), url, auth, cap, missing_ok)
-
-    async def _get(
-        self,
-        client: httpx.AsyncClient,
-        url: str,
-        auth: httpx.Auth | None,
-        cap: int = 0,
-        missing_ok: bool = False,
-    ) -> httpx.Response:
-        import httpx
-
-        from resolver.registry.bounds import MAX_BLOB_BYTES, bounded_get
-
-        try:
-            response = await bounded_get(
-                client,
-                url,
-                cap=cap or MAX_BLOB_BYTES,
-                timeout=self.options.timeout,
-                where=f"{_strip_query(url)}: download",
-                auth=auth,
-            )
-        except httpx.HTTPError as exc:
-            raise RegistryError(
-                f"{_strip_query(url)}: download failed ({type(exc).__name__})"
-            ) from None
-        if missing_ok and response.status_code == 404:
-            return response
-        if response.status_code != 200:
-            hint = (
-                "; check the repository credentials" if response.status_code in (401, 403) else ""
-            )
-            raise RegistryError(
-                f"{_strip_query(url)}: download failed: HTTP {response.status_code}{hint}",
-                status=response.status_code,
-            )
-        return response
-
-    async def pull_index(self, job: _Job) -> PulledFile:
-        entry = job.entry
-        repo_url = entry.repository
-        charts = await self.indexes.get(repo_url, lambda: self._index(repo_url))
-        versions = charts.get(entry.name)
-        if versions is None:
-            raise RegistryError(f"{entry.name} chart not found in repo {repo_url}")
-        found = find_chart_url(versions, entry.version)
-        if found is None:
-            raise RegistryError(
-                f"chart {entry.name!r} version {entry.version!r} not found in repo {repo_url}"
-            )
-        url = resolve_reference_url(repo_url, found.urls[0])
-        expected = _normal_digest(entry.content_digest or "") or _normal_digest(found.digest)
-        if not expected:
-            self.result.warnings.append(
-                f"{job.pull.display}: {entry.name} {entry.version}: neither the lock nor the "
-                "index has a digest; the archive is not verified"
-            )
-        data, source = await self.downloads.get(
-            url + "\0" + expected, lambda: self._download(url, repo_url, expected)
-        )
-        filename = os.path.basename(urlsplit(url).path) or f"{entry.name}-{entry.version}.tgz"
-        pulled = PulledFile(
-            name=entry.name,
-            version=entry.version,
-            filename=filename,
-            digest=sha256_digest(data),
-            source=source,
-            data=data,
-        )
-        if self.keyring is not None and self._wants_provenance(entry):
-            prov = await self._index_prov(url, repo_url)
-            self._check_provenance(job, pulled, prov, _strip_query(url) + ".prov", self.keyring)
-        return pulled
-
-    async def _index_prov(self, url: str, repo_url: str) -> bytes:
-        """``<archive URL>.prov``: helm's ``u.String() + ".prov"``, query included."""
-        from resolver.chart.provenance import MAX_PROV_BYTES, ProvenanceFailure
-
-        prov_url = url + ".prov"
-        response = await self._fetch(prov_url, repo_url, MAX_PROV_BYTES, missing_ok=True)
-        if response.status_code == 404:
-            raise ProvenanceFailure(
-                "missing", f"{_strip_query(prov_url)} does not exist (the chart was not signed)"
-            )
-        return response.content
 
     async def pull(self, job: _Job) -> PulledFile:
         from resolver.chart.provenance import ProvenanceFailure
@@ -500,7 +245,7 @@ class _Puller:
         try:
             if is_oci(job.entry.repository):
                 return await self.pull_oci(job)
-            return await self.pull_index(job)
+            return await self.index.pull(job.entry, job.pull.display)
         except ProvenanceFailure as failure:
             entry = job.entry
             raise error_at(
@@ -509,10 +254,6 @@ class _Puller:
                 f"{entry.name} {entry.version}: provenance {failure.kind}: {failure}; "
                 "nothing was written",
             ) from None
-
-
-def _strip_query(url: str) -> str:
-    return url.split("?", 1)[0]
 
 
 def plan_chart(loaded: LoadedChart, repo_urls: dict[str, str], result: PullResult) -> list[_Job]:
@@ -565,14 +306,14 @@ def write_chart(pull: ChartPull, keep_names: Sequence[str]) -> None:
             raise ChartlockError(f"{pull.display}/charts: not a directory")
         charts.mkdir(exist_ok=True)
     wanted = {f.filename for f in pull.files}
-    for item in pull.files:
+    for i, item in enumerate(pull.files):
         target = charts / item.filename
         try:
             same = target.is_file() and not target.is_symlink() and target.read_bytes() == item.data
         except OSError:
             same = False
         if same:
-            item.status = "unchanged"
+            pull.files[i] = item.replace(status="unchanged")
             continue
         try:
             atomic_write(target, item.data)
@@ -580,7 +321,7 @@ def write_chart(pull: ChartPull, keep_names: Sequence[str]) -> None:
             raise ChartlockError(
                 f"{pull.display}/charts/{item.filename}: cannot write: {exc.strerror or exc}"
             ) from None
-        item.status = "written"
+        pull.files[i] = item.replace(status="written")
     for name in sorted(set(keep_names)):
         prefix = f"{name}-"
         if not charts.is_dir():
@@ -618,9 +359,7 @@ async def pull_charts_async(
     opts = opts.replace(max_per_host=max(opts.max_per_host, PULL_CONCURRENCY))
     store = cache if cache is not None else BlobCache()
     repos = load_repositories(opts.repository_config)
-    repo_urls: dict[str, str] = {}
-    for item in repos:
-        repo_urls.setdefault(item.name, item.url)
+    repo_urls = name_urls(repos)
     result = PullResult()
     jobs: list[_Job] = []
     for chart_dir in chart_dirs:
@@ -632,9 +371,10 @@ async def pull_charts_async(
             async def open_registry() -> RegistryClient:
                 return await stack.enter_async_context(open_client(opts, transport))
 
-            puller = _Puller(open_registry, store, opts, repos, transport, result)
-            puller.keyring = keyring
-            puller.require = require
+            index = IndexDownloads(store, opts, repos, transport, result.warnings)
+            index.keyring = keyring
+            index.require = require
+            puller = _Puller(open_registry, store, index, result)
             try:
                 # The first failure cancels the other downloads (nothing is written then).
                 outcomes = await gather(*(puller.pull(job) for job in jobs))
@@ -656,41 +396,6 @@ async def pull_charts_async(
         for pull in result.charts:
             write_chart(pull, names.get(id(pull), []))
     return result
-
-
-async def index_provenance(
-    entries: Sequence[tuple[Dependency, str]],
-    options: ClientOptions,
-    keyring: Keyring,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> list[PulledFile | Exception]:
-    """For ``verify --provenance`` and ``lock --verify``: download each https-repository
-    dependency (``(lock entry, lock path)``; archives through the cache) and its ``.prov``, and
-    verify it as ``pull --verify`` does. Per entry: the verified download (``signer``,
-    ``fingerprint``), or the :class:`ProvenanceFailure` / one-line :class:`ChartlockError` that
-    stopped it."""
-    from resolver.chart.provenance import ProvenanceFailure
-    from resolver.chart.repoconfig import load_repositories
-
-    async def no_registry() -> RegistryClient:
-        raise ChartlockError("internal: an https repository needs no registry client")
-
-    repos = load_repositories(options.repository_config)
-    puller = _Puller(no_registry, BlobCache(), options, repos, transport, PullResult())
-    puller.keyring = keyring
-
-    async def one(entry: Dependency, lock_path: str) -> PulledFile | Exception:
-        job = _Job(ChartPull(Path("."), ""), entry, lock_path)
-        try:
-            return await puller.pull_index(job)
-        except (ProvenanceFailure, ChartlockError) as exc:
-            return exc
-
-    try:
-        return list(await asyncio.gather(*(one(e, p) for e, p in entries)))
-    finally:
-        await puller.aclose()
 
 
 def pull_charts(

@@ -15,7 +15,7 @@ once, each repository's tags listed once):
   archive's sha256): CL505 missing, CL506 bad signature, CL507 unknown signer, CL508 hash
   mismatch, CL509 another signer than the lock's ``signer:`` key. Dependencies from https
   index repositories are checked too: the archive (through the cache) and ``<URL>.prov``
-  (:func:`resolver.commands.pull.index_provenance`).
+  (:func:`resolver.commands.indexpull.index_provenance`).
 
 Findings are placed at the lock entry's position. Registry failures that say nothing about the
 lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
@@ -25,18 +25,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import resolver.linter.rules.online  # noqa: F401  (registers CL501-CL504)
-from resolver.chart.discovery import display_path
-from resolver.chart.models import Chart, Dependency, Lock, Mark
+from resolver.chart.models import Dependency
+from resolver.chart.pair import (
+    LoadedChart,
+    error_at,
+    pair_requirements,
+    position,
+)
+from resolver.commands.common import Memo, add_error, close_all, default_options, load_each
 from resolver.errors import (
     ChartlockError,
-    InputError,
     InvalidConstraint,
     InvalidVersion,
     RegistryError,
@@ -46,18 +49,17 @@ from resolver.linter.rules.base import Problem, to_finding
 from resolver.registry.reference import DIGEST_RE
 from resolver.registry.session import open_client
 from resolver.resolution.pick import exact_oci_version, is_oci, oci_tag, oci_versions
-from resolver.semver import parse_constraint, parse_version
+from resolver.semver import Version, parse_constraint, parse_version
+from resolver.util.aio import consume
+from resolver.util.records import Record
 
 if TYPE_CHECKING:
     import httpx
 
     from resolver.chart.provenance import Keyring
-    from resolver.commands.lock import ClientOptions
     from resolver.registry.client import ChartManifest, ManifestInfo, RegistryClient
+    from resolver.registry.options import ClientOptions
     from resolver.registry.reference import Repository
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
 
 def make_finding(problem: Problem, path: str) -> Finding:
@@ -66,103 +68,14 @@ def make_finding(problem: Problem, path: str) -> Finding:
     return to_finding(problem, path)
 
 
-class Memo(Generic[K, V]):
-    """Run each keyed coroutine once; every caller awaits the same task."""
-
-    def __init__(self) -> None:
-        self._tasks: dict[K, asyncio.Task[V]] = {}
-
-    def get(self, key: K, factory: Callable[[], Awaitable[V]]) -> asyncio.Future[V]:
-        """The shared task's result, shielded: a caller that stops waiting (cancelled because
-        its own check failed) does not cancel the request under the other callers.
-        :meth:`aclose` cancels what nobody awaits any more."""
-        task = self._tasks.get(key)
-        if task is None:
-
-            async def run() -> V:
-                return await factory()
-
-            task = self._tasks[key] = asyncio.ensure_future(run())
-        return asyncio.shield(task)
-
-    async def aclose(self) -> None:
-        """Cancel what is still running and wait for it: no task outlives its command, and
-        every failure is retrieved (see :mod:`resolver.util.aio`)."""
-        from resolver.util.aio import cancel_and_wait
-
-        await cancel_and_wait(self._tasks.values())
+def _problem(rule: str, message: str, entry: Dependency, path: str, at: str = "version") -> Problem:
+    """A finding about lock ``entry`` in ``path``, at its ``at`` key (no position: 0:0)."""
+    line, column = position(entry.mark(at))
+    key = f"{entry.repository}/{entry.name}:{entry.version}"
+    return Problem(rule, message, line, column, key=key, path=path)
 
 
-def default_options() -> ClientOptions:
-    from resolver.commands.lock import ClientOptions
-
-    return ClientOptions()
-
-
-@dataclass
-class LoadedChart:
-    chart: Chart
-    lock: Lock | None
-    display: str  # the chart directory as shown to users
-
-
-def load_chart_dir(chart_dir: Path, cwd: Path) -> LoadedChart:
-    """Chart.yaml and its lock (``requirements.*`` as Helm reads them)."""
-    from resolver.linter.rules.lock import load_pair
-
-    chart_yaml = chart_dir / "Chart.yaml"
-    if not os.path.lexists(chart_yaml):  # a directory or dangling symlink fails to load below
-        raise InputError(display_path(chart_dir, cwd), "not a chart directory (no Chart.yaml)")
-    chart, lock = load_pair(chart_yaml, display_path(chart_yaml, cwd))
-    display = Path(chart.display_path).parent.as_posix() or "."
-    return LoadedChart(chart, lock, display)
-
-
-def pair_requirements(chart: Chart, lock: Lock) -> list[Dependency | None]:
-    """For each lock entry, the Chart.yaml dependency it was resolved from (or ``None``).
-
-    Helm writes one lock entry per Chart.yaml dependency, in order; when the lock does not line
-    up (hand-edited, out of sync), fall back to the first unused dependency with the same name.
-    """
-    req = chart.dependencies or []
-    entries = lock.dependencies or []
-    if len(req) == len(entries) and all(
-        r.name == e.name for r, e in zip(req, entries, strict=True)
-    ):
-        return list(req)
-    used: set[int] = set()
-    out: list[Dependency | None] = []
-    for entry in entries:
-        match = None
-        for i, dep in enumerate(req):
-            if i not in used and dep.name == entry.name:
-                match = i
-                break
-        if match is None:
-            out.append(None)
-        else:
-            used.add(match)
-            out.append(req[match])
-    return out
-
-
-def _at(mark: Mark | None) -> tuple[int, int]:
-    return (mark.line, mark.column) if mark is not None else (0, 0)
-
-
-def error_at(path: str, mark: Mark | None, message: str) -> InputError:
-    """An input error naming ``path:line:column`` (from ``mark``) when the position is known."""
-    if mark is None:
-        return InputError(path, message)
-    return InputError(mark.path or path, message, line=mark.line, column=mark.column)
-
-
-def is_gone(exc: RegistryError) -> bool:
-    return exc.status == 404 or exc.code in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN")
-
-
-@dataclass
-class _Item:
+class _Item(Record):
     loaded: LoadedChart
     entry: Dependency
     req: Dependency | None
@@ -180,6 +93,20 @@ _PROVENANCE_RULES = {
 
 
 class _Verifier:
+    """One verify run's requests, each made once (:class:`Memo`), and its results."""
+
+    __slots__ = (
+        "check_newer",
+        "client",
+        "heads",
+        "keyring",
+        "manifests",
+        "provs",
+        "require",
+        "signed",
+        "versions",
+    )
+
     def __init__(
         self,
         client: RegistryClient,
@@ -197,7 +124,9 @@ class _Verifier:
         self.provs: Memo[tuple[str, str], bytes] = Memo()
         self.heads: Memo[tuple[str, str], ManifestInfo] = Memo()
         self.manifests: Memo[tuple[str, str], ChartManifest] = Memo()
-        self.tags: Memo[str, list[str]] = Memo()
+        # Each repository's tags, listed once and parsed and sorted once (however many
+        # dependencies ask for newer versions in it).
+        self.versions: Memo[str, list[Version]] = Memo()
 
     def head(self, repo: Repository, tag: str) -> asyncio.Future[ManifestInfo]:
         return self.heads.get((str(repo), tag), lambda: self.client.head_manifest(repo, tag))
@@ -207,15 +136,16 @@ class _Verifier:
             (str(repo), digest), lambda: self.client.get_manifest(repo, digest)
         )
 
-    def tag_list(self, repo: Repository) -> asyncio.Future[list[str]]:
-        return self.tags.get(str(repo), lambda: self.client.list_tags(repo))
+    def version_list(self, repo: Repository) -> asyncio.Future[list[Version]]:
+        async def listed() -> list[Version]:
+            return oci_versions(await self.client.list_tags(repo))
+
+        return self.versions.get(str(repo), listed)
 
     async def check(self, item: _Item) -> list[Problem]:
         entry, repo, tag = item.entry, item.repo, item.tag
         where = f"oci://{repo}:{tag}"
-        lock_path = item.loaded.lock.display_path if item.loaded.lock else ""
-        line, column = _at(entry.mark("version"))
-        key = f"{entry.repository}/{entry.name}:{entry.version}"
+        lock_path = item.loaded.lock_display
         problems: list[Problem] = []
         newer = asyncio.ensure_future(self.newer(item)) if self.check_newer else None
         try:
@@ -223,35 +153,31 @@ class _Verifier:
             if self.keyring is not None and locked and DIGEST_RE.fullmatch(locked):
                 # Provenance needs the locked manifest whatever the tag says: ask for it
                 # beside the HEAD instead of after it (one round trip less).
-                self.manifest(repo, locked).add_done_callback(_consume)
+                self.manifest(repo, locked).add_done_callback(consume)
             try:
                 current = (await self.head(repo, tag)).digest
             except RegistryError as exc:
-                if not is_gone(exc):
+                if not exc.gone:
                     raise
                 problems.append(
-                    Problem(
+                    _problem(
                         "CL503",
                         f"{entry.name} {entry.version}: the locked version is gone: {where} "
                         "does not exist in the registry",
-                        line,
-                        column,
-                        key=key,
-                        path=lock_path,
+                        entry,
+                        lock_path,
                     )
                 )
                 current = None
             if locked and current is not None and current != locked:
-                d_line, d_column = _at(entry.mark("digest"))
                 problems.append(
-                    Problem(
+                    _problem(
                         "CL501",
                         f"{entry.name}: tag {tag} moved: locked {locked}, registry now {current} "
                         f"({where})",
-                        d_line,
-                        d_column,
-                        key=key,
-                        path=lock_path,
+                        entry,
+                        lock_path,
+                        at="digest",
                     )
                 )
             wanted = [d for d in dict.fromkeys((locked, current)) if d]
@@ -269,26 +195,22 @@ class _Verifier:
                 except RegistryError as exc:
                     if exc.code == "NOT_A_CHART":
                         problems.append(
-                            Problem(
+                            _problem(
                                 "CL502",
                                 f"{entry.name} {entry.version}: {where} ({digest}) is not a Helm "
                                 f"chart: {_cause(exc)}",
-                                line,
-                                column,
-                                key=key,
-                                path=lock_path,
+                                entry,
+                                lock_path,
                             )
                         )
-                    elif is_gone(exc) and digest == locked:
+                    elif exc.gone and digest == locked:
                         problems.append(
-                            Problem(
+                            _problem(
                                 "CL503",
                                 f"{entry.name} {entry.version}: the locked manifest {locked} is "
                                 f"gone from oci://{repo} (tag {tag} now points at {current})",
-                                line,
-                                column,
-                                key=key,
-                                path=lock_path,
+                                entry,
+                                lock_path,
                             )
                         )
                     else:
@@ -297,14 +219,12 @@ class _Verifier:
                 found = await newer
                 if found is not None and item.req is not None:
                     problems.append(
-                        Problem(
+                        _problem(
                             "CL504",
                             f"{entry.name}: {found} is allowed by {item.req.version!r} and newer "
                             f"than the locked {entry.version}",
-                            line,
-                            column,
-                            key=key,
-                            path=lock_path,
+                            entry,
+                            lock_path,
                         )
                     )
         finally:
@@ -334,15 +254,12 @@ class _Verifier:
             recorded = entry.extra.get("signer")
             check_signer(verification, recorded if isinstance(recorded, str) else "")
         except ProvenanceFailure as failure:
-            line, column = _at(entry.mark("version"))
             return [
-                Problem(
+                _problem(
                     _PROVENANCE_RULES[failure.kind],
                     f"{entry.name} {entry.version}: provenance: {failure} ({where})",
-                    line,
-                    column,
-                    key=f"{entry.repository}/{entry.name}:{entry.version}",
-                    path=item.loaded.lock.display_path if item.loaded.lock else "",
+                    entry,
+                    item.loaded.lock_display,
                 )
             ]
         self.signed.append(
@@ -361,17 +278,10 @@ class _Verifier:
             locked = parse_version(item.entry.version)
         except (InvalidConstraint, InvalidVersion):
             return None
-        tags = await self.tag_list(item.repo)
-        for version in oci_versions(tags):
+        for version in await self.version_list(item.repo):
             if constraint.allows(version):
                 return str(version) if version > locked else None
         return None
-
-
-def _consume(task: asyncio.Future[Any]) -> None:
-    """Mark a prefetch's exception as seen (whoever awaits the task still gets it)."""
-    if not task.cancelled():
-        task.exception()
 
 
 def _cause(exc: RegistryError) -> str:
@@ -430,12 +340,7 @@ async def verify_charts_async(
     report = Report()
     items: list[_Item] = []
     index_deps: list[tuple[LoadedChart, Dependency]] = []
-    for chart_dir in chart_dirs:
-        try:
-            loaded = load_chart_dir(Path(chart_dir), base)
-        except ChartlockError as exc:
-            report.errors.append(exc)
-            continue
+    for loaded in load_each(chart_dirs, base, report.errors):
         report.charts_checked += 1
         report.files_checked += 1 if loaded.lock is None else 2
         items.extend(collect_items(loaded, report))
@@ -485,11 +390,9 @@ async def _check_items(
                     *(verifier.check(item) for item in items), return_exceptions=True
                 )
             finally:
-                await verifier.heads.aclose()
-                await verifier.manifests.aclose()
-                await verifier.tags.aclose()
-                await verifier.provs.aclose()
-        seen_errors: set[str] = set()
+                await close_all(
+                    verifier.heads, verifier.manifests, verifier.versions, verifier.provs
+                )
         for item, result in zip(items, results, strict=True):
             if isinstance(result, RegistryError) and item.loaded.lock is not None:
                 # Name the lock entry the failed request was for (issue 9: path:line:column).
@@ -497,13 +400,11 @@ async def _check_items(
                     item.loaded.lock.display_path, item.entry.mark("version"), str(result)
                 )
             if isinstance(result, ChartlockError):
-                if str(result) not in seen_errors:
-                    seen_errors.add(str(result))
-                    report.errors.append(result)
+                add_error(report.errors, result)
                 continue
             if isinstance(result, BaseException):
                 raise result
-            path = item.loaded.lock.display_path if item.loaded.lock else ""
+            path = item.loaded.lock_display
             _name_the_dependency(result, item, path)
             report.findings.extend(make_finding(p, path) for p in result)
 
@@ -516,15 +417,11 @@ async def _check_index_provenance(
     report: Report,
     signed: list[str] | None,
 ) -> None:
-    # Lazy: resolver.commands.pull builds on this module (no import cycle at import time).
     from resolver.chart.provenance import ProvenanceFailure
-    from resolver.commands.pull import index_provenance
-
-    def lock_path(loaded: LoadedChart) -> str:
-        return loaded.lock.display_path if loaded.lock else ""
+    from resolver.commands.indexpull import index_provenance
 
     outcomes = await index_provenance(
-        [(entry, lock_path(loaded)) for loaded, entry in deps],
+        [entry for _, entry in deps],
         options,
         keyring,
         transport=transport,
@@ -534,18 +431,15 @@ async def _check_index_provenance(
             if signed is not None:
                 signed.append(f"{loaded.display}: {entry.name} {entry.version}: {outcome.signer}")
         elif isinstance(outcome, ProvenanceFailure):
-            line, column = _at(entry.mark("version"))
-            problem = Problem(
+            problem = _problem(
                 _PROVENANCE_RULES[outcome.kind],
                 f"{entry.name} {entry.version}: provenance: {outcome} ({entry.repository})",
-                line,
-                column,
-                key=f"{entry.repository}/{entry.name}:{entry.version}",
-                path=lock_path(loaded),
+                entry,
+                loaded.lock_display,
             )
-            report.findings.append(make_finding(problem, lock_path(loaded)))
-        elif str(outcome) not in {str(e) for e in report.errors}:
-            report.errors.append(outcome)
+            report.findings.append(make_finding(problem, loaded.lock_display))
+        else:
+            add_error(report.errors, outcome)
 
 
 def _name_the_dependency(problems: list[Problem], item: _Item, path: str) -> None:
@@ -592,14 +486,8 @@ def verify_findings(
 
 
 __all__ = [
-    "LoadedChart",
-    "Memo",
     "collect_items",
-    "error_at",
-    "load_chart_dir",
     "make_finding",
-    "open_client",
-    "pair_requirements",
     "verify_charts",
     "verify_charts_async",
     "verify_findings",

@@ -110,9 +110,10 @@ async def _fetch(url: str, entry: RepoEntry | None, timeout: float) -> dict[str,
 
 
 async def fetch_indexes(
-    urls: Sequence[str], repos: Sequence[RepoEntry], options: Any
+    urls: Sequence[str], repos: Sequence[RepoEntry], timeout: float = 30.0
 ) -> dict[str, dict[str, list[IndexEntry]]]:
-    timeout = float(getattr(options, "timeout", 30.0))
+    """Each repository's index.yaml, fetched concurrently (``timeout``: seconds per request,
+    the registry options' ``timeout``)."""
     from resolver.util.aio import gather
 
     results = await gather(*(_fetch(u, _entry_for(u, repos), timeout) for u in urls))

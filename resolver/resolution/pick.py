@@ -24,24 +24,28 @@ from resolver.semver import (
     sort_desc,
 )
 from resolver.util.gosort import go_sort
-from resolver.util.records import Struct
+from resolver.util.records import Record
 
 
-class IndexEntry(Struct):
+class IndexEntry(Record):
     """One ``entries.<name>[]`` item of an https repository's index.yaml."""
 
-    __slots__ = ("version", "urls", "digest")
-
-    def __init__(self, version: str, urls: tuple[str, ...] = (), digest: str = "") -> None:
-        self.version = version
-        self.urls = urls
-        self.digest = digest
+    version: str
+    urls: tuple[str, ...] = ()
+    digest: str = ""
 
 
-class Facts(Struct):
-    """What the network and the disk told us."""
+class Facts:
+    """What the network and the disk told us (filled by the caller, then read by resolution).
 
-    __slots__ = ("tags", "indexes", "local", "vendored")
+    Each OCI tag list is parsed and sorted once per run (:meth:`versions`), however many
+    dependencies, charts and steps (the digest prefetch, resolution, ``NAME==VERSION``) use it:
+    a 10,000-tag repository shared by 800 charts used to be parsed for each of them, twice.
+    Each (repository, range) is matched once too (:meth:`newest_allowed`): charts of a monorepo
+    mostly share their ranges, and a scan down a long list costs milliseconds.
+    """
+
+    __slots__ = ("tags", "indexes", "local", "vendored", "_sorted", "_picks")
 
     def __init__(self) -> None:
         # "registry/path" -> tags in registry order
@@ -52,24 +56,41 @@ class Facts(Struct):
         self.local: dict[str, str | None] = {}
         # name -> version of the unpacked chart in charts/<name> (None: missing)
         self.vendored: dict[str, str | None] = {}
+        # "registry/path" -> (the tag list it was computed from, its versions in Helm's order)
+        self._sorted: dict[str, tuple[list[str], list[Version]]] = {}
+        # ("registry/path", range) -> (the tag list, the newest version the range allows)
+        self._picks: dict[tuple[str, str], tuple[list[str], Version | None]] = {}
+
+    def versions(self, key: str) -> list[Version] | None:
+        """The tags of ``key`` as Helm orders them (:func:`oci_versions`), computed on first use
+        (again only if ``tags[key]`` was replaced); ``None`` when its tags were not listed."""
+        tags = self.tags.get(key)
+        if tags is None:
+            return None
+        cached = self._sorted.get(key)
+        if cached is None or cached[0] is not tags:
+            cached = self._sorted[key] = (tags, oci_versions(tags))
+        return cached[1]
+
+    def newest_allowed(self, key: str, constraint: Constraint, text: str) -> Version | None:
+        """The first of :meth:`versions` that ``constraint`` (parsed from ``text``) allows:
+        what Helm locks. ``None`` when none does or the tags were not listed."""
+        tags = self.tags.get(key)
+        cached = self._picks.get((key, text))
+        if cached is None or cached[0] is not tags:
+            versions = self.versions(key)
+            picked = None if versions is None else _first_allowed(constraint, versions)
+            cached = self._picks[(key, text)] = (tags or [], picked)
+        return cached[1]
 
 
-class Plan(Struct):
+class Plan(Record):
     """The facts a set of dependencies needs."""
 
-    __slots__ = ("oci_lists", "index_urls", "local_repos", "vendored")
-
-    def __init__(
-        self,
-        oci_lists: frozenset[str] = frozenset(),  # "host/ns/name" for tag listings
-        index_urls: frozenset[str] = frozenset(),
-        local_repos: frozenset[str] = frozenset(),
-        vendored: frozenset[str] = frozenset(),
-    ) -> None:
-        self.oci_lists = oci_lists
-        self.index_urls = index_urls
-        self.local_repos = local_repos
-        self.vendored = vendored
+    oci_lists: frozenset[str] = frozenset()  # "host/ns/name" for tag listings
+    index_urls: frozenset[str] = frozenset()
+    local_repos: frozenset[str] = frozenset()
+    vendored: frozenset[str] = frozenset()
 
 
 def oci_key(repository: str, name: str) -> str:
@@ -237,17 +258,18 @@ def _allows(constraint: Constraint, version: str) -> bool:
         return False
 
 
-def oci_pick(dep: Dependency, tags: Sequence[str]) -> str | None:
-    """The version Helm locks for an OCI dependency given its repository's tags (None when
-    no tag matches or the constraint is invalid). Lets the caller fetch the digest of one
-    dependency as soon as its own tag list arrives."""
+def oci_pick(dep: Dependency, facts: Facts) -> str | None:
+    """The version Helm locks for an OCI dependency given the tags listed in ``facts``; None
+    when no tag matches, the tags were not listed or the constraint is invalid. Lets the
+    caller fetch the digest of one dependency as soon as its own tag list arrives."""
     if exact_oci_version(dep):
         return dep.version
     try:
         constraint = parse_constraint(dep.version)
     except InvalidConstraint:
         return None
-    version = _first_allowed(constraint, oci_versions(tags))
+    key = oci_key(dep.repository, dep.name)
+    version = facts.newest_allowed(key, constraint, dep.version)
     return None if version is None else str(version)
 
 
@@ -262,11 +284,10 @@ def _resolve_oci(dep: Dependency, constraint: Constraint, facts: Facts, where: s
     if exact_oci_version(dep):
         return Dependency(name=dep.name, repository=dep.repository, version=dep.version)
     key = oci_key(dep.repository, dep.name)
-    tags = facts.tags.get(key)
-    if tags is None:
+    ordered = facts.versions(key)
+    if ordered is None:
         raise ResolveError(f"{where}no tag list for {dep.repository}/{dep.name}")
-    ordered = oci_versions(tags)
-    picked = _first_allowed(constraint, ordered)
+    picked = facts.newest_allowed(key, constraint, dep.version)
     if picked is not None:
         return Dependency(name=dep.name, repository=dep.repository, version=str(picked))
     releases = [str(v) for v in ordered if not v.prerelease] or [str(v) for v in ordered]

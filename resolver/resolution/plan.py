@@ -9,7 +9,8 @@ packages re-resolve just those, optionally to an exact version (``NAME==VERSION`
 
 Everything here is pure (no I/O): :func:`plan_lock` decides per dependency, the caller
 gathers the facts :func:`facts_needed` names, :func:`resolve_planned` builds the lock entries,
-:func:`moved_tags` finds re-pushed tags and :func:`changes` says what changed.
+:func:`moved_tags` finds re-pushed tags and :func:`resolver.resolution.diff.changes` says
+what changed.
 
 How a Chart.yaml dependency finds its lock entry. Helm writes one entry per dependency, in
 order, with only ``name``, ``repository`` and ``version`` (no alias), so the match is by name
@@ -24,7 +25,6 @@ for the report only, to an unused entry of the same name (same repository first)
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from resolver.chart.models import Dependency
@@ -35,18 +35,16 @@ from resolver.errors import (
     InvalidVersion,
     ResolveError,
 )
+from resolver.registry.reference import DIGEST_RE
 from resolver.resolution.pick import (
     Facts,
     exact_oci_version,
     is_oci,
     oci_key,
-    oci_versions,
     resolve_dependencies,
 )
 from resolver.semver import Constraint, parse_constraint, parse_version
-from resolver.util.records import Struct
-
-_DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
+from resolver.util.records import Record, field
 
 # Decision.reason values
 LOCKED = "locked"  # kept: the locked version still satisfies the range
@@ -62,17 +60,12 @@ class UpgradeError(ChartlockError):
     """A bad ``--upgrade-package`` request (unknown name, version outside the range...)."""
 
 
-class Upgrade(Struct):
+class Upgrade(Record):
     """What to upgrade: everything, or the named dependencies (name or alias), each
     optionally to an exact version."""
 
-    __slots__ = ("everything", "packages")
-
-    def __init__(
-        self, everything: bool = False, packages: Mapping[str, str | None] | None = None
-    ) -> None:
-        self.everything = everything
-        self.packages: dict[str, str | None] = dict(packages or {})
+    everything: bool = False
+    packages: Mapping[str, str | None] = field(default_factory=dict)
 
     def names(self, dep: Dependency) -> bool:
         """Whether ``dep`` is to be upgraded."""
@@ -144,30 +137,19 @@ def _normal_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc, clean, parts.query, parts.fragment))
 
 
-class Decision(Struct):
+class Decision(Record):
     """What happens to one Chart.yaml dependency: ``keep`` its lock entry, or ``resolve``.
 
     ``entry`` is the lock entry it was matched to (also for ``resolve``, to report the old
     version); ``precise`` is the exact version of ``NAME==VERSION``.
     """
 
-    __slots__ = ("dep", "entry", "action", "reason", "precise", "upgraded")
-
-    def __init__(
-        self,
-        dep: Dependency,
-        entry: Dependency | None,
-        action: str,
-        reason: str,
-        precise: str | None = None,
-        upgraded: bool = False,
-    ) -> None:
-        self.dep = dep
-        self.entry = entry
-        self.action = action  # "keep" | "resolve"
-        self.reason = reason
-        self.precise = precise
-        self.upgraded = upgraded  # an upgrade flag names it: new content is accepted
+    dep: Dependency
+    entry: Dependency | None
+    action: str  # "keep" | "resolve"
+    reason: str
+    precise: str | None = None
+    upgraded: bool = False  # an upgrade flag names it: new content is accepted
 
 
 def _kind(dep: Dependency) -> str:
@@ -367,8 +349,7 @@ def _kept(dep: Dependency, entry: Dependency, facts: Facts, where: str) -> Depen
 def _precise(dep: Dependency, version: str, facts: Facts, where: str) -> Dependency:
     wanted = parse_version(version)
     if is_oci(dep.repository):
-        tags = facts.tags.get(oci_key(dep.repository, dep.name)) or []
-        available = [str(v) for v in oci_versions(tags)]
+        available = [str(v) for v in facts.versions(oci_key(dep.repository, dep.name)) or []]
     else:
         charts = facts.indexes.get(dep.repository) or {}
         available = [e.version for e in charts.get(dep.name) or [] if e.urls]
@@ -404,15 +385,12 @@ def _sha256(digest: str) -> str:
     return digest if digest.startswith("sha256:") else "sha256:" + digest
 
 
-class Moved(Struct):
+class Moved(Record):
     """A locked tag whose content changed in the registry (CL501)."""
 
-    __slots__ = ("decision", "locked", "current")
-
-    def __init__(self, decision: Decision, locked: str, current: str) -> None:
-        self.decision = decision
-        self.locked = locked
-        self.current = current
+    decision: Decision
+    locked: str
+    current: str
 
 
 def moved_tags(decisions: Sequence[Decision], entries: Sequence[Dependency]) -> list[Moved]:
@@ -423,7 +401,7 @@ def moved_tags(decisions: Sequence[Decision], entries: Sequence[Dependency]) -> 
         old = d.entry
         if old is None or d.upgraded or not old.content_digest or not entry.content_digest:
             continue
-        if not _DIGEST_RE.fullmatch(old.content_digest):
+        if not DIGEST_RE.fullmatch(old.content_digest):
             continue  # a malformed digest (CL206) records nothing to compare: replaced
         if old.version != entry.version or not same_repository(old.repository, entry.repository):
             continue
@@ -432,196 +410,11 @@ def moved_tags(decisions: Sequence[Decision], entries: Sequence[Dependency]) -> 
     return out
 
 
-class Change(Struct):
-    """One difference between the old lock and the new one.
-
-    ``kind``: ``added``, ``removed``, ``upgraded``, ``downgraded``, ``changed`` (same version,
-    other repository or version spelling), ``content`` (same version, new digest: a re-pushed
-    tag accepted by an upgrade flag) or ``digest-added`` (the old entry had no ``digest:``).
-    """
-
-    __slots__ = (
-        "kind",
-        "name",
-        "alias",
-        "old_version",
-        "new_version",
-        "old_digest",
-        "new_digest",
-        "old_repository",
-        "new_repository",
-        "reason",
-    )
-
-    def __init__(
-        self,
-        kind: str,
-        name: str,
-        alias: str = "",
-        old_version: str | None = None,
-        new_version: str | None = None,
-        old_digest: str | None = None,
-        new_digest: str | None = None,
-        old_repository: str | None = None,
-        new_repository: str | None = None,
-        reason: str = "",
-    ) -> None:
-        self.kind = kind
-        self.name = name
-        self.alias = alias
-        self.old_version = old_version
-        self.new_version = new_version
-        self.old_digest = old_digest
-        self.new_digest = new_digest
-        self.old_repository = old_repository
-        self.new_repository = new_repository
-        self.reason = reason
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "alias": self.alias or None,
-            "from": None
-            if self.old_version is None
-            else {
-                "version": self.old_version,
-                "digest": self.old_digest,
-                "repository": self.old_repository,
-            },
-            "to": None
-            if self.new_version is None
-            else {
-                "version": self.new_version,
-                "digest": self.new_digest,
-                "repository": self.new_repository,
-            },
-            "reason": self.reason or None,
-        }
-
-    def text(self) -> str:
-        """``name old → new`` with digests shortened, or ``+ name v (added)``..."""
-        label = self.name
-        if self.alias and self.alias != self.name:
-            label = f"{self.alias} ({self.name})"
-        if self.kind == "added":
-            return f"+ {label} {self.new_version}{_short(self.new_digest)} (added)"
-        if self.kind == "removed":
-            return f"- {label} {self.old_version}{_short(self.old_digest)} (removed)"
-        why = f" ({_REASONS[self.reason]})" if self.reason in _REASONS else ""
-        if self.kind == "digest-added":
-            return f"{label} {self.new_version}: digest {_shorten(self.new_digest)} recorded"
-        repo = ""
-        if self.old_repository != self.new_repository:
-            repo = f" [{self.old_repository} → {self.new_repository}]"
-        return (
-            f"{label} {self.old_version}{_short(self.old_digest)} → "
-            f"{self.new_version}{_short(self.new_digest)}{repo}{why}"
-        )
-
-
-_REASONS = {
-    RANGE: "range changed",
-    REPOSITORY: "repository changed",
-    UPGRADE: "upgrade requested",
-}
-
-
-def _shorten(digest: str | None) -> str:
-    if not digest:
-        return "-"
-    algo, _, hexpart = digest.partition(":")
-    return f"{algo}:{hexpart[:12]}" if hexpart else digest[:19]
-
-
-def _short(digest: str | None) -> str:
-    return f" ({_shorten(digest)})" if digest else ""
-
-
-def _order(a: str, b: str) -> int:
-    try:
-        return parse_version(b).compare(parse_version(a))
-    except InvalidVersion:
-        return 0
-
-
-def changes(
-    decisions: Sequence[Decision],
-    entries: Sequence[Dependency],
-    old: Sequence[Dependency] | None,
-) -> list[Change]:
-    """What the new lock ``entries`` change against the ``old`` lock entries, in Chart.yaml
-    order, then the removed entries in lock order."""
-    out = []
-    used: set[int] = set()
-    old_list = list(old or [])
-    for d, entry in zip(decisions, entries, strict=True):
-        prev = d.entry
-        alias = d.dep.alias
-        if prev is None:
-            out.append(
-                Change(
-                    "added",
-                    entry.name,
-                    alias,
-                    new_version=entry.version,
-                    new_digest=entry.content_digest,
-                    new_repository=entry.repository,
-                    reason=d.reason,
-                )
-            )
-            continue
-        used.update(i for i, e in enumerate(old_list) if e is prev)
-        same_version = prev.version == entry.version
-        same_repo = prev.repository == entry.repository
-        same_digest = prev.content_digest == entry.content_digest
-        if same_version and same_repo and same_digest:
-            continue
-        if same_version and same_repo and prev.content_digest is None:
-            kind = "digest-added"
-        elif same_version and same_repo:
-            kind = "content"
-        elif not same_version:
-            order = _order(prev.version, entry.version)
-            kind = "upgraded" if order > 0 else "downgraded" if order < 0 else "changed"
-        else:
-            kind = "changed"
-        out.append(
-            Change(
-                kind,
-                entry.name,
-                alias,
-                prev.version,
-                entry.version,
-                prev.content_digest,
-                entry.content_digest,
-                prev.repository,
-                entry.repository,
-                reason=d.reason if kind != "digest-added" else "",
-            )
-        )
-    for i, prev in enumerate(old_list):
-        if i in used:
-            continue
-        out.append(
-            Change(
-                "removed",
-                prev.name,
-                old_version=prev.version,
-                old_digest=prev.content_digest,
-                old_repository=prev.repository,
-            )
-        )
-    return out
-
-
 __all__ = [
-    "Change",
     "Decision",
     "Moved",
     "Upgrade",
     "UpgradeError",
-    "changes",
     "check_upgrade",
     "facts_needed",
     "match_entries",

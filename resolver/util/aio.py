@@ -143,4 +143,12 @@ def _failure(task: asyncio.Future[Any]) -> BaseException | None:
     return task.exception()
 
 
-__all__ = ["cancel_and_wait", "gather", "run", "run_cancelling_on_sigint"]
+def consume(task: asyncio.Future[Any]) -> None:
+    """A done-callback marking a task's failure as retrieved, for a task started early (a
+    prefetch) that may never be awaited: whoever awaits it still gets the failure, and asyncio
+    does not log "exception was never retrieved"."""
+    if not task.cancelled():
+        task.exception()
+
+
+__all__ = ["cancel_and_wait", "consume", "gather", "run", "run_cancelling_on_sigint"]

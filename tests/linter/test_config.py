@@ -137,7 +137,7 @@ def test_lock_reads_the_configuration_only_when_a_file_may_hold_it(tmp_path: Pat
     import subprocess
     import sys
 
-    from resolver.cli.lock import _maybe_config
+    from resolver.cli.online import maybe_config
     from resolver.linter.config import CONFIG_FILES, PYPROJECT
 
     root = Path(__file__).resolve().parents[2]
@@ -162,11 +162,11 @@ def test_lock_reads_the_configuration_only_when_a_file_may_hold_it(tmp_path: Pat
         )
         return result.stdout.strip().splitlines()[-1]
 
-    assert not _maybe_config(chart.parent)
+    assert not maybe_config(chart.parent)
     assert run() == "0 False"
     for name in (*CONFIG_FILES, PYPROJECT):
         (tmp_path / name).write_text("")
-        assert _maybe_config(chart.parent)
+        assert maybe_config(chart.parent)
         (tmp_path / name).unlink()
     (tmp_path / ".chartlock.yaml").write_text("lock: {strategy: newest}\n")
     assert run() == "0 True"

@@ -9,12 +9,11 @@ from hypothesis import strategies as st
 
 from resolver.chart.models import Dependency, Mark
 from resolver.errors import InputError, ResolveError
+from resolver.resolution.diff import Change, changes
 from resolver.resolution.pick import Facts, IndexEntry, is_oci, oci_key, resolve_dependencies
 from resolver.resolution.plan import (
-    Change,
     Upgrade,
     UpgradeError,
-    changes,
     check_upgrade,
     match_entries,
     moved_tags,

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from resolver.chart.models import Chart, Dependency, Lock, Mark
-from resolver.errors import InvalidConstraint, InvalidVersion, UnreadableFile
+from resolver.chart.pair import load_pair
+from resolver.errors import InvalidConstraint, InvalidVersion
 from resolver.linter.findings import Severity
 from resolver.linter.rules.base import (
     CheckOptions,
@@ -376,36 +377,6 @@ def vendored_archives(chart_dir: Path) -> list[str]:
         )
     except (FileNotFoundError, NotADirectoryError):
         return []
-
-
-def load_pair(chart_yaml: Path, display: str) -> tuple[Chart, Lock | None]:
-    """Load a chart and its lock (``None`` when there is none), the way Helm's loader does.
-
-    Helm reads the files in lexical order: ``requirements.yaml`` (when present) replaces the
-    dependencies of Chart.yaml, and ``requirements.lock`` wins over ``Chart.lock``.
-    """
-    from resolver.chart.loader import load_chart, load_lock, load_requirements
-
-    chart = load_chart(chart_yaml, display)
-    directory = chart_yaml.parent
-    base = Path(display).parent
-    requirements = directory / "requirements.yaml"
-    if requirements.is_file():
-        deps, marks = load_requirements(requirements, (base / "requirements.yaml").as_posix())
-        if marks is not None:
-            chart = chart.replace(dependencies=deps, marks={**chart.marks, "dependencies": marks})
-    for name in ("requirements.lock", "Chart.lock"):
-        lock_file = directory / name
-        lock_display = (base / name).as_posix()
-        if lock_file.is_dir():
-            raise UnreadableFile(lock_display, "is a directory, expected a file")
-        if lock_file.exists():
-            return chart.replace(lock_file_name=name), load_lock(lock_file, lock_display)
-        if lock_file.is_symlink():
-            raise UnreadableFile(
-                lock_display, f"is a dangling symlink to {os.readlink(lock_file)!r}"
-            )
-    return chart, None
 
 
 # The rules this module's checker reports; CL003 too: a Chart.lock that does not parse is

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from resolver.cli.main import main
-from resolver.commands.lock import ClientOptions
 from resolver.commands.pull import pull_charts
 from resolver.errors import ChartlockError, DigestMismatch
 from resolver.registry.cache import BlobCache
+from resolver.registry.options import ClientOptions
 from tests.commands.online.helpers import layer_digest, unique, write_lock, write_parent
 from tests.support.proxy import Proxy
 from tests.support.registry import Pusher, RegistryServer, make_chart

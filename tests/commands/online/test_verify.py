@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from resolver.cli.main import main
-from resolver.commands.lock import ClientOptions
 from resolver.commands.verify import verify_charts, verify_findings
+from resolver.registry.options import ClientOptions
 from tests.commands.online.helpers import (
     delete_manifest,
     push_artifact,
