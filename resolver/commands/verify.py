@@ -11,15 +11,12 @@ once, each repository's tags listed once):
 * With a keyring (``verify --provenance``): the provenance layer of the manifest **by the locked
   digest** (by the current one only when the entry has no digest), fetched by its digest and
   checked like ``helm verify`` (:mod:`resolver.chart.provenance`) against the chart layer
-  digest (the
-  archive's sha256): CL505 missing, CL506 bad signature, CL507 unknown signer, CL508 hash
-  mismatch, CL509 another signer than the lock's ``signer:`` key. Dependencies from https
+  digest (the archive's sha256): CL505 missing, CL506 bad signature, CL507 unknown signer,
+  CL508 hash mismatch, CL509 another signer than the lock's ``signer:`` key. Dependencies from https
   index repositories are checked too: the archive (through the cache) and ``<URL>.prov``
   (:func:`resolver.commands.indexpull.index_provenance`).
-
-Findings are placed at the lock entry's position. Registry failures that say nothing about the
-lock (auth, network) become one-line errors in ``report.errors`` (exit code 2).
-"""
+Findings sit at the lock entry's position. Registry failures that say nothing about the lock
+(auth, network) become one-line errors in ``report.errors`` (exit code 2)."""
 
 from __future__ import annotations
 
@@ -29,7 +26,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import resolver.linter.rules.online  # noqa: F401  (registers CL501-CL504)
 from resolver.chart.models import Dependency
 from resolver.chart.pair import (
     LoadedChart,
@@ -45,7 +41,18 @@ from resolver.errors import (
     RegistryError,
 )
 from resolver.linter.findings import Finding, Report
-from resolver.linter.rules.base import Problem, to_finding
+from resolver.linter.rules.base import Problem, Rule, to_finding
+from resolver.linter.rules.online import (
+    NEWER_IN_RANGE,
+    NOT_A_CHART,
+    PROVENANCE_BAD_SIGNATURE,
+    PROVENANCE_HASH_MISMATCH,
+    PROVENANCE_MISSING,
+    PROVENANCE_SIGNER_CHANGED,
+    PROVENANCE_UNKNOWN_SIGNER,
+    TAG_MOVED,
+    VERSION_GONE,
+)
 from resolver.registry.reference import DIGEST_RE
 from resolver.registry.session import open_client
 from resolver.resolution.pick import exact_oci_version, is_oci, oci_tag, oci_versions
@@ -62,13 +69,9 @@ if TYPE_CHECKING:
     from resolver.registry.reference import Repository
 
 
-def make_finding(problem: Problem, path: str) -> Finding:
-    """A finding with the registered rule's metadata (CL501-CL504,
-    ``resolver.linter.rules.online``)."""
-    return to_finding(problem, path)
-
-
-def _problem(rule: str, message: str, entry: Dependency, path: str, at: str = "version") -> Problem:
+def _problem(
+    rule: Rule, message: str, entry: Dependency, path: str, at: str = "version"
+) -> Problem:
     """A finding about lock ``entry`` in ``path``, at its ``at`` key (no position: 0:0)."""
     line, column = position(entry.mark(at))
     key = f"{entry.repository}/{entry.name}:{entry.version}"
@@ -84,11 +87,11 @@ class _Item(Record):
 
 
 _PROVENANCE_RULES = {
-    "missing": "CL505",
-    "bad-signature": "CL506",
-    "unknown-signer": "CL507",
-    "hash-mismatch": "CL508",
-    "signer-changed": "CL509",
+    "missing": PROVENANCE_MISSING,
+    "bad-signature": PROVENANCE_BAD_SIGNATURE,
+    "unknown-signer": PROVENANCE_UNKNOWN_SIGNER,
+    "hash-mismatch": PROVENANCE_HASH_MISMATCH,
+    "signer-changed": PROVENANCE_SIGNER_CHANGED,
 }
 
 
@@ -161,7 +164,7 @@ class _Verifier:
                     raise
                 problems.append(
                     _problem(
-                        "CL503",
+                        VERSION_GONE,
                         f"{entry.name} {entry.version}: the locked version is gone: {where} "
                         "does not exist in the registry",
                         entry,
@@ -172,7 +175,7 @@ class _Verifier:
             if locked and current is not None and current != locked:
                 problems.append(
                     _problem(
-                        "CL501",
+                        TAG_MOVED,
                         f"{entry.name}: tag {tag} moved: locked {locked}, registry now {current} "
                         f"({where})",
                         entry,
@@ -196,7 +199,7 @@ class _Verifier:
                     if exc.code == "NOT_A_CHART":
                         problems.append(
                             _problem(
-                                "CL502",
+                                NOT_A_CHART,
                                 f"{entry.name} {entry.version}: {where} ({digest}) is not a Helm "
                                 f"chart: {_cause(exc)}",
                                 entry,
@@ -206,7 +209,7 @@ class _Verifier:
                     elif exc.gone and digest == locked:
                         problems.append(
                             _problem(
-                                "CL503",
+                                VERSION_GONE,
                                 f"{entry.name} {entry.version}: the locked manifest {locked} is "
                                 f"gone from oci://{repo} (tag {tag} now points at {current})",
                                 entry,
@@ -220,7 +223,7 @@ class _Verifier:
                 if found is not None and item.req is not None:
                     problems.append(
                         _problem(
-                            "CL504",
+                            NEWER_IN_RANGE,
                             f"{entry.name}: {found} is allowed by {item.req.version!r} and newer "
                             f"than the locked {entry.version}",
                             entry,
@@ -405,8 +408,8 @@ async def _check_items(
             if isinstance(result, BaseException):
                 raise result
             path = item.loaded.lock_display
-            _name_the_dependency(result, item, path)
-            report.findings.extend(make_finding(p, path) for p in result)
+            named = _name_the_dependency(result, item, path)
+            report.findings.extend(to_finding(p, path) for p in named)
 
 
 async def _check_index_provenance(
@@ -437,22 +440,25 @@ async def _check_index_provenance(
                 entry,
                 loaded.lock_display,
             )
-            report.findings.append(make_finding(problem, loaded.lock_display))
+            report.findings.append(to_finding(problem, loaded.lock_display))
         else:
             add_error(report.errors, outcome)
 
 
-def _name_the_dependency(problems: list[Problem], item: _Item, path: str) -> None:
-    """Fill ``--upgrade-package NAME`` in the rules' fixes with the dependency's name (its alias
-    when it has one: what ``lock --upgrade-package`` accepts), so the fix is a command to copy."""
-    from resolver.linter.rules.base import get_rule
-
+def _name_the_dependency(problems: list[Problem], item: _Item, path: str) -> list[Problem]:
+    """``problems`` with ``--upgrade-package NAME`` in the rules' fixes filled with the
+    dependency's name (its alias when it has one: what ``lock --upgrade-package`` accepts), so
+    the fix is a command to copy."""
     name = (item.req.alias if item.req is not None else None) or item.entry.name
     directory = path.rpartition("/")[0] or "."
+    named = []
     for problem in problems:
-        template = get_rule(problem.rule).fix
+        template = problem.rule.fix
         if not problem.fix and "--upgrade-package NAME" in template:
-            problem.fix = template.replace("NAME", name, 1).replace("<chart>", directory)
+            fix = template.replace("NAME", name, 1).replace("<chart>", directory)
+            problem = problem.replace(fix=fix)
+        named.append(problem)
+    return named
 
 
 def verify_charts(
@@ -487,7 +493,6 @@ def verify_findings(
 
 __all__ = [
     "collect_items",
-    "make_finding",
     "verify_charts",
     "verify_charts_async",
     "verify_findings",

@@ -58,7 +58,8 @@ from resolver.registry.options import ClientOptions
 from resolver.registry.reference import DIGEST_RE, Repository
 from resolver.registry.retry import RETRY_STATUSES, backoff_delay, rate_limit_delay, retryable
 from resolver.registry.scrub import printable, scrub
-from resolver.registry.urls import join, origin, parse_link_next, strip_query
+from resolver.registry.urls import join, origin, parse_link_next
+from resolver.util.urls import strip_query
 
 log = logging.getLogger("chartlock.registry")
 

@@ -44,8 +44,3 @@ def origin(url: str) -> tuple[str, str, int]:
     except ValueError:
         port = -1
     return scheme, (parts.hostname or ""), port or (443 if scheme == "https" else 80)
-
-
-def strip_query(url: str) -> str:
-    """``url`` without its query string (where pre-signed storage URLs carry credentials)."""
-    return url.split("?", 1)[0]

@@ -329,7 +329,3 @@ def _hashable(value: object) -> object:
     if isinstance(value, dict):
         return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     return value
-
-
-# The hand-written record base the first modules used; kept until every class is a Record.
-from resolver.util._struct import Struct as Struct  # noqa: E402

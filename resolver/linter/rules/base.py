@@ -72,48 +72,28 @@ class FileKind(str, enum.Enum):
     CI = "ci"  # workflows, .gitlab-ci.yml, *.sh, Makefile, Taskfile, Jenkinsfile
 
 
-class Problem:
+class Problem(Record):
     """What a checker reports; the engine adds path, severity and name.
 
-    ``rule`` is the registered :class:`Rule` (an id string is looked up in the registry: the
-    plugin API of the first version, and ``resolver.commands.verify`` until it names its rules
-    by constant). ``key`` identifies the offending value for the fingerprint (default: the
-    message); ``fix`` overrides the rule's default fix hint; ``path`` names the file when it
-    is not the target's own (e.g. Chart.lock for a chart check).
-
-    Not a frozen :class:`~resolver.util.records.Record`: ``chartlock verify`` fills ``fix``
-    (the dependency's name in the command) after the problem is made.
+    ``rule`` is the registered :class:`Rule` constant. (A registered id string is still looked
+    up at run time, for plugins written against the first version of this API.) ``key``
+    identifies the offending value for the fingerprint (default: the message); ``fix``
+    overrides the rule's default fix hint; ``path`` names the file when it is not the target's
+    own (e.g. Chart.lock for a chart check).
     """
 
-    __slots__ = ("column", "fix", "key", "line", "message", "path", "rule")
+    rule: Rule
+    message: str
+    line: int = 0
+    column: int = 0
+    key: str = ""
+    fix: str = ""
+    path: str = ""
 
-    def __init__(
-        self,
-        rule: Rule | str,
-        message: str,
-        line: int = 0,
-        column: int = 0,
-        key: str = "",
-        fix: str = "",
-        path: str = "",
-    ) -> None:
-        self.rule: Rule = rule if isinstance(rule, Rule) else _registered(rule)
-        self.message = message
-        self.line = line
-        self.column = column
-        self.key = key
-        self.fix = fix
-        self.path = path
-
-    def _key(self) -> tuple[object, ...]:
-        return (self.rule, self.message, self.line, self.column, self.key, self.fix, self.path)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Problem):
-            return NotImplemented
-        return self._key() == other._key()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
+    def __post_init__(self) -> None:
+        rule: object = self.rule
+        if not isinstance(rule, Rule):
+            object.__setattr__(self, "rule", _registered(str(rule)))
 
     def __repr__(self) -> str:
         return (

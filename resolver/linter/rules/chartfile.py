@@ -13,17 +13,11 @@ def chart_of(target: LintTarget) -> Chart:
     """The target's Chart.yaml, parsed once per lint run (requirements.yaml applied)."""
     chart = target.cache.get("chart")
     if chart is None:
-        from resolver.chart.loader import load_requirements, parse_chart
+        from resolver.chart.loader import parse_chart
+        from resolver.chart.pair import apply_requirements
 
         chart = parse_chart(target.text, target.path, target.display)
-        requirements = target.path.parent / "requirements.yaml"
-        if requirements.is_file():
-            shown = (Path(target.display).parent / "requirements.yaml").as_posix()
-            deps, mark = load_requirements(requirements, shown)
-            if mark is not None:
-                chart = chart.replace(
-                    dependencies=deps, marks={**chart.marks, "dependencies": mark}
-                )
+        chart = apply_requirements(chart, target.path.parent, target.display)
         target.cache["chart"] = chart
     assert isinstance(chart, Chart)
     return chart

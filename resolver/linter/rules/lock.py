@@ -6,12 +6,11 @@ The pure core is :func:`check_chart`; ``chartlock check`` and the lint engine bo
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from resolver.chart.models import Chart, Dependency, Lock, Mark
-from resolver.chart.pair import load_pair
+from resolver.chart.pair import load_pair, position
 from resolver.errors import InvalidConstraint, InvalidVersion
 from resolver.linter.findings import Severity
 from resolver.linter.rules.base import (
@@ -25,8 +24,7 @@ from resolver.linter.rules.base import (
 )
 from resolver.linter.rules.chartfile import chart_arg
 from resolver.linter.rules.meta import UNPARSEABLE_FILE
-
-DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
+from resolver.registry.reference import DIGEST_RE
 
 LOCK_MISSING = register(
     Rule(
@@ -140,7 +138,8 @@ VENDORED_ARCHIVE_MISMATCH = register(
 
 
 def _at(mark: Mark | None) -> tuple[int, int]:
-    return (mark.line, mark.column) if mark else (1, 1)
+    """Lint findings always point into the file they check: (1, 1) when a key has no mark."""
+    return position(mark, (1, 1))
 
 
 def _is_remote(dep: Dependency) -> bool:
