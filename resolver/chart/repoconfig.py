@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from resolver.chart.yaml11 import compose, read_text, to_python
 from resolver.chart.yamlnodes import Node
 from resolver.errors import InputError
+from resolver.util.helmpaths import config_file
 from resolver.util.records import Record
 
 
@@ -30,19 +29,8 @@ class RepoEntry(Record):
 
 
 def default_path() -> Path:
-    """``$HELM_REPOSITORY_CONFIG``, else ``$HELM_CONFIG_HOME/repositories.yaml``, else Helm's."""
-    explicit = os.environ.get("HELM_REPOSITORY_CONFIG")
-    if explicit:
-        return Path(explicit)
-    home = os.environ.get("HELM_CONFIG_HOME")
-    if home:
-        return Path(home) / "repositories.yaml"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Preferences" / "helm" / "repositories.yaml"
-    if sys.platform.startswith("win"):
-        return Path(os.environ.get("APPDATA", str(Path.home()))) / "helm" / "repositories.yaml"
-    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(xdg) / "helm" / "repositories.yaml"
+    """``$HELM_REPOSITORY_CONFIG``, else ``repositories.yaml`` in helm's configuration home."""
+    return config_file("HELM_REPOSITORY_CONFIG", "repositories.yaml")
 
 
 def load_repositories(path: str | Path | None = None) -> list[RepoEntry]:

@@ -13,9 +13,9 @@ import base64
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from resolver.util.helmpaths import config_file
 from resolver.util.records import Record
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
@@ -50,19 +50,8 @@ class Credential(Record):
 
 
 def helm_registry_config() -> Path:
-    explicit = os.environ.get("HELM_REGISTRY_CONFIG")
-    if explicit:
-        return Path(explicit)
-    home = os.environ.get("HELM_CONFIG_HOME")
-    if home:
-        return Path(home) / "registry" / "config.json"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Preferences" / "helm" / "registry" / "config.json"
-    if sys.platform.startswith("win"):
-        base = os.environ.get("APPDATA", str(Path.home()))
-        return Path(base) / "helm" / "registry" / "config.json"
-    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(xdg) / "helm" / "registry" / "config.json"
+    """``$HELM_REGISTRY_CONFIG``, else ``registry/config.json`` in helm's configuration home."""
+    return config_file("HELM_REGISTRY_CONFIG", "registry", "config.json")
 
 
 def docker_config() -> Path:

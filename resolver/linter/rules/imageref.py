@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from resolver.registry.reference import DIGEST_RE
 from resolver.util.records import Record
 
 DEFAULT_REGISTRY = "docker.io"
@@ -26,7 +27,6 @@ _DOMAIN_RE = re.compile(
 )
 _TAG_RE = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
 _DIGEST_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
-_SHA256_RE = re.compile(r"sha256:[0-9a-f]{64}")
 _HEX64_RE = re.compile(r"[0-9a-f]{64}")
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -65,7 +65,7 @@ def has_oci_scheme(text: str) -> bool:
 def digest_problem(digest: str) -> str | None:
     """Why ``digest`` is malformed (``None`` when it is fine)."""
     if digest.startswith("sha256:"):
-        if _SHA256_RE.fullmatch(digest):
+        if DIGEST_RE.fullmatch(digest):
             return None
         return "sha256 digests are 64 lower-case hex digits"
     if _DIGEST_RE.fullmatch(digest):
