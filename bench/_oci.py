@@ -230,3 +230,40 @@ def emit(rows: list[dict[str, Any]], enabled: bool) -> None:
     """Print the rows as the last stdout line (``--json``)."""
     if enabled:
         print(json.dumps({"rows": rows, "load_average": load_average()}), flush=True)
+
+
+def profiled(cmd: list[str], out: Path) -> list[str]:
+    """``cmd`` (``python -m resolver ...``) under cProfile, writing ``out``."""
+    if cmd[1:3] != ["-m", "resolver"]:
+        raise SystemExit("--profile needs the default chartlock command (python -m resolver)")
+    return [cmd[0], str(ROOT / "bench" / "_profile_run.py"), str(out), *cmd[3:]]
+
+
+def profile_summary(path: Path, top: int = 12) -> str:
+    """The functions with the most own time, and the resolver/ functions with the most
+    cumulative time, each with its share of the profiled run's total."""
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    total = stats.total_tt  # type: ignore[attr-defined]
+    entries = stats.stats  # type: ignore[attr-defined]
+
+    def name(key: tuple[str, int, str]) -> str:
+        filename, line, func = key
+        if "/resolver/" in filename:
+            filename = "resolver/" + filename.split("/resolver/", 1)[1]
+        else:
+            filename = filename.rsplit("/", 1)[-1]
+        return f"{filename}:{line}({func})"
+
+    own = sorted(entries.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
+    ours = [kv for kv in entries.items() if "/resolver/" in kv[0][0]]
+    cumulative = sorted(ours, key=lambda kv: kv[1][3], reverse=True)[:top]
+    lines = [f"profile {path.name}: {total:.2f} s of CPU-visible time"]
+    lines.append("  own time:")
+    for key, (_, calls, tt, _ct, _) in own:
+        lines.append(f"    {tt:7.3f} s {tt / total:6.1%} {calls:>9} calls  {name(key)}")
+    lines.append("  cumulative (resolver/):")
+    for key, (_, calls, _tt, ct, _) in cumulative:
+        lines.append(f"    {ct:7.3f} s {ct / total:6.1%} {calls:>9} calls  {name(key)}")
+    return "\n".join(lines)

@@ -31,6 +31,8 @@ from bench._oci import (
     https_token_registry,
     load_average,
     locked_versions,
+    profile_summary,
+    profiled,
     row,
     timed,
     write_chart,
@@ -47,6 +49,9 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.025, help="seconds added each way")
     parser.add_argument("--modes", default="direct,proxy")
     parser.add_argument("--chartlock", default="", help="command (default: python -m resolver)")
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR", help="one more chartlock run per mode, profiled"
+    )
     parser.add_argument("--json", action="store_true", help="end with a JSON line for run_all")
     args = parser.parse_args()
     helm, registry_bin = find_helm(), find_registry()
@@ -90,6 +95,17 @@ def main() -> None:
                         conns[(mode, tool)] = setup.connections() - before
                         got = locked_versions(chart)
                         assert got == {n: "1.1.0" for n in names}, got
+            for mode in modes if args.profile else ():
+                args.profile.mkdir(parents=True, exist_ok=True)
+                extra = {"HTTPS_PROXY": forward.url, "NO_PROXY": ""} if mode == "proxy" else {}
+                repo = f"oci://{setup.registries[mode]}/bench"
+                chart = write_chart(
+                    work / f"prof-{mode}", "bench", [(n, "^1.0.0", repo) for n in names]
+                )
+                out = args.profile / f"lock-https-{mode}.prof"
+                cmd = [*ours_cmd, "lock", str(chart), "--ca-file", str(setup.ca)]
+                timed(profiled(cmd, out), clean_env(**extra))
+                print(profile_summary(out))
             if "proxy" in modes:
                 assert any(s.method == "CONNECT" for s in forward.seen), forward.seen[:3]
     rtt = 2 * args.delay * 1000

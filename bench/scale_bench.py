@@ -39,6 +39,8 @@ from bench._oci import (
     emit,
     load_average,
     locked_versions,
+    profile_summary,
+    profiled,
     quiet,
     row,
     seed_tags,
@@ -97,8 +99,17 @@ class Bench:
             write_chart(root / "charts" / f"app{i:05d}", f"app{i:05d}", deps(i))
         return root
 
-    def lock(self, root: Path) -> float:
-        return timed([*self.ours, "lock", str(root), "--plain-http"], clean_env())
+    def lock(self, root: Path, profile: str = "") -> float:
+        """Seconds for one `lock` of ``root``; with ``--profile DIR`` and ``profile`` set, the
+        run is a cProfile one instead (not timed) and its summary is printed."""
+        cmd = [*self.ours, "lock", str(root), "--plain-http"]
+        if not (profile and self.args.profile):
+            return timed(cmd, clean_env())
+        self.args.profile.mkdir(parents=True, exist_ok=True)
+        out = self.args.profile / f"{profile}.prof"
+        timed(profiled(cmd, out), clean_env())
+        print(profile_summary(out))
+        return 0.0
 
     def helm_update(self, chart: Path) -> float:
         env = {**clean_env(), **helm_env(self.fresh("helm-home"))}
@@ -133,6 +144,7 @@ def case_tags(b: Bench) -> list[dict[str, Any]]:
             theirs.append(b.helm_update(h))
             picked = (locked_versions(a)["big"], locked_versions(h)["big"])
             assert picked == ("4.2.99", "4.2.99"), picked
+        b.lock(write_chart(b.fresh("tags-prof"), "app", deps), profile="tags")
     req = b.requests(lambda host: lambda i: [("big", "~4.2.0", f"oci://{host}/bench")], 1)
     m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
     print(
@@ -177,6 +189,7 @@ def case_shared(b: Bench) -> list[dict[str, Any]]:
                 helm_root = b.tree("sharedH", sample, deps)
                 for i in range(sample):
                     helm_each.append(b.helm_update(helm_root / "charts" / f"app{i:05d}"))
+        b.lock(b.tree("sharedP", charts, deps), profile="shared")
     t1, tn = statistics.median(one), statistics.median(many)
     per_extra = (tn - t1) / (charts - 1)
     helm_loop = statistics.mean(helm_each) * charts
@@ -221,6 +234,8 @@ def case_many(b: Bench) -> list[dict[str, Any]]:
                 root = b.tree(f"many{count}", count, deps)
                 times[count].append(b.lock(root))
                 assert locked_versions(root / "charts" / f"app{count - 1:05d}")
+        for count in (small, large):
+            b.lock(b.tree(f"manyP{count}", count, deps), profile=f"many-{count}")
     per = {n: statistics.median(t) / n for n, t in times.items()}
     ratio = per[large] / per[small]
     print(
@@ -263,6 +278,7 @@ def case_fleet(b: Bench) -> list[dict[str, Any]]:
                 helm_root = b.tree("fleetH", sample, deps)
                 for i in range(sample):
                     helm_each.append(b.helm_update(helm_root / "charts" / f"app{i:05d}"))
+        b.lock(b.tree("fleetP", charts, deps), profile="fleet")
     req_ours, req_helm_one = b.requests(deps_for, charts)
     m = statistics.median(ours)
     helm_loop = statistics.mean(helm_each) * charts
@@ -301,6 +317,12 @@ def main() -> None:
     )
     parser.add_argument("--helm-sample", type=int, default=5, help="0: time helm on every chart")
     parser.add_argument("--chartlock", default="", help="command (default: python -m resolver)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="also run chartlock once per case under cProfile (DIR/<case>.prof), print hot spots",
+    )
     parser.add_argument("--json", action="store_true", help="end with a JSON line for run_all")
     args = parser.parse_args()
     args.many = tuple(int(x) for x in args.many.split(","))
