@@ -7,6 +7,7 @@ the issue-14 target, pass/fail.
     python bench/run_all.py --only lock-https --only tags
     python bench/run_all.py --list          # the benchmark names
     python bench/run_all.py --save out.json # every row (with each script's extra numbers)
+    python bench/run_all.py --profile DIR   # and cProfile hot spots where a target is about lock
 
 Each benchmark is a script in bench/ run as its own process with ``--json``: it prints its usual
 report, then one JSON line ``{"rows": [{"key", "label", "chartlock", "helm", "unit", "ratio",
@@ -148,10 +149,14 @@ def bench_env(bytecode: bool) -> dict[str, str]:
     return env
 
 
-def run(entry: Entry, quick: bool, env: dict[str, str]) -> tuple[list[dict[str, Any]], str]:
+def run(
+    entry: Entry, quick: bool, env: dict[str, str], profile: Path | None = None
+) -> tuple[list[dict[str, Any]], str]:
     """(rows, the script's report). A failure is one row with ``error``."""
     script = BENCH / entry.script
     args = list(entry.quick if quick else entry.args)
+    if profile is not None and "--profile" in script.read_text("utf-8"):
+        args += ["--profile", str(profile / entry.name)]
     with_json = supports_json(script)
     cmd = [sys.executable, str(script), *args, *(["--json"] if with_json else [])]
     start = time.perf_counter()
@@ -220,6 +225,13 @@ def main() -> int:
     parser.add_argument("--save", type=Path, metavar="FILE", help="write every row as JSON")
     parser.add_argument("-q", "--quiet", action="store_true", help="the table only")
     parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="scripts that can also run chartlock once under cProfile do (DIR/NAME/*.prof) and "
+        "print the hot spots",
+    )
+    parser.add_argument(
         "--no-bytecode",
         action="store_true",
         help="keep PYTHONDONTWRITEBYTECODE if set: chartlock then compiles its modules from "
@@ -243,7 +255,7 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     for entry in chosen:
         print(f"== {entry.name} (bench/{entry.script})", file=sys.stderr, flush=True)
-        got, report = run(entry, args.quick, env)
+        got, report = run(entry, args.quick, env, args.profile)
         if report and not args.quiet:
             print("\n".join("   " + line for line in report.splitlines()), file=sys.stderr)
         rows += got
