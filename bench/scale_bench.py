@@ -103,8 +103,10 @@ class Bench:
         """Seconds for one `lock` of ``root``; with ``--profile DIR`` and ``profile`` set, the
         run is a cProfile one instead (not timed) and its summary is printed."""
         cmd = [*self.ours, "lock", str(root), "--plain-http"]
-        if not (profile and self.args.profile):
+        if not profile:
             return timed(cmd, clean_env())
+        if not self.args.profile:
+            return 0.0
         self.args.profile.mkdir(parents=True, exist_ok=True)
         out = self.args.profile / f"{profile}.prof"
         timed(profiled(cmd, out), clean_env())
@@ -144,7 +146,8 @@ def case_tags(b: Bench) -> list[dict[str, Any]]:
             theirs.append(b.helm_update(h))
             picked = (locked_versions(a)["big"], locked_versions(h)["big"])
             assert picked == ("4.2.99", "4.2.99"), picked
-        b.lock(write_chart(b.fresh("tags-prof"), "app", deps), profile="tags")
+        if b.args.profile:
+            b.lock(write_chart(b.fresh("tags-prof"), "app", deps), profile="tags")
     req = b.requests(lambda host: lambda i: [("big", "~4.2.0", f"oci://{host}/bench")], 1)
     m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
     print(
@@ -189,7 +192,8 @@ def case_shared(b: Bench) -> list[dict[str, Any]]:
                 helm_root = b.tree("sharedH", sample, deps)
                 for i in range(sample):
                     helm_each.append(b.helm_update(helm_root / "charts" / f"app{i:05d}"))
-        b.lock(b.tree("sharedP", charts, deps), profile="shared")
+        if b.args.profile:
+            b.lock(b.tree("sharedP", charts, deps), profile="shared")
     t1, tn = statistics.median(one), statistics.median(many)
     per_extra = (tn - t1) / (charts - 1)
     helm_loop = statistics.mean(helm_each) * charts
@@ -234,7 +238,7 @@ def case_many(b: Bench) -> list[dict[str, Any]]:
                 root = b.tree(f"many{count}", count, deps)
                 times[count].append(b.lock(root))
                 assert locked_versions(root / "charts" / f"app{count - 1:05d}")
-        for count in (small, large):
+        for count in (small, large) if b.args.profile else ():
             b.lock(b.tree(f"manyP{count}", count, deps), profile=f"many-{count}")
     per = {n: statistics.median(t) / n for n, t in times.items()}
     ratio = per[large] / per[small]
@@ -278,7 +282,8 @@ def case_fleet(b: Bench) -> list[dict[str, Any]]:
                 helm_root = b.tree("fleetH", sample, deps)
                 for i in range(sample):
                     helm_each.append(b.helm_update(helm_root / "charts" / f"app{i:05d}"))
-        b.lock(b.tree("fleetP", charts, deps), profile="fleet")
+        if b.args.profile:
+            b.lock(b.tree("fleetP", charts, deps), profile="fleet")
     req_ours, req_helm_one = b.requests(deps_for, charts)
     m = statistics.median(ours)
     helm_loop = statistics.mean(helm_each) * charts
