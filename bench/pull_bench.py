@@ -82,8 +82,8 @@ def main() -> None:
                 chart = parent_chart(work / "app", repo, digests)
                 base_env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
                 base_env["PYTHONPATH"] = str(ROOT)
-                entry = shutil.which("chartlock")
-                chartlock = [entry] if entry else [sys.executable, "-m", "resolver"]
+                # This checkout's chartlock (an installed entry point may be another one's).
+                chartlock = [sys.executable, "-m", "resolver"]
                 cold, warm, helm_times = [], [], []
                 for run in range(args.runs):
                     # chartlock, cold cache
