@@ -7,7 +7,7 @@ the requests each tool makes. Latency is added below HTTP by a TCP proxy (each p
 ``--delay`` in each direction, each new connection pays one more round trip). Run from the
 repository root:
 
-    python bench/lock_bench.py [--runs 3] [--deps 20] [--via-proxy]
+    python bench/lock_bench.py [--runs 3] [--deps 20] [--via-proxy] [--json]
 
 ``--via-proxy``: both tools reach the registry through an HTTP forward proxy
 (tests/support/forwardproxy.py, on loopback, no added latency of its own) named by
@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._oci import emit, row  # noqa: E402
 from tests.support.forwardproxy import ForwardProxy  # noqa: E402
 from tests.support.latency import LatencyProxy  # noqa: E402
 from tests.support.proxy import Proxy  # noqa: E402
@@ -69,12 +70,15 @@ def main() -> None:
     )
     parser.add_argument(
         "--chartlock",
-        default=shutil.which("chartlock") or "",
-        help="chartlock executable (default: the one on PATH, else python -m resolver)",
+        default="",
+        help="chartlock executable (default: this checkout's python -m resolver; an installed "
+        "`chartlock` may be another checkout's)",
     )
+    parser.add_argument("--json", action="store_true", help="end with a JSON line")
     args = parser.parse_args()
     helm, registry_bin = find_helm(), find_registry()
     chartlock = [args.chartlock] if args.chartlock else [sys.executable, "-m", "resolver"]
+    os.environ["PYTHONPATH"] = str(ROOT)  # python -m resolver runs this checkout, from any cwd
     if not helm or not registry_bin:
         raise SystemExit("needs helm and docker-registry: bash scripts/install-test-tools.sh")
     work = Path(tempfile.mkdtemp(prefix="chartlock-bench-"))
@@ -149,6 +153,20 @@ def main() -> None:
         print(
             f"chartlock critical path: ~{(m_ours - base) / rtt:.1f} round trips "
             f"(({m_ours:.2f} s - {base:.2f} s with no added latency) / {rtt * 1000:.0f} ms)"
+        )
+        mode = "proxy" if args.via_proxy else "direct"
+        emit(
+            [
+                row(
+                    f"lock-http-{mode}",
+                    f"lock {args.deps} deps plain HTTP {mode}",
+                    chartlock=m_ours,
+                    helm=m_theirs,
+                    requests={"chartlock": ours_requests, "helm": theirs_requests},
+                    round_trips=round((m_ours - base) / rtt, 1),
+                )
+            ],
+            args.json,
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -6,7 +6,7 @@ Both tools start cold on every run: an empty chartlock cache (``CHARTLOCK_CACHE`
 ``HELM_*`` homes, no ``charts/``. A warm chartlock run (cache filled) is timed too. Prints the
 medians and the ratio (goal: chartlock cold >= 5x faster). Run:
 
-    python bench/pull_bench.py [--runs 5] [--deps 20] [--delay 0.025]
+    python bench/pull_bench.py [--runs 5] [--deps 20] [--delay 0.025] [--json]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._latency import LatencyProxy  # noqa: E402
+from bench._oci import emit, row  # noqa: E402
 from resolver.chart.loader import load_chart  # noqa: E402
 from resolver.chart.lockfile import dump_lock, go_rfc3339nano, hash_req  # noqa: E402
 from resolver.chart.models import Dependency  # noqa: E402
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--deps", type=int, default=20)
     parser.add_argument("--delay", type=float, default=0.025, help="seconds each way")
+    parser.add_argument("--json", action="store_true", help="end with a JSON line")
     args = parser.parse_args()
     helm, registry_bin = find_helm(), find_registry()
     if helm is None or registry_bin is None:
@@ -80,8 +82,8 @@ def main() -> None:
                 chart = parent_chart(work / "app", repo, digests)
                 base_env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
                 base_env["PYTHONPATH"] = str(ROOT)
-                entry = shutil.which("chartlock")
-                chartlock = [entry] if entry else [sys.executable, "-m", "resolver"]
+                # This checkout's chartlock (an installed entry point may be another one's).
+                chartlock = [sys.executable, "-m", "resolver"]
                 cold, warm, helm_times = [], [], []
                 for run in range(args.runs):
                     # chartlock, cold cache
@@ -114,6 +116,14 @@ def main() -> None:
     print("           cold", [round(x * 1000) for x in cold])
     print("           warm", [round(x * 1000) for x in warm])
     print(f"ratio (helm / chartlock cold): {h / c:.1f}x (goal >= 5x)")
+    label = f"pull {args.deps} deps, {args.delay * 1000:.0f} ms"
+    emit(
+        [
+            row("pull-cold", f"{label}, cold cache", chartlock=c, helm=h),
+            row("pull-warm", f"{label}, warm cache", chartlock=w, helm=h),
+        ],
+        args.json,
+    )
 
 
 if __name__ == "__main__":
