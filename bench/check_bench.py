@@ -4,15 +4,18 @@
 Issue 14's goal: at most 1.0x helm. What a user runs is the console script of a normal
 (non-editable) install, so measure that: ``--venv DIR`` uses ``DIR/bin/chartlock`` and creates
 the virtualenv first when it does not exist (``python -m venv DIR`` and ``pip install`` of this
-checkout: chartlock and its dependencies only, no other ``.pth`` hooks). The editable
-install's script (next to this interpreter) is measured too when present (``--no-editable``
-skips it), and so are the venv interpreter alone (``python -S -c pass``, ``python -c pass``).
+checkout: chartlock and its dependencies only, no other ``.pth`` hooks). ``--editable-venv DIR``
+does the same with ``pip install -e`` (a developer's setup: the editable finder's ``.pth`` hook
+runs at every start). Both may be repeated (e.g. a venv of another commit, to compare). The
+venvs' interpreters alone (``python -S -c pass``, ``python -c pass``) are timed too, and
+``python -m resolver`` with this interpreter on this checkout (``--no-module`` skips it).
 
 Every round runs each command once, in turn (interleaved, so all see the same machine load);
 the table gives medians, and the ratio column is the median of the per-round ratios to helm.
 The machine's load averages are printed before and after: compare ratios, not absolute times.
 
-    python bench/check_bench.py [--runs 30] [--chart fixtures/example/app] [--venv /tmp/cl-venv]
+    python bench/check_bench.py [--runs 30] [--chart fixtures/example/app] \
+        [--venv /tmp/cl-venv] [--editable-venv /tmp/cl-venv-e]
 """
 
 from __future__ import annotations
@@ -37,20 +40,12 @@ def run_once(cmd: list[str], env: dict[str, str]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def make_venv(venv: Path) -> None:
-    """A clean virtualenv holding chartlock (a normal install of this checkout) and its deps."""
-    print(f"creating {venv} (python -m venv; pip install {ROOT})", flush=True)
+def make_venv(venv: Path, *, editable: bool) -> None:
+    """A clean virtualenv holding chartlock (this checkout) and its dependencies only."""
+    how = ["-e", str(ROOT)] if editable else [str(ROOT)]
+    print(f"creating {venv} (python -m venv; pip install {' '.join(how)})", flush=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(ROOT)], check=True
-    )
-
-
-def editable_script() -> Path | None:
-    """The ``chartlock`` script of this interpreter's install (``pip install -e .``), not a
-    pyenv shim (a shell script that would add its own start-up to every run)."""
-    script = Path(sys.executable).parent / "chartlock"
-    return script if script.is_file() else None
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *how], check=True)
 
 
 def helm_binary() -> str | None:
@@ -67,36 +62,45 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--chart", default="fixtures/example/app")
     parser.add_argument(
-        "--venv", type=Path, help="virtualenv whose bin/chartlock to time (created if missing)"
+        "--venv",
+        type=Path,
+        action="append",
+        default=[],
+        help="virtualenv whose bin/chartlock to time (created, non-editable, if missing)",
     )
     parser.add_argument(
-        "--no-editable", action="store_true", help="do not time this interpreter's chartlock"
+        "--editable-venv",
+        type=Path,
+        action="append",
+        default=[],
+        help="the same, created with pip install -e if missing",
+    )
+    parser.add_argument(
+        "--no-module", action="store_true", help="do not time python -m resolver on this checkout"
     )
     args = parser.parse_args()
 
-    env = dict(os.environ)
-    commands: dict[str, list[str]] = {}
-    if args.venv is not None:
-        venv = args.venv.resolve()
+    # A user's Python caches bytecode; with PYTHONDONTWRITEBYTECODE set (as in some CI and
+    # sandbox shells) every run of a source tree or an editable install would compile every
+    # module again, ~20 ms here, which no user pays. The warm-up round below writes the caches.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+    venvs = [(v, False) for v in args.venv] + [(v, True) for v in args.editable_venv]
+    for given, editable in venvs:
+        venv = given.resolve()
         if not (venv / "bin" / "chartlock").exists():
-            make_venv(venv)
+            make_venv(venv, editable=editable)
         vpy = str(venv / "bin" / "python")
-        commands["venv: python -S -c pass"] = [vpy, "-S", "-c", "pass"]
-        commands["venv: python -c pass"] = [vpy, "-c", "pass"]
-        commands["venv: chartlock check"] = [str(venv / "bin" / "chartlock"), "check", args.chart]
-    editable = None if args.no_editable else editable_script()
-    if editable is not None:
-        commands["editable: chartlock check"] = [str(editable), "check", args.chart]
-    if not commands:
-        # Neither: the source tree as a module (what the old version of this script timed).
-        env["PYTHONPATH"] = str(ROOT)
-        commands["python -m resolver check"] = [
-            sys.executable,
-            "-m",
-            "resolver",
-            "check",
-            args.chart,
-        ]
+        label = f"{venv.name}{' (-e)' if editable else ''}"
+        commands[f"{label}: python -S -c pass"] = ([vpy, "-S", "-c", "pass"], env)
+        commands[f"{label}: python -c pass"] = ([vpy, "-c", "pass"], env)
+        script = str(venv / "bin" / "chartlock")
+        commands[f"{label}: chartlock check"] = ([script, "check", args.chart], env)
+    if not args.no_module:
+        # This interpreter (its site-packages and .pth hooks) on the source tree.
+        menv = dict(env, PYTHONPATH=str(ROOT))
+        cmd = [sys.executable, "-m", "resolver", "check", args.chart]
+        commands["python -m resolver check"] = (cmd, menv)
     helm = helm_binary()
 
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -104,14 +108,17 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         henv = dict(env, HELM_CONFIG_HOME=tmp, HELM_CACHE_HOME=tmp, HELM_DATA_HOME=tmp)
+        for cmd, cmd_env in commands.values():  # warm-up (bytecode caches), not timed
+            run_once(cmd, cmd_env)
         for _ in range(args.runs):
             if helm is not None:
                 helm_times.append(run_once([helm, "dependency", "list", args.chart], henv))
-            for name, cmd in commands.items():
-                times[name].append(run_once(cmd, env))
+            for name, (cmd, cmd_env) in commands.items():
+                times[name].append(run_once(cmd, cmd_env))
     print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"chart {args.chart}, {args.runs} interleaved rounds, Python {sys.version.split()[0]}")
-    print(f"{'command':32} {'median ms':>10} {'min ms':>8} {'÷ helm':>8}")
+    width = max(len(name) for name in ["helm dependency list", *times])
+    print(f"{'command':{width}} {'median ms':>10} {'min ms':>8} {'÷ helm':>8}")
     rows = [("helm dependency list", helm_times)] if helm_times else []
     rows += list(times.items())
     for name, values in rows:
@@ -120,7 +127,7 @@ def main() -> None:
             ratio = (
                 f"{statistics.median(v / h for v, h in zip(values, helm_times, strict=True)):.2f}x"
             )
-        print(f"{name:32} {statistics.median(values):10.1f} {min(values):8.1f} {ratio:>8}")
+        print(f"{name:{width}} {statistics.median(values):10.1f} {min(values):8.1f} {ratio:>8}")
 
 
 if __name__ == "__main__":
