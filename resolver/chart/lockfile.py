@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,6 +22,7 @@ from resolver.chart.models import Dependency
 from resolver.chart.yaml11 import _BASE60_RE, resolve_plain
 from resolver.errors import WriteError
 from resolver.util.atomic import atomic_write
+from resolver.util.digest import sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,13 +64,13 @@ def hash_req_bytes(req: Sequence[Dependency] | None, lock: Sequence[Dependency] 
 
 def hash_req(req: Sequence[Dependency] | None, lock: Sequence[Dependency] | None) -> str:
     """``HashReq(req, lock)``: ``sha256:<hex>`` of Go's JSON of ``[req, lock]``."""
-    return "sha256:" + hashlib.sha256(hash_req_bytes(req, lock)).hexdigest()
+    return "sha256:" + sha256_hex(hash_req_bytes(req, lock))
 
 
 def hash_v2_req(req: Sequence[Dependency] | None) -> str:
     """``HashV2Req``: Helm 2's digest, ``{"dependencies": req}``, for apiVersion v1 locks."""
     data = '{"dependencies":' + _deps_json(req) + "}"
-    return "sha256:" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+    return "sha256:" + sha256_hex(data.encode("utf-8", "surrogatepass"))
 
 
 def repo_alias_name(repository: str) -> str | None:

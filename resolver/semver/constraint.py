@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import functools
-import re
 
 from resolver.errors import InvalidConstraint, InvalidVersion
 from resolver.semver.version import _ID, _WS, Version, _compare_prerelease, parse_version
+from resolver.util.lazyre import LazyPattern
 from resolver.util.records import Record
 
 # Constraint grammar. The literal "|" inside the version-part class is an upstream artefact
@@ -23,13 +23,18 @@ _CV_NOGROUPS = (
 )
 _OPS = r"=|!=|>|<|>=|=>|<=|=<|~|~>|\^"
 _OPS_ORDERED = r"!=|>=|=>|<=|=<|~>|=|>|<|~|\^|"
-_VALID_GROUP_RE = re.compile(
+# Compiled on first use (resolver.util.lazyre): plain ranges never need them (_parse_plain).
+_VALID_GROUP_RE = LazyPattern(
+    globals(),
+    "_VALID_GROUP_RE",
     rf"{_WS}*(?:{_OPS})?{_WS}*{_CV_NOGROUPS}{_WS}*"
-    rf"(?:(?:{_WS}+|,{_WS}*)(?:{_OPS})?{_WS}*{_CV_NOGROUPS}{_WS}*)*"
+    rf"(?:(?:{_WS}+|,{_WS}*)(?:{_OPS})?{_WS}*{_CV_NOGROUPS}{_WS}*)*",
 )
-_FIND_RE = re.compile(rf"({_OPS_ORDERED}){_WS}*({_CV_NOGROUPS})")
-_ATOM_RE = re.compile(rf"{_WS}*({_OPS_ORDERED}){_WS}*({_CV}){_WS}*")
-_RANGE_RE = re.compile(rf"{_WS}*({_CV_NOGROUPS}){_WS}+-{_WS}+({_CV_NOGROUPS}){_WS}*")
+_FIND_RE = LazyPattern(globals(), "_FIND_RE", rf"({_OPS_ORDERED}){_WS}*({_CV_NOGROUPS})")
+_ATOM_RE = LazyPattern(globals(), "_ATOM_RE", rf"{_WS}*({_OPS_ORDERED}){_WS}*({_CV}){_WS}*")
+_RANGE_RE = LazyPattern(
+    globals(), "_RANGE_RE", rf"{_WS}*({_CV_NOGROUPS}){_WS}+-{_WS}+({_CV_NOGROUPS}){_WS}*"
+)
 
 
 class Comparator(Record):
@@ -204,9 +209,62 @@ class Constraint(Record):
         return c.op in ("", "=") and not c.dirty
 
 
+# The plain subset _parse_plain reads without the regexes: one group of "op version" words,
+# numeric versions of one to three parts, separated by one space (or a comma and one space).
+_PLAIN_CHARS = frozenset("0123456789.<>=!~^, ")
+_PLAIN_OPS = frozenset(("", "=", "!=", ">", "<", ">=", "=>", "<=", "=<", "~", "~>", "^"))
+
+
+def _parse_plain(text: str) -> Constraint | None:
+    """``text`` parsed as the regexes would, when it is in the plain subset; else ``None``.
+
+    What the regexes do to such text: no `` - `` range to rewrite, no ``||``, one group that
+    is valid (words separated by whitespace or a comma), each word one comparator whose
+    operator is the longest one listed and whose version is padded with ``.0`` (``dirty``).
+    Whatever is outside the subset (``x``, ``v``, pre-releases, tabs, two spaces, a trailing
+    comma, a number past uint64...) returns ``None`` and takes the regex path, which also has
+    the exact error messages. tests/test_semver.py checks both paths agree on random text.
+    """
+    if not text or not _PLAIN_CHARS.issuperset(text):
+        return None
+    words = text.split(" ")
+    last = len(words) - 1
+    comparators: list[Comparator] = []
+    for i, word in enumerate(words):
+        if i < last and word.endswith(","):
+            word = word[:-1]
+        orig = word.lstrip("<>=!~^")
+        op = word[: len(word) - len(orig)]
+        if op not in _PLAIN_OPS:
+            return None
+        numbers = orig.split(".")
+        if len(numbers) > 3 or not all(n.isdigit() for n in numbers):
+            return None
+        if len(numbers) == 3:
+            ver, dirty, minor_dirty, patch_dirty = orig, False, False, False
+        elif len(numbers) == 2:
+            ver, dirty, minor_dirty, patch_dirty = f"{orig}.0", True, False, True
+        else:
+            ver, dirty, minor_dirty, patch_dirty = f"{orig}.0.0", True, True, False
+        try:
+            base = parse_version(ver)
+        except InvalidVersion:
+            return None
+        comparators.append(Comparator(op, orig, base, dirty, minor_dirty, patch_dirty))
+    return Constraint(text, (tuple(comparators),), (False,))
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_constraint(text: str) -> Constraint:
     """Parse ``text`` like ``semver.NewConstraint``; raises :class:`InvalidConstraint`."""
+    plain = _parse_plain(text)
+    if plain is not None:
+        return plain
+    return _parse_with_regexes(text)
+
+
+def _parse_with_regexes(text: str) -> Constraint:
+    """``NewConstraint`` step by step on the upstream regexes (any text)."""
     rewritten = _rewrite_range(text)
     groups: list[tuple[Comparator, ...]] = []
     has_pre: list[bool] = []

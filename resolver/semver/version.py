@@ -8,11 +8,11 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 
 from resolver.errors import InvalidVersion
 from resolver.util.gosort import go_sort_by
+from resolver.util.lazyre import LazyPattern
 from resolver.util.records import FrozenInstanceError
 
 TYPE_CHECKING = False  # typing is not imported at run time (see pyproject: always_true)
@@ -20,16 +20,22 @@ TYPE_CHECKING = False  # typing is not imported at run time (see pyproject: alwa
 _UINT64_MAX = (1 << 64) - 1
 _WS = "[ \t\n\f\r]"
 _ID = r"[0-9A-Za-z\-]+"
-_LOOSE_RE = re.compile(
-    rf"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(?:-({_ID}(?:\.{_ID})*))?(?:\+({_ID}(?:\.{_ID})*))?"
+# Compiled on first use (resolver.util.lazyre): plain versions never need them (see
+# parse_version), and a cold `chartlock check` should not pay for compiling them.
+_LOOSE_RE = LazyPattern(
+    globals(),
+    "_LOOSE_RE",
+    rf"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(?:-({_ID}(?:\.{_ID})*))?(?:\+({_ID}(?:\.{_ID})*))?",
 )
 # StrictNewVersion as one regex (the fast path of parse_tag and strict parse_version): numbers
 # without leading zeros, pre-release identifiers numeric without leading zeros or containing a
 # non-digit, metadata identifiers of the allowed characters. uint64 overflow is checked after.
 _NUM = "(0|[1-9][0-9]*)"
 _PRE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z\-][0-9A-Za-z\-]*)"
-_STRICT_RE = re.compile(
-    rf"{_NUM}\.{_NUM}\.{_NUM}(?:-({_PRE_ID}(?:\.{_PRE_ID})*))?(?:\+({_ID}(?:\.{_ID})*))?"
+_STRICT_RE = LazyPattern(
+    globals(),
+    "_STRICT_RE",
+    rf"{_NUM}\.{_NUM}\.{_NUM}(?:-({_PRE_ID}(?:\.{_PRE_ID})*))?(?:\+({_ID}(?:\.{_ID})*))?",
 )
 _ALLOWED_ID_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
 _DIGITS = frozenset("0123456789")
@@ -269,6 +275,14 @@ def parse_version(text: str, *, strict: bool = False) -> Version:
             if v is not None:
                 return v
         return _parse_strict(text)  # the reference path, for its exact error message
+    if text.isascii():
+        # The common case without the regex: "1.2.3", digits only (leading zeros are allowed
+        # here, as by the regex). Anything else, or a number past uint64, takes the regex path.
+        parts = text.split(".")
+        if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit() and parts[2].isdigit():
+            plain = _make(parts[0], parts[1], parts[2], "", "", text)
+            if plain is not None:
+                return plain
     m = _LOOSE_RE.fullmatch(text)
     if m is None:
         raise InvalidVersion(f"invalid semantic version: {text!r}")

@@ -103,3 +103,100 @@ def test_offline_commands_do_not_import_httpx_or_jsonschema() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert "HEAVY=\n" in result.stdout, result.stdout + result.stderr
+
+
+# What a cold `chartlock check` of one chart must not import (issue 14: at most `helm dependency
+# list`). Each was on the path once and cost start-up for nothing: shutil (zlib, bz2, lzma;
+# argparse asks it the terminal width for every add_argument), hashlib (OpenSSL, for one
+# SHA-256 of a Chart.lock), importlib (with warnings), plus what a one-chart check never needs.
+NOT_ON_CHECK_PATH = (
+    "httpx",
+    "httpcore",
+    "jsonschema",
+    "yaml",
+    "shutil",
+    "bz2",
+    "lzma",
+    "zlib",
+    "hashlib",
+    "_hashlib",
+    "importlib",
+    "importlib.util",
+    "json",
+    "datetime",
+    "tempfile",
+    "random",
+    "typing",
+    "subprocess",
+    "threading",
+    "asyncio",
+    "logging",
+    "difflib",
+    "textwrap",
+)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "chart"),
+    [("text", "clean"), ("text", "cl202-out-of-sync"), ("github", "cl203-outside-range")],
+)
+def test_check_imports_only_what_it_needs(fmt: str, chart: str) -> None:
+    # -S: without `site`, whose .pth hooks (the editable install's finder among them) import
+    # half of these before chartlock runs and would hide them; the modules chartlock itself
+    # loads are the difference before/after.
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from resolver.cli.main import main\n"
+        f"code = main(['check', '--format', {fmt!r}, {str(FIX / chart)!r}])\n"
+        "loaded = set(sys.modules) - before\n"
+        "print('CODE=%d' % code)\n"
+        "print('LOADED=' + ','.join(sorted(loaded)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    lines = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    assert lines.get("CODE") in ("0", "1"), result.stdout + result.stderr
+    loaded = set(lines["LOADED"].split(","))
+    assert "resolver.commands.check" in loaded  # the probe did see the check's imports
+    assert sorted(loaded & set(NOT_ON_CHECK_PATH)) == []
+
+
+def test_lock_digest_without_hashlib_is_helms(tmp_path: Path) -> None:
+    # The digest check (CL202) hashes with CPython's own SHA-256 now: a lock that helm wrote
+    # (its digest computed by Go) is still in sync, and one with another digest is not.
+    shutil.copytree(ROOT / "fixtures" / "example", tmp_path / "example")
+    app = tmp_path / "example" / "app"
+    assert run("check", str(app)).returncode == 0
+    lock = app / "Chart.lock"
+    text = lock.read_text("utf-8")
+    digest = text.split("\ndigest: sha256:", 1)[1][:64]
+    lock.write_text(text.replace(digest, "0" * 64), "utf-8")
+    result = run("check", "--format", "json", str(app))
+    assert result.returncode == 1
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["CL202"]
+
+
+@pytest.mark.parametrize("columns", [None, "70", "0", "wide", "200"])
+def test_help_is_argparse_own(monkeypatch: pytest.MonkeyPatch, columns: str | None) -> None:
+    # The parser's formatter asks the terminal width without shutil; the help it prints is
+    # exactly what argparse's own formatter prints.
+    import argparse
+
+    from resolver.cli.main import build_parser, terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns() == shutil.get_terminal_size().columns
+    for only in (None, "check"):
+        parser = build_parser(only)
+        ours = parser.format_help()
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        check = sub.choices["check"]
+        ours_check = check.format_help()
+        parser.formatter_class = check.formatter_class = argparse.HelpFormatter
+        assert ours == parser.format_help()
+        assert ours_check == check.format_help()

@@ -6,8 +6,6 @@ Importing this package is cheap: it re-exports the registry API only. The engine
 
 from __future__ import annotations
 
-import importlib
-
 from resolver.linter.findings import Severity
 from resolver.linter.rules.base import (
     CHECKERS,
@@ -45,6 +43,8 @@ def load_builtin_rules() -> dict[str, Rule]:
     Every module must import: a missing or broken built-in module is a bug in chartlock, never
     a smaller rule set (its ImportError propagates).
     """
+    import importlib  # here: importing this package (check does, for the registry) stays cheap
+
     for name in BUILTIN_MODULES:
         importlib.import_module(f"resolver.linter.rules.{name}")
     return RULES
