@@ -324,8 +324,12 @@ class Record(metaclass=_RecordMeta):
 
 
 def _hashable(value: object) -> object:
-    if isinstance(value, (list, set)):
+    # Equal values must hash equally: a set's iteration order depends on its history (and on
+    # the string hash seed), so sets become frozensets and dicts order-free frozensets of items.
+    if isinstance(value, list):
         return tuple(_hashable(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(_hashable(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+        return frozenset((k, _hashable(v)) for k, v in value.items())
     return value
