@@ -49,6 +49,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also ask the registries (CL501-CL504, like `chartlock verify`)",
     )
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="pin unpinned images first (`chartlock fix`), then lint (the registry options "
+        "apply; with --diff/--check nothing is written)",
+    )
+    from resolver.cli.fix import add_fix_options
+
+    add_fix_options(parser)
     add_registry_options(parser)
 
 
@@ -62,6 +71,12 @@ def run(args: argparse.Namespace) -> int:
         ignore=split_selectors(args.ignore or ""),
         fail_on=args.fail_on,
     )
+    if args.fix or args.diff or args.check:  # issue 13: `lint --fix`, ruff's convention
+        from resolver.cli.fix import apply_fix
+
+        result = apply_fix(args, config)
+        if args.diff or args.check:
+            return 1 if args.check and result.changes else 0
     options = None
     if args.online:
         from resolver.cli.online import client_options, setup_logging

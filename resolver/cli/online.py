@@ -122,7 +122,20 @@ def client_options(args: argparse.Namespace) -> ClientOptions:
         username=getattr(args, "username", None),
         password=read_password(args),
         repository_config=getattr(args, "repository_config", None),
+        mirrors=_mirrors(args),
     )
+
+
+def _mirrors(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """The config's ``mirrors:`` then ``--mirror`` flags (a flag wins for its host)."""
+    from resolver.registry.mirrors import normalize
+
+    pairs: list[tuple[str, str]] = []
+    config = getattr(args, "_config_mirrors", None)
+    if config:
+        pairs.extend(config)
+    pairs.extend(getattr(args, "mirror", None) or [])
+    return normalize(pairs)
 
 
 def preconnect(args: argparse.Namespace, dirs: list[Path], *, early_lists: bool = False) -> None:

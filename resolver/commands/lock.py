@@ -71,6 +71,7 @@ class ClientOptions(Struct):
         "password",
         "repository_config",
         "max_per_host",
+        "mirrors",
     )
 
     def __init__(
@@ -85,6 +86,7 @@ class ClientOptions(Struct):
         password: str | None = None,
         repository_config: str | None = None,
         max_per_host: int = 32,
+        mirrors: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.plain_http = plain_http
         self.insecure_skip_tls_verify = insecure_skip_tls_verify
@@ -96,6 +98,7 @@ class ClientOptions(Struct):
         self.password = password
         self.repository_config = repository_config
         self.max_per_host = max_per_host
+        self.mirrors = mirrors  # ((host, mirror URL), ...): resolver.registry.mirrors
 
     def __repr__(self) -> str:  # the password is never shown
         shown = ", ".join(

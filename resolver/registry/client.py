@@ -225,7 +225,9 @@ class RegistryClient:
         max_per_host: int = 32,
         retries: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
+        mirrors: tuple[tuple[str, str], ...] = (),
     ) -> None:
+        self.mirrors = mirrors  # resolver.registry.mirrors: host -> mirror URL
         tls_options = bool(ca_file or (cert_file and key_file) or insecure_skip_tls_verify)
         # Helm: any TLS option switches to the TLS client and --plain-http is ignored.
         self.plain_http = plain_http and not tls_options
@@ -307,6 +309,12 @@ class RegistryClient:
     # -- plumbing --------------------------------------------------------------------------
 
     def _base(self, repo: Repository) -> str:
+        if self.mirrors:  # issue 13: a mirrored registry is served by its mirror
+            from resolver.registry.mirrors import base_url
+
+            mirrored = base_url(self.mirrors, repo.registry, repo.path)
+            if mirrored is not None:
+                return mirrored
         scheme = "http" if self.plain_http else "https"
         return f"{scheme}://{repo.host}/v2/{repo.path}"
 

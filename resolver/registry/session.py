@@ -35,6 +35,7 @@ def open_client(
         username=options.username,
         password=options.password,
         max_per_host=options.max_per_host,
+        mirrors=getattr(options, "mirrors", ()),
         transport=transport if transport is not None else lazy_tls_transport(options),
     )
 

@@ -1,0 +1,120 @@
+"""``chartlock fix``: pin the images the linter finds unpinned (issue 13), in place.
+
+``--diff`` prints a unified diff and writes nothing; ``--check`` writes nothing and exits 1 when
+something would change; otherwise the files are rewritten atomically. Findings that are not
+fixed automatically (``latest``, missing tags, appVersion fallbacks, lookups that failed,
+files whose edit could not be verified) are listed on stderr and make the exit code 1, like
+``ruff --fix`` with violations left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from resolver.cli.common import add_path_arguments, add_registry_options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from resolver.fix.run import FixResult
+    from resolver.linter.config import Config
+
+HELP = "pin unpinned container images in values files to their digests, in place"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_path_arguments(parser, "files or directories to fix")
+    add_fix_options(parser)
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: the nearest .chartlock.yaml or pyproject.toml "
+        "with [tool.chartlock], searching upwards)",
+    )
+    parser.add_argument(
+        "--select", metavar="IDS", help="comma-separated rule ids or prefixes to fix (CL303)"
+    )
+    parser.add_argument(
+        "--ignore", metavar="IDS", help="comma-separated rule ids or prefixes not to fix"
+    )
+    add_registry_options(parser)
+
+
+def add_fix_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--diff", action="store_true", help="print a unified diff of the fixes; write nothing"
+    )
+    group.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if anything would change",
+    )
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from resolver.linter.config import load_config, split_selectors
+
+    config = load_config(Path(args.config) if getattr(args, "config", None) else None)
+    select = getattr(args, "select", None)
+    return config.with_overrides(
+        select=split_selectors(select) if select is not None else None,
+        ignore=split_selectors(getattr(args, "ignore", None) or ""),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    result = apply_fix(args, config)
+    return exit_code(result, args)
+
+
+def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
+    """Run the fix for ``args`` (writing unless ``--diff``/``--check``) and print what it did."""
+    from resolver.cli.online import client_options, setup_logging
+    from resolver.fix.run import fix
+
+    setup_logging(args)
+    args._config_mirrors = getattr(config, "mirrors", ())
+    options = client_options(args)
+    write = not (getattr(args, "diff", False) or getattr(args, "check", False))
+    progress = sys.stderr.isatty()
+    if progress:
+        sys.stderr.write("chartlock: looking up image digests...\n")
+    result = fix(args.paths, options, config=config, write=write)
+    if getattr(args, "diff", False):
+        sys.stdout.write(result.diff())
+    verb = "pinned" if write else "would pin"
+    for edit in result.edits:
+        sys.stderr.write(
+            f"{edit.path}:{edit.line}:{edit.column}: {edit.rule} {verb} {edit.image} "
+            f"({_how(edit.how)})\n"
+        )
+    for skipped in result.skipped:
+        sys.stderr.write(
+            f"{skipped.path}:{skipped.line}:{skipped.column}: {skipped.rule} not fixed: "
+            f"{skipped.reason}\n"
+        )
+    files = len(result.changes)
+    done = "changed" if write else "would change"
+    sys.stderr.write(
+        f"{len(result.edits)} fix{'es' if len(result.edits) != 1 else ''} in {files} "
+        f"file{'s' if files != 1 else ''} ({done}), {len(result.skipped)} not fixed, "
+        f"{result.lookups} image{'s' if result.lookups != 1 else ''} looked up\n"
+    )
+    return result
+
+
+def _how(how: str) -> str:
+    return {
+        "tag": "digest appended to the tag",
+        "reference": "digest appended to the reference",
+        "digest-key": "written to the digest key the templates read",
+    }.get(how, how)
+
+
+def exit_code(result: FixResult, args: argparse.Namespace) -> int:
+    if getattr(args, "check", False) and result.changes:
+        return 1
+    return 1 if result.skipped else 0

@@ -1,0 +1,254 @@
+"""Planning image pins (pure): findings + the values file's text + digests -> edits.
+
+For each CL303 finding (a tag without a digest) in a values file, the scalar the finding points
+at is one of:
+
+* the whole reference (``image: nginx:1.27``, a list item, ``repository: nginx:1.27`` with no
+  tag key): it becomes ``nginx:1.27@sha256:<digest>``;
+* the tag of a mapping or of sibling keys (``tag: 1.27``, ``version:``, ``imageTag:``): when the
+  mapping also has an empty ``digest:`` key (``imageDigest:`` for the sibling layout) *and* the
+  chart's templates read that key, the digest goes there (``digest: sha256:<digest>``); otherwise
+  the tag becomes ``1.27@sha256:<digest>``, the form helm templates render as
+  ``repo:1.27@sha256:...`` and Renovate reads as ``currentDigest``.
+
+Never pinned silently (reported as skipped): ``latest`` (CL301), a missing tag (CL302), an empty
+tag that falls back to the chart's ``appVersion`` (a CL303 without a tag of its own), and any
+image whose digest the registry did not give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from resolver.fix.editor import ScalarEdit
+from resolver.fix.lookup import ImageKey, Resolved
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import yaml
+
+_DIGEST_KEYS = {"tag": "digest", "version": "digest", "imageTag": "imageDigest"}
+PIN_RULES = frozenset(("CL303",))
+REPORTED_RULES = frozenset(("CL301", "CL302", "CL303"))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One image to pin in one file."""
+
+    path: str  # the display path of the values file
+    rule: str
+    line: int
+    column: int
+    old: str  # the scalar's current value
+    image: ImageKey
+    whole: bool  # the scalar is the whole reference (else: the tag)
+    digest_key: str = ""  # the empty digest key beside the tag, if any
+    digest_line: int = 0
+    digest_column: int = 0
+    digest_old: str = ""
+
+
+@dataclass(frozen=True)
+class PlannedEdit:
+    """A change ``fix`` makes (or would make, with ``--diff``/``--check``)."""
+
+    path: str
+    rule: str
+    line: int
+    column: int
+    old: str
+    new: str
+    image: str
+    digest: str
+    how: str  # "tag", "reference" or "digest-key"
+
+    def scalar_edit(self) -> ScalarEdit:
+        return ScalarEdit(self.line, self.column, self.old, self.new)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A finding ``fix`` reports instead of fixing, and why."""
+
+    path: str
+    rule: str
+    line: int
+    column: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Slot:
+    node: yaml.ScalarNode
+    parent: yaml.MappingNode | None
+    key: str
+
+
+def scalar_slots(text: str) -> dict[tuple[int, int], _Slot]:
+    """Every value scalar of a values file by its 1-based start, with its mapping and key."""
+    import yaml
+
+    from resolver.fix.editor import _compose, _line_col, _pieces
+
+    slots: dict[tuple[int, int], _Slot] = {}
+    for shift, piece in _pieces(text):
+        root = _compose(piece)
+        stack: list[yaml.Node] = [root] if root is not None else []
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.SequenceNode):
+                for item in node.value:
+                    if isinstance(item, yaml.ScalarNode):
+                        where = _line_col(text, item.start_mark.index + shift)
+                        slots.setdefault(where, _Slot(item, None, ""))
+                    else:
+                        stack.append(item)
+            elif isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if isinstance(value, yaml.ScalarNode):
+                        where = _line_col(text, value.start_mark.index + shift)
+                        name = key.value if isinstance(key, yaml.ScalarNode) else ""
+                        slots.setdefault(where, _Slot(value, node, str(name)))
+                    else:
+                        stack.append(value)
+    return slots
+
+
+def _empty_sibling(parent: yaml.MappingNode, key: str) -> yaml.ScalarNode | None:
+    import yaml
+
+    for key_node, value in parent.value:
+        if (
+            isinstance(key_node, yaml.ScalarNode)
+            and key_node.value == key
+            and isinstance(value, yaml.ScalarNode)
+            and value.style in ("'", '"')
+            and value.value == ""
+        ):
+            return value
+    return None
+
+
+def find_targets(
+    path: str, text: str, findings: Iterable[tuple[str, int, int, str]]
+) -> Iterator[Target | Skipped]:
+    """``findings``: ``(rule, line, column, key)`` of one values file (the image rules')."""
+    from resolver.fix.editor import EditRefused
+    from resolver.linter.rules.imageref import ReferenceError, parse
+
+    try:
+        slots = scalar_slots(text)
+    except EditRefused as exc:
+        for rule, line, column, _ in findings:
+            yield Skipped(path, rule, line, column, exc.reason)
+        return
+    for rule, line, column, key in findings:
+        if rule == "CL301":
+            yield Skipped(
+                path,
+                rule,
+                line,
+                column,
+                "`latest` is not pinned silently: pin a released tag (or its digest) yourself",
+            )
+            continue
+        if rule == "CL302":
+            yield Skipped(path, rule, line, column, "no tag: choose a released tag first")
+            continue
+        slot = slots.get((line, column))
+        if slot is None:
+            yield Skipped(path, rule, line, column, "no YAML scalar starts at this position")
+            continue
+        value = str(slot.node.value)
+        try:
+            ref = parse(key)
+        except ReferenceError:
+            yield Skipped(path, rule, line, column, f"`{key}` is not an image reference")
+            continue
+        if ref.tag is None or not value.strip():
+            yield Skipped(
+                path,
+                rule,
+                line,
+                column,
+                "an empty tag falls back to the chart's "
+                "appVersion: pinning it would stop appVersion from driving the tag",
+            )
+            continue
+        image = ImageKey(ref.host, ref.path, ref.tag)
+        if value == key or value.endswith(":" + ref.tag):
+            yield Target(path, rule, line, column, value, image, whole=True)
+        elif value.strip() == ref.tag:
+            digest_key = _DIGEST_KEYS.get(slot.key, slot.key + "Digest")
+            sibling = _empty_sibling(slot.parent, digest_key) if slot.parent else None
+            if sibling is None:
+                yield Target(path, rule, line, column, value, image, whole=False)
+            else:
+                d_line, d_column = _line_col_of(text, sibling, slots)
+                yield Target(
+                    path, rule, line, column, value, image, False, digest_key, d_line, d_column, ""
+                )
+        else:
+            yield Skipped(path, rule, line, column, f"cannot tell where `{key}` is written")
+
+
+def _line_col_of(
+    text: str, node: yaml.ScalarNode, slots: dict[tuple[int, int], _Slot]
+) -> tuple[int, int]:
+    for where, slot in slots.items():
+        if slot.node is node:
+            return where
+    return (0, 0)
+
+
+def plan_edits(
+    targets: Iterable[Target],
+    digests: dict[ImageKey, Resolved],
+    reads_key: Callable[[str, str], bool],
+) -> Iterator[PlannedEdit | Skipped]:
+    """Edits for ``targets``; ``reads_key(path, key)``: the templates of the chart of the
+    values file ``path`` read a field named ``key``."""
+    for target in targets:
+        found = digests.get(target.image)
+        if found is None or not found.digest:
+            reason = found.error if found is not None else "not looked up"
+            yield Skipped(
+                target.path,
+                target.rule,
+                target.line,
+                target.column,
+                f"no digest for {target.image}: {reason}",
+            )
+            continue
+        display = f"{target.image}@{found.digest}"
+        if target.digest_key and reads_key(target.path, target.digest_key):
+            yield PlannedEdit(
+                target.path,
+                target.rule,
+                target.digest_line,
+                target.digest_column,
+                target.digest_old,
+                found.digest,
+                display,
+                found.digest,
+                "digest-key",
+            )
+            continue
+        how = "reference" if target.whole else "tag"
+        yield PlannedEdit(
+            target.path,
+            target.rule,
+            target.line,
+            target.column,
+            target.old,
+            f"{target.old}@{found.digest}",
+            display,
+            found.digest,
+            how,
+        )
