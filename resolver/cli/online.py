@@ -131,11 +131,21 @@ def _mirrors(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
     from resolver.registry.mirrors import normalize
 
     pairs: list[tuple[str, str]] = []
-    config = getattr(args, "_config_mirrors", None)
-    if config:
-        pairs.extend(config)
+    if hasattr(args, "_config_mirrors"):  # the command loaded the configuration already
+        pairs.extend(args._config_mirrors)
+    else:
+        config_path = getattr(args, "config", None)
+        if config_path or _maybe_config(Path.cwd()):
+            from resolver.linter.config import find_config, load_config
+
+            path = Path(config_path) if config_path else find_config()
+            if path is not None:
+                pairs.extend(load_config(path).mirrors)
     pairs.extend(getattr(args, "mirror", None) or [])
-    return normalize(pairs)
+    try:
+        return normalize(pairs)
+    except ValueError as exc:
+        raise ChartlockError(f"mirrors: {exc}") from None
 
 
 def preconnect(args: argparse.Namespace, dirs: list[Path], *, early_lists: bool = False) -> None:

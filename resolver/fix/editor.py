@@ -15,14 +15,17 @@ never leaves a file changed in a way nobody planned.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import yaml
 
 BOM = b"\xef\xbb\xbf"
+STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True)
@@ -70,18 +73,18 @@ def _pieces(text: str) -> list[tuple[int, str]]:
         pieces = split_documents(text, "")
     except Exception as exc:  # an invalid separator: nothing to fix in this file
         raise EditRefused(str(exc)) from None
-    line_offsets = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            line_offsets.append(index + 1)
+    line_offsets = _line_starts(text)
     return [(line_offsets[first] - first, piece) for first, piece in pieces]
 
 
 def _compose(piece: str) -> yaml.Node | None:
     import yaml
 
+    # libyaml's marks count characters like PyYAML's (checked by the tests), and it is ~20x
+    # faster on a 2000-line values file.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.compose(piece, Loader=yaml.SafeLoader)
+        return yaml.compose(piece, Loader=loader)
     except yaml.YAMLError as exc:
         raise EditRefused(f"not valid YAML: {str(exc).splitlines()[0]}") from None
 
@@ -123,9 +126,22 @@ def _skip_properties(text: str, start: int, end: int) -> int:
     return start
 
 
+@lru_cache(maxsize=8)
+def _line_starts(text: str) -> list[int]:
+    """The offset of each line's first character (lines end at ``\\n``, as Helm splits)."""
+    starts = [0]
+    at = text.find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
+    return starts
+
+
 def _line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    """1-based ``(line, column)`` of ``offset``."""
+    starts = _line_starts(text)
+    line = bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
 
 
 def render(node: yaml.ScalarNode, new: str, *, flow: bool) -> str:
@@ -243,11 +259,12 @@ def _same(
         if id(a) in seen:
             continue
         seen.add(id(a))
-        if type(a) is not type(b) or a.tag != b.tag:
-            line, column = _line_col(text, a.start_mark.index + shift)
-            raise EditRefused("the edit changed the type of a value", line, column)
+        where = _line_col(text, a.start_mark.index + shift)
+        edited = isinstance(a, yaml.ScalarNode) and where in wanted
+        # An edited scalar becomes a string whatever it was (`tag: 7` -> `tag: 7@sha256:...`).
+        if type(a) is not type(b) or (b.tag != STR_TAG if edited else a.tag != b.tag):
+            raise EditRefused("the edit changed the type of a value", *where)
         if isinstance(a, yaml.ScalarNode):
-            where = _line_col(text, a.start_mark.index + shift)
             expected = wanted.get(where, a.value)
             if b.value != expected:
                 raise EditRefused(

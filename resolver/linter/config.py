@@ -46,6 +46,8 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)  # {id-or-prefix: level}
     fail_on: Severity = Severity.ERROR
     allowed_registries: tuple[str, ...] = ()
+    # registry host -> mirror URL for the online commands (resolver.registry.mirrors)
+    mirrors: tuple[tuple[str, str], ...] = ()
     require_digest: RequireDigest = field(default_factory=RequireDigest)
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ci_globs: tuple[str, ...] = ()
@@ -69,6 +71,11 @@ class Config:
         self.select = tuple(self.select)
         self.ignore = tuple(self.ignore)
         self.allowed_registries = tuple(self.allowed_registries)
+        raw_mirrors: Any = self.mirrors
+        self.mirrors = tuple(
+            (str(k), str(v))
+            for k, v in (raw_mirrors.items() if isinstance(raw_mirrors, Mapping) else raw_mirrors)
+        )
         self.ci_globs = tuple(self.ci_globs)
         self.plugins = tuple(self.plugins)
         raw_digest: Any = self.require_digest
@@ -362,6 +369,7 @@ def _build(data: dict[str, Any], source: Path) -> Config:
         severity={k: Severity.parse(v) for k, v in data.get("severity", {}).items()},
         fail_on=Severity.parse(data.get("fail-on", "error")),
         allowed_registries=tuple(data.get("allowed-registries", ())),
+        mirrors=tuple((str(k), str(v)) for k, v in data.get("mirrors", {}).items()),
         require_digest=RequireDigest(
             charts=bool(digest.get("charts", False)), images=bool(digest.get("images", False))
         ),
