@@ -46,7 +46,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "resolver.linter",
     ),
     # issue 13: `chartlock fix` plans from lint findings and looks digests up (a command core).
-    "resolver.fix": (
+    "resolver.autofix": (
         "resolver.chart",
         "resolver.registry",
         "resolver.linter",
@@ -58,7 +58,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "resolver.resolution",
         "resolver.linter",
         "resolver.commands",
-        "resolver.fix",
+        "resolver.autofix",
     ),
     "resolver.api": (
         "resolver.chart",
@@ -66,7 +66,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "resolver.resolution",
         "resolver.linter",
         "resolver.commands",
-        "resolver.fix",
+        "resolver.autofix",
     ),
     "resolver.__main__": ("resolver.cli",),
 }

@@ -17,7 +17,7 @@ from resolver.cli.common import add_path_arguments, add_registry_options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from resolver.fix.run import FixResult
+    from resolver.autofix.run import FixResult
     from resolver.linter.config import Config
 
 HELP = "pin unpinned container images in values files to their digests, in place"
@@ -72,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
 
 def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
     """Run the fix for ``args`` (writing unless ``--diff``/``--check``) and print what it did."""
+    from resolver.autofix.run import fix
     from resolver.cli.online import client_options, setup_logging
-    from resolver.fix.run import fix
 
     setup_logging(args)
     args._config_mirrors = getattr(config, "mirrors", ())

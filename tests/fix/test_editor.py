@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.fix.editor import EditRefused, ScalarEdit, edit_bytes
+from resolver.autofix.editor import EditRefused, ScalarEdit, edit_bytes
 
 D = "sha256:" + "ab" * 32
 

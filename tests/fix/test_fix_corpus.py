@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from resolver.autofix.run import fix
 from resolver.commands.lint import lint
 from resolver.commands.lock import ClientOptions
-from resolver.fix.run import fix
 from resolver.linter.config import Config
 from resolver.linter.rules.imageref import parse
 from resolver.registry.mirrors import repository_path

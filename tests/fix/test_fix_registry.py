@@ -297,3 +297,23 @@ def test_without_mirror_nothing_leaves_loopback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "CL303 not fixed: no digest for 127.0.0.1:9/app:1.0" in result.stderr
     assert values.read_text("utf-8") == "image: 127.0.0.1:9/app:1.0\n"
+
+
+def test_library_fix_returns_the_planned_edits_and_writes_nothing(
+    registry: RegistryServer, images: dict[str, str], tmp_path: Path
+) -> None:
+    import resolver
+
+    chart = _digest_chart(tmp_path)
+    original = (chart / "values.yaml").read_bytes()
+    mirrors = tuple((host, registry.url) for host in ("docker.io", "ghcr.io", "quay.io"))
+    result = resolver.fix([str(chart)], resolver.ClientOptions(mirrors=mirrors), cwd=tmp_path)
+    assert (chart / "values.yaml").read_bytes() == original
+    assert [(e.line, e.how, e.digest) for e in result.edits] == [
+        (6, "digest-key", images["bitnami/nginx:1.25.3"]),
+        (9, "reference", images["example/sidecar:2.0.1"]),
+        (12, "reference", images["example/init:0.4"]),
+        (13, "reference", images["library/busybox:1.36"]),
+    ]
+    assert result.skipped == []
+    assert result.lookups == 4

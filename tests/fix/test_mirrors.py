@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from resolver.errors import ConfigError
+from resolver.linter.config import load_config
 from resolver.registry.mirrors import (
     base_url,
     canonical_host,
@@ -12,6 +16,7 @@ from resolver.registry.mirrors import (
     parse_mirror,
     repository_path,
 )
+from tests.support.cli import run_chartlock
 
 
 def test_docker_hub_official_image_goes_to_library_path_on_the_mirror() -> None:
@@ -72,3 +77,24 @@ def test_parse_mirror() -> None:
 def test_malformed_mirrors_are_refused(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_mirror(text)
+
+
+def test_cli_refuses_a_malformed_mirror_with_one_line(tmp_path: Path) -> None:
+    result = run_chartlock("fix", "--mirror", "docker.io=ftp://x", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--mirror: 'ftp://x' is not an http:// or https:// mirror URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_config_mirrors_are_validated_by_the_schema(tmp_path: Path) -> None:
+    (tmp_path / ".chartlock.yaml").write_text("mirrors:\n  docker.io: ftp://x\n", "utf-8")
+    with pytest.raises(ConfigError):
+        load_config(tmp_path / ".chartlock.yaml")
+
+
+def test_config_mirrors_are_read(tmp_path: Path) -> None:
+    (tmp_path / ".chartlock.yaml").write_text(
+        "mirrors:\n  docker.io: http://127.0.0.1:5000\n", "utf-8"
+    )
+    config = load_config(tmp_path / ".chartlock.yaml")
+    assert config.mirrors == (("docker.io", "http://127.0.0.1:5000"),)

@@ -2,7 +2,7 @@
 
 Nothing is written unless ``write`` is true; every file is written whole through
 :func:`resolver.util.atomic.atomic_write` after its edits were verified by re-parsing
-(:mod:`resolver.fix.editor`); a file whose edits cannot be verified is left alone and reported.
+(:mod:`resolver.autofix.editor`); a file whose edits cannot be verified is left alone and reported.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resolver.fix.editor import EditRefused, edit_bytes
-from resolver.fix.plan import (
+from resolver.autofix.editor import EditRefused, edit_bytes
+from resolver.autofix.plan import (
     REPORTED_RULES,
     PlannedEdit,
     Skipped,
@@ -68,11 +68,19 @@ def fix(
     cwd: Path | None = None,
     write: bool = False,
 ) -> FixResult:
-    """Plan (and with ``write``, make) the digest pins for the images under ``paths``."""
+    """Plan (and with ``write``, make) the digest pins for the images under ``paths``.
+
+    The library's ``resolver.fix(paths, options)``: returns a :class:`FixResult` whose
+    ``edits`` are the planned :class:`~resolver.autofix.plan.PlannedEdit` s (``skipped``: the
+    findings not fixed and why; ``diff()``: a unified diff); nothing is written unless
+    ``write=True``. ``options`` is a :class:`resolver.ClientOptions` (``mirrors=`` maps
+    registry hosts to mirrors). Raises :class:`resolver.ChartlockError` for a path that holds
+    nothing to lint or a bad configuration.
+    """
+    from resolver.autofix.lookup import lookup
+    from resolver.autofix.templates import clear_cache, reads_key
     from resolver.commands.lint import lint
     from resolver.commands.lock import ClientOptions
-    from resolver.fix.lookup import lookup
-    from resolver.fix.templates import clear_cache, reads_key
 
     base = Path(cwd or Path.cwd()).absolute()
     report = lint(paths, config, cwd=base)

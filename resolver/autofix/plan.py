@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from resolver.fix.editor import ScalarEdit
-from resolver.fix.lookup import ImageKey, Resolved
+from resolver.autofix.editor import ScalarEdit
+from resolver.autofix.lookup import ImageKey, Resolved
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def scalar_slots(text: str) -> dict[tuple[int, int], _Slot]:
     """Every value scalar of a values file by its 1-based start, with its mapping and key."""
     import yaml
 
-    from resolver.fix.editor import _compose, _line_col, _pieces
+    from resolver.autofix.editor import _compose, _line_col, _pieces
 
     slots: dict[tuple[int, int], _Slot] = {}
     for shift, piece in _pieces(text):
@@ -139,7 +139,7 @@ def find_targets(
     path: str, text: str, findings: Iterable[tuple[str, int, int, str]]
 ) -> Iterator[Target | Skipped]:
     """``findings``: ``(rule, line, column, key)`` of one values file (the image rules')."""
-    from resolver.fix.editor import EditRefused
+    from resolver.autofix.editor import EditRefused
     from resolver.linter.rules.imageref import ReferenceError, parse
 
     try:
