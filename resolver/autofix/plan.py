@@ -63,6 +63,9 @@ class PlannedEdit:
     image: str
     digest: str
     how: str  # "tag", "reference" or "digest-key"
+    # where the finding this fixes points (the tag, when the digest goes to the digest key)
+    finding_line: int = 0
+    finding_column: int = 0
 
     def scalar_edit(self) -> ScalarEdit:
         return ScalarEdit(self.line, self.column, self.old, self.new)
@@ -238,6 +241,8 @@ def plan_edits(
                 display,
                 found.digest,
                 "digest-key",
+                target.line,
+                target.column,
             )
             continue
         how = "reference" if target.whole else "tag"
@@ -251,4 +256,6 @@ def plan_edits(
             display,
             found.digest,
             how,
+            target.line,
+            target.column,
         )

@@ -14,11 +14,20 @@ import sys
 from pathlib import Path
 
 from resolver.cli.common import add_path_arguments, add_registry_options
+from resolver.linter.findings import Report
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from resolver.autofix.run import FixResult
     from resolver.linter.config import Config
+
+
+class ReportWithFixes(Report):
+    """A lint report with the SARIF ``fixes`` of its fixable findings (``lint --check``)."""
+
+    __slots__ = ("fixes",)
+    fixes: dict[tuple[str, int, int, str], dict[str, object]]
+
 
 HELP = "pin unpinned container images in values files to their digests, in place"
 
@@ -118,3 +127,44 @@ def exit_code(result: FixResult, args: argparse.Namespace) -> int:
     if getattr(args, "check", False) and result.changes:
         return 1
     return 1 if result.skipped else 0
+
+
+def sarif_fixes(result: FixResult) -> dict[tuple[str, int, int, str], dict[str, object]]:
+    """SARIF ``fixes`` for the findings ``result`` would fix, keyed like the findings (path,
+    line, column, rule): one insertion of ``@sha256:...`` after the tag or reference (inside
+    its quotes), or of the digest into an empty quoted ``digest: ""``."""
+    out: dict[tuple[str, int, int, str], dict[str, object]] = {}
+    for edit in result.edits:
+        old, _ = result.changes.get(edit.path, (b"", b""))
+        lines = old.decode("utf-8-sig", "replace").split("\n")
+        line = lines[edit.line - 1] if 0 < edit.line <= len(lines) else ""
+        quoted = 1 if line[edit.column - 1 : edit.column] in ("'", '"') else 0
+        column = edit.column + quoted + len(edit.old)
+        inserted = edit.digest if edit.how == "digest-key" else "@" + edit.digest
+        region = {"startLine": edit.line, "startColumn": column}
+        region.update(endLine=edit.line, endColumn=column)
+        out[(edit.path, edit.finding_line, edit.finding_column, edit.rule)] = {
+            "description": {"text": f"pin {edit.image} (chartlock fix)"},
+            "artifactChanges": [
+                {
+                    "artifactLocation": {"uri": edit.path},
+                    "replacements": [
+                        {"deletedRegion": region, "insertedContent": {"text": inserted}}
+                    ],
+                }
+            ],
+        }
+    return out
+
+
+def with_fixes(report: Report, result: FixResult) -> Report:
+    """``report`` carrying ``result``'s planned fixes (read by the SARIF reporter)."""
+    out = ReportWithFixes(
+        report.findings,
+        report.files_checked,
+        report.charts_checked,
+        report.errors,
+        report.baseline,
+    )
+    out.fixes = sarif_fixes(result)
+    return out

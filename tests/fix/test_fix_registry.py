@@ -317,3 +317,51 @@ def test_library_fix_returns_the_planned_edits_and_writes_nothing(
     ]
     assert result.skipped == []
     assert result.lookups == 4
+
+
+def test_lint_check_sarif_carries_fixes_that_apply(
+    registry: RegistryServer, images: dict[str, str], tmp_path: Path
+) -> None:
+    import json
+
+    import jsonschema
+
+    chart = _digest_chart(tmp_path)
+    original = (chart / "values.yaml").read_text("utf-8")
+    result = run_chartlock(
+        "lint",
+        "--check",
+        "--format",
+        "sarif",
+        "--select",
+        "CL303",
+        str(chart),
+        *_mirrors(registry),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr
+    assert (chart / "values.yaml").read_text("utf-8") == original
+    sarif = json.loads(result.stdout)
+    root = Path(__file__).resolve().parents[2]
+    schema = json.loads((root / "fixtures" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    jsonschema.validate(sarif, schema)
+    results = sarif["runs"][0]["results"]
+    assert len(results) == 4
+    assert all(len(r["fixes"]) == 1 for r in results)
+    # applying the replacements gives what `chartlock fix` writes
+    lines = original.split("\n")
+    changes = [
+        (
+            rep["deletedRegion"]["startLine"],
+            rep["deletedRegion"]["startColumn"],
+            rep["insertedContent"]["text"],
+        )
+        for r in results
+        for change in r["fixes"][0]["artifactChanges"]
+        for rep in change["replacements"]
+    ]
+    for line, column, text in sorted(changes, reverse=True):
+        row = lines[line - 1]
+        lines[line - 1] = row[: column - 1] + text + row[column - 1 :]
+    run_chartlock("fix", str(chart), *_mirrors(registry), cwd=tmp_path)
+    assert "\n".join(lines) == (chart / "values.yaml").read_text("utf-8")
