@@ -14,41 +14,24 @@ mention is certainly unused; one they mention may still be unused in an odd char
 
 from __future__ import annotations
 
-import os
-import re
 from functools import lru_cache
 from pathlib import Path
 
 
-def _template_files(chart_dir: Path) -> list[Path]:
-    roots = [chart_dir / "templates"]
-    charts = chart_dir / "charts"
-    if charts.is_dir():
-        roots.extend(child / "templates" for child in sorted(charts.iterdir()) if child.is_dir())
-    files: list[Path] = []
-    for root in roots:
-        for folder, _, names in os.walk(root):
-            files.extend(Path(folder) / name for name in sorted(names))
-    return files
-
-
 @lru_cache(maxsize=256)
 def _template_text(chart_dir: Path) -> str:
-    parts: list[str] = []
-    for path in _template_files(chart_dir):
-        try:
-            parts.append(path.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
-            continue
-    return "\n".join(parts)
+    from resolver.linter.rules.digestkey import template_text
+
+    return template_text(chart_dir)
 
 
 def reads_key(chart_dir: Path | None, key: str) -> bool:
     """Whether any template of ``chart_dir`` accesses a field named ``key`` (``.digest``)."""
     if chart_dir is None:
         return False
-    pattern = re.compile(r"\." + re.escape(key) + r"\b")
-    return pattern.search(_template_text(chart_dir)) is not None
+    from resolver.linter.rules.digestkey import reads_field
+
+    return reads_field(_template_text(chart_dir), key)
 
 
 def clear_cache() -> None:

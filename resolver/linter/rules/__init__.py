@@ -25,7 +25,16 @@ from resolver.linter.rules.base import (
 )
 
 # Rule families, in documentation order.
-BUILTIN_MODULES: tuple[str, ...] = ("meta", "chart", "lock", "images", "ci", "online", "policy")
+BUILTIN_MODULES: tuple[str, ...] = (
+    "meta",
+    "chart",
+    "lock",
+    "images",
+    "digestkey",
+    "ci",
+    "online",
+    "policy",
+)
 
 
 def load_builtin_rules() -> dict[str, Rule]:
