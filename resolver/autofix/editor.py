@@ -149,6 +149,10 @@ def render(node: yaml.ScalarNode, new: str, *, flow: bool) -> str:
     style = node.style or ""
     if style in ("|", ">"):
         raise EditRefused("block scalars are not edited")
+    if style == "" and node.value in ("", "~", "null") and not flow:
+        # `tag:` (an empty plain scalar has no width) or `tag: ~`: a string now, quoted
+        quoted = '"' + new.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return quoted if node.value else " " + quoted
     if style == "" and _plain_safe(new, flow=flow):
         return new
     if style == "'":

@@ -48,6 +48,7 @@ class Target:
     digest_line: int = 0
     digest_column: int = 0
     digest_old: str = ""
+    pin_base: str = ""  # what goes before ``@sha256:``, when not ``old`` (the appVersion)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class PlannedEdit:
     new: str
     image: str
     digest: str
-    how: str  # "tag", "reference" or "digest-key"
+    how: str  # "tag", "reference", "digest-key" or "app-version"
     # where the finding this fixes points (the tag, when the digest goes to the digest key)
     finding_line: int = 0
     finding_column: int = 0
@@ -139,9 +140,14 @@ def _empty_sibling(parent: yaml.MappingNode, key: str) -> yaml.ScalarNode | None
 
 
 def find_targets(
-    path: str, text: str, findings: Iterable[tuple[str, int, int, str]]
+    path: str,
+    text: str,
+    findings: Iterable[tuple[str, int, int, str]],
+    app_version: str = "",
 ) -> Iterator[Target | Skipped]:
-    """``findings``: ``(rule, line, column, key)`` of one values file (the image rules')."""
+    """``findings``: ``(rule, line, column, key)`` of one values file (the image rules').
+    ``app_version``: the chart's appVersion, when an empty tag may be pinned to it
+    (``--pin-app-version``)."""
     from resolver.autofix.editor import EditRefused
     from resolver.linter.rules.imageref import ReferenceError, parse
 
@@ -173,6 +179,11 @@ def find_targets(
             ref = parse(key)
         except ReferenceError:
             yield Skipped(path, rule, line, column, f"`{key}` is not an image reference")
+            continue
+        if ref.tag is None and app_version and value.strip() in ("", "~", "null"):
+            # the explicit --pin-app-version: `tag: ""` -> `tag: "<appVersion>@sha256:..."`
+            image = ImageKey(ref.host, ref.path, app_version)
+            yield Target(path, rule, line, column, value, image, False, pin_base=app_version)
             continue
         if ref.tag is None or not value.strip():
             yield Skipped(
@@ -230,7 +241,7 @@ def plan_edits(
             )
             continue
         display = f"{target.image}@{found.digest}"
-        if target.digest_key and reads_key(target.path, target.digest_key):
+        if target.digest_key and not target.pin_base and reads_key(target.path, target.digest_key):
             yield PlannedEdit(
                 target.path,
                 target.rule,
@@ -245,14 +256,14 @@ def plan_edits(
                 target.column,
             )
             continue
-        how = "reference" if target.whole else "tag"
+        how = "app-version" if target.pin_base else "reference" if target.whole else "tag"
         yield PlannedEdit(
             target.path,
             target.rule,
             target.line,
             target.column,
             target.old,
-            f"{target.old}@{found.digest}",
+            f"{target.pin_base or target.old}@{found.digest}",
             display,
             found.digest,
             how,

@@ -67,14 +67,17 @@ def fix(
     config: Config | None = None,
     cwd: Path | None = None,
     write: bool = False,
+    pin_app_version: bool = False,
 ) -> FixResult:
     """Plan (and with ``write``, make) the digest pins for the images under ``paths``.
 
     The library's ``resolver.fix(paths, options)``: returns a :class:`FixResult` whose
     ``edits`` are the planned :class:`~resolver.autofix.plan.PlannedEdit` s (``skipped``: the
     findings not fixed and why; ``diff()``: a unified diff); nothing is written unless
-    ``write=True``. ``options`` is a :class:`resolver.ClientOptions` (``mirrors=`` maps
-    registry hosts to mirrors). Raises :class:`resolver.ChartlockError` for a path that holds
+    ``write=True``; ``pin_app_version=True`` pins an empty tag to the chart's appVersion
+    (``"<appVersion>@sha256:..."``, which stops appVersion from driving the tag).
+    ``options`` is a :class:`resolver.ClientOptions` (``mirrors=`` maps registry hosts to
+    mirrors). Raises :class:`resolver.ChartlockError` for a path that holds
     nothing to lint or a bad configuration.
     """
     from resolver.autofix.lookup import lookup
@@ -99,7 +102,8 @@ def fix(
         data = (base / display).read_bytes()
         texts[display] = data
         text = data.decode("utf-8-sig", "replace")
-        for found_item in find_targets(display, text, found):
+        app_version = _app_version(base / display) if pin_app_version else ""
+        for found_item in find_targets(display, text, found, app_version):
             if isinstance(found_item, Skipped):
                 result.skipped.append(found_item)
             else:
@@ -157,3 +161,18 @@ def _chart_dir(values: Path) -> Path | None:
         if folder.name != "ci":
             break
     return None
+
+
+def _app_version(values: Path) -> str:
+    """The appVersion of the chart a values file belongs to ("" when none)."""
+    import yaml
+
+    chart = _chart_dir(values)
+    if chart is None:
+        return ""
+    try:
+        data = yaml.safe_load((chart / "Chart.yaml").read_text("utf-8"))
+    except (OSError, yaml.YAMLError):
+        return ""
+    value = data.get("appVersion") if isinstance(data, dict) else None
+    return str(value).strip() if isinstance(value, str | int | float) and str(value) else ""

@@ -51,6 +51,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def add_fix_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pin-app-version",
+        action="store_true",
+        help='pin an empty tag (tag: "", which falls back to the chart\'s appVersion) to '
+        "appVersion@sha256:<digest>; appVersion then no longer drives that tag",
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--diff", action="store_true", help="print a unified diff of the fixes; write nothing"
@@ -91,7 +97,13 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
     progress = sys.stderr.isatty()
     if progress:
         sys.stderr.write("chartlock: looking up image digests...\n")
-    result = fix(args.paths, options, config=config, write=write)
+    result = fix(
+        args.paths,
+        options,
+        config=config,
+        write=write,
+        pin_app_version=bool(getattr(args, "pin_app_version", False)),
+    )
     if getattr(args, "diff", False):
         sys.stdout.write(result.diff())
     verb = "pinned" if write else "would pin"
@@ -120,6 +132,7 @@ def _how(how: str) -> str:
         "tag": "digest appended to the tag",
         "reference": "digest appended to the reference",
         "digest-key": "written to the digest key the templates read",
+        "app-version": "the empty tag pinned to the chart's appVersion",
     }.get(how, how)
 
 

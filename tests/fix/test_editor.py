@@ -112,3 +112,16 @@ def test_non_ascii_text_before_the_edit() -> None:
     data = '# é€😀\nimage: "ü/x:1"\nk: v\n'.encode()
     out = _pin(data, (2, 8, "ü/x:1", "ü/x:1@z"))
     assert out == '# é€😀\nimage: "ü/x:1@z"\nk: v\n'.encode()
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("tag:\n", 'tag: "1.0@z"\n'), ("tag: ~\n", 'tag: "1.0@z"\n'), ('tag: ""\n', 'tag: "1.0@z"\n')],
+)
+def test_an_empty_or_null_tag_becomes_a_quoted_string(written: str, expected: str) -> None:
+    import yaml
+
+    node = yaml.compose(written)
+    value = node.value[0][1]
+    line, column = value.start_mark.line + 1, value.start_mark.column + 1
+    assert _pin(written.encode(), (line, column, value.value, "1.0@z")) == expected.encode()

@@ -62,6 +62,7 @@ def images(registry: RegistryServer) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, tag in (
         ("library/nginx", "1.27.3"),
+        ("library/nginx", "1.16.0"),  # helm create's appVersion
         ("bitnami/nginx", "1.25.3"),
         ("example/sidecar", "2.0.1"),
         ("example/init", "0.4"),
@@ -365,3 +366,34 @@ def test_lint_check_sarif_carries_fixes_that_apply(
         lines[line - 1] = row[: column - 1] + text + row[column - 1 :]
     run_chartlock("fix", str(chart), *_mirrors(registry), cwd=tmp_path)
     assert "\n".join(lines) == (chart / "values.yaml").read_text("utf-8")
+
+
+def test_app_version_fallback_is_pinned_only_with_the_flag(
+    registry: RegistryServer, images: dict[str, str], helm_bin: str, tmp_path: Path
+) -> None:
+    subprocess.run(
+        [helm_bin, "create", "web"],
+        cwd=tmp_path,
+        check=True,
+        env=helm_env(tmp_path),
+        capture_output=True,
+    )
+    chart = tmp_path / "web"
+    values = chart / "values.yaml"
+    original = values.read_bytes()
+    assert b'tag: ""' in original and b'appVersion: "1.16.0"' in (chart / "Chart.yaml").read_bytes()
+    before = _helm_template(helm_bin, chart, tmp_path)
+    plain = run_chartlock("fix", str(chart), *_mirrors(registry), cwd=tmp_path)
+    assert plain.returncode == 1
+    assert "CL303 not fixed: an empty tag falls back to the chart's appVersion" in plain.stderr
+    assert values.read_bytes() == original
+    pinned = run_chartlock(
+        "fix", "--pin-app-version", str(chart), *_mirrors(registry), cwd=tmp_path
+    )
+    assert pinned.returncode == 0, pinned.stderr
+    digest = images["library/nginx:1.16.0"]
+    assert values.read_bytes() == original.replace(
+        b'tag: ""', f'tag: "1.16.0@{digest}"'.encode(), 1
+    )
+    after = _helm_template(helm_bin, chart, tmp_path)
+    _check_rendering(before, after, images, literal=("busybox",))
