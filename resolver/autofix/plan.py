@@ -49,6 +49,7 @@ class Target:
     digest_column: int = 0
     digest_old: str = ""
     pin_base: str = ""  # what goes before ``@sha256:``, when not ``old`` (the appVersion)
+    latest: bool = False  # --resolve-latest: the mutable tag is replaced by a released one
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class PlannedEdit:
     new: str
     image: str
     digest: str
-    how: str  # "tag", "reference", "digest-key" or "app-version"
+    how: str  # "tag", "reference", "digest-key", "app-version" or "latest"
     # where the finding this fixes points (the tag, when the digest goes to the digest key)
     finding_line: int = 0
     finding_column: int = 0
@@ -144,6 +145,7 @@ def find_targets(
     text: str,
     findings: Iterable[tuple[str, int, int, str]],
     app_version: str = "",
+    resolve_latest: bool = False,
 ) -> Iterator[Target | Skipped]:
     """``findings``: ``(rule, line, column, key)`` of one values file (the image rules').
     ``app_version``: the chart's appVersion, when an empty tag may be pinned to it
@@ -158,6 +160,11 @@ def find_targets(
             yield Skipped(path, rule, line, column, exc.reason)
         return
     for rule, line, column, key in findings:
+        if rule == "CL301" and resolve_latest:
+            target = _latest_target(path, rule, line, column, key, slots)
+            if target is not None:
+                yield target
+                continue
         if rule == "CL301":
             yield Skipped(
                 path,
@@ -212,6 +219,33 @@ def find_targets(
             yield Skipped(path, rule, line, column, f"cannot tell where `{key}` is written")
 
 
+def _latest_target(
+    path: str,
+    rule: str,
+    line: int,
+    column: int,
+    key: str,
+    slots: dict[tuple[int, int], _Slot],
+) -> Target | None:
+    """``--resolve-latest``: the `latest` tag (or reference ending in `:latest`) to replace."""
+    from resolver.linter.rules.imageref import ReferenceError, parse
+
+    slot = slots.get((line, column))
+    try:
+        ref = parse(key)
+    except ReferenceError:
+        return None
+    if slot is None or ref.tag is None or ref.digest is not None:
+        return None
+    value = str(slot.node.value)
+    image = ImageKey(ref.host, ref.path, ref.tag)
+    if value.endswith(":" + ref.tag):
+        return Target(path, rule, line, column, value, image, True, latest=True)
+    if value.strip() == ref.tag:
+        return Target(path, rule, line, column, value, image, False, latest=True)
+    return None
+
+
 def _line_col_of(
     text: str, node: yaml.ScalarNode, slots: dict[tuple[int, int], _Slot]
 ) -> tuple[int, int]:
@@ -230,6 +264,29 @@ def plan_edits(
     values file ``path`` read a field named ``key``."""
     for target in targets:
         found = digests.get(target.image)
+        if target.latest:
+            if found is None or not found.version:
+                why = found.error if found is not None else "not looked up"
+                yield Skipped(
+                    target.path, target.rule, target.line, target.column, f"{target.image}: {why}"
+                )
+                continue
+            display = f"{target.image}@{found.digest}"
+            stem = target.old[: len(target.old) - len(target.image.tag)]
+            yield PlannedEdit(
+                target.path,
+                target.rule,
+                target.line,
+                target.column,
+                target.old,
+                f"{stem}{found.version}@{found.digest}",
+                f"{display} = {found.version}",
+                found.digest,
+                "latest",
+                target.line,
+                target.column,
+            )
+            continue
         if found is None or not found.digest:
             reason = found.error if found is not None else "not looked up"
             yield Skipped(

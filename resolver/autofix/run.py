@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from resolver.autofix.editor import EditRefused, edit_bytes
+from resolver.autofix.lookup import ImageKey, Resolved
 from resolver.autofix.plan import (
     REPORTED_RULES,
     PlannedEdit,
@@ -68,6 +69,7 @@ def fix(
     cwd: Path | None = None,
     write: bool = False,
     pin_app_version: bool = False,
+    resolve_latest: bool = False,
 ) -> FixResult:
     """Plan (and with ``write``, make) the digest pins for the images under ``paths``.
 
@@ -75,7 +77,9 @@ def fix(
     ``edits`` are the planned :class:`~resolver.autofix.plan.PlannedEdit` s (``skipped``: the
     findings not fixed and why; ``diff()``: a unified diff); nothing is written unless
     ``write=True``; ``pin_app_version=True`` pins an empty tag to the chart's appVersion
-    (``"<appVersion>@sha256:..."``, which stops appVersion from driving the tag).
+    (``"<appVersion>@sha256:..."``, which stops appVersion from driving the tag);
+    ``resolve_latest=True`` replaces ``latest`` by the highest released version tag with the
+    same digest, pinned (``1.27.3@sha256:...``), and reports it when there is none.
     ``options`` is a :class:`resolver.ClientOptions` (``mirrors=`` maps registry hosts to
     mirrors). Raises :class:`resolver.ChartlockError` for a path that holds
     nothing to lint or a bad configuration.
@@ -103,20 +107,31 @@ def fix(
         texts[display] = data
         text = data.decode("utf-8-sig", "replace")
         app_version = _app_version(base / display) if pin_app_version else ""
-        for found_item in find_targets(display, text, found, app_version):
+        for found_item in find_targets(display, text, found, app_version, resolve_latest):
             if isinstance(found_item, Skipped):
                 result.skipped.append(found_item)
             else:
                 targets.append(found_item)
-    keys = {target.image for target in targets}
+    keys = {target.image for target in targets if not target.latest}
+    latest = {target.image for target in targets if target.latest}
     digests = asyncio.run(lookup(keys, options or ClientOptions())) if keys else {}
     result.lookups = len(digests)
+    versions: dict[ImageKey, Resolved] = {}
+    if latest:
+        from resolver.autofix.lookup import resolve_latest as find_versions
+
+        versions = asyncio.run(find_versions(latest, options or ClientOptions()))
+        result.lookups += len(versions)
     clear_cache()
 
     def chart_reads(display: str, key: str) -> bool:
         return reads_key(_chart_dir(base / display), key)
 
-    for item in plan_edits(targets, digests, chart_reads):
+    plain = [target for target in targets if not target.latest]
+    for item in [
+        *plan_edits(plain, digests, chart_reads),
+        *plan_edits([t for t in targets if t.latest], versions, chart_reads),
+    ]:
         if isinstance(item, Skipped):
             result.skipped.append(item)
         else:

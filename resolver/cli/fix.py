@@ -52,6 +52,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def add_fix_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "--resolve-latest",
+        action="store_true",
+        help="replace `latest` by the highest released version tag whose digest is the same, "
+        "pinned (1.27.3@sha256:<digest>); left and reported when no version tag matches",
+    )
+    parser.add_argument(
         "--pin-app-version",
         action="store_true",
         help='pin an empty tag (tag: "", which falls back to the chart\'s appVersion) to '
@@ -103,6 +109,7 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
         config=config,
         write=write,
         pin_app_version=bool(getattr(args, "pin_app_version", False)),
+        resolve_latest=bool(getattr(args, "resolve_latest", False)),
     )
     if getattr(args, "diff", False):
         sys.stdout.write(result.diff())
@@ -133,6 +140,7 @@ def _how(how: str) -> str:
         "reference": "digest appended to the reference",
         "digest-key": "written to the digest key the templates read",
         "app-version": "the empty tag pinned to the chart's appVersion",
+        "latest": "`latest` replaced by the released version with the same digest",
     }.get(how, how)
 
 

@@ -397,3 +397,33 @@ def test_app_version_fallback_is_pinned_only_with_the_flag(
     )
     after = _helm_template(helm_bin, chart, tmp_path)
     _check_rendering(before, after, images, literal=("busybox",))
+
+
+def test_resolve_latest_pins_the_released_version_with_the_same_digest(
+    registry: RegistryServer, tmp_path: Path
+) -> None:
+    same = push_image(registry.url, "example/tool", ("1.9.0", "2.0.0", "latest"), seed="tool2")
+    push_image(registry.url, "example/tool", ("2.1.0-rc.1",), seed="tool-rc")
+    push_image(registry.url, "example/tool", ("1.8.0",), seed="tool1")
+    push_image(registry.url, "example/orphan", ("latest",), seed="orphan")
+    push_image(registry.url, "example/orphan", ("1.0.0",), seed="orphan-1")
+    chart = tmp_path / "app"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n", "utf-8")
+    values = chart / "values.yaml"
+    values.write_text(
+        "tool:\n  image: ghcr.io/example/tool:latest\n"
+        "orphan:\n  image:\n    repository: ghcr.io/example/orphan\n    tag: latest\n",
+        "utf-8",
+    )
+    plain = run_chartlock("fix", str(chart), *_mirrors(registry), cwd=tmp_path)
+    assert plain.returncode == 1
+    assert "CL301 not fixed: `latest` is not pinned silently" in plain.stderr
+    result = run_chartlock("fix", "--resolve-latest", str(chart), *_mirrors(registry), cwd=tmp_path)
+    assert result.returncode == 1  # the orphan stays, and says why
+    assert f"image: ghcr.io/example/tool:2.0.0@{same}\n" in values.read_text("utf-8")
+    assert "tag: latest\n" in values.read_text("utf-8")
+    assert "ghcr.io/example/orphan:latest: no released version tag has the digest of `latest`" in (
+        result.stderr
+    )
+    assert "(`latest` replaced by the released version with the same digest)" in result.stderr
