@@ -162,7 +162,8 @@ def fix(
         from resolver.util.atomic import atomic_write
 
         for display, (_, new) in sorted(result.changes.items()):
-            target = base / display
+            # through a symlink to its target: replacing the link by a file would cut it
+            target = (base / display).resolve()
             atomic_write(target, new, target.stat().st_mode & 0o7777)
             result.written.append(display)
     return result

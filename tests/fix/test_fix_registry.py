@@ -427,3 +427,21 @@ def test_resolve_latest_pins_the_released_version_with_the_same_digest(
         result.stderr
     )
     assert "(`latest` replaced by the released version with the same digest)" in result.stderr
+
+
+def test_a_symlinked_values_file_is_written_through_and_keeps_its_mode(
+    registry: RegistryServer, images: dict[str, str], tmp_path: Path
+) -> None:
+    chart = _digest_chart(tmp_path)
+    shared = tmp_path / "shared-values.yaml"
+    shared.write_text("image: docker.io/library/busybox:1.36\n", "utf-8")
+    shared.chmod(0o600)
+    (chart / "values.yaml").unlink()
+    (chart / "values.yaml").symlink_to(shared)
+    result = run_chartlock("fix", str(chart), *_mirrors(registry), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (chart / "values.yaml").is_symlink()
+    assert shared.read_text("utf-8") == (
+        f"image: docker.io/library/busybox:1.36@{images['library/busybox:1.36']}\n"
+    )
+    assert shared.stat().st_mode & 0o777 == 0o600
