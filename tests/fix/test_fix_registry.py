@@ -445,3 +445,21 @@ def test_a_symlinked_values_file_is_written_through_and_keeps_its_mode(
         f"image: docker.io/library/busybox:1.36@{images['library/busybox:1.36']}\n"
     )
     assert shared.stat().st_mode & 0o777 == 0o600
+
+
+def test_ignore_and_select_limit_what_is_fixed(
+    registry: RegistryServer, images: dict[str, str], tmp_path: Path
+) -> None:
+    chart = _digest_chart(tmp_path)
+    original = (chart / "values.yaml").read_bytes()
+    ignored = run_chartlock(
+        "fix", "--ignore", "CL303", str(chart), *_mirrors(registry), cwd=tmp_path
+    )
+    assert ignored.returncode == 0, ignored.stderr
+    assert "0 fixes in 0 files" in ignored.stderr
+    assert (chart / "values.yaml").read_bytes() == original
+    selected = run_chartlock(
+        "fix", "--select", "CL301", "--check", str(chart), *_mirrors(registry), cwd=tmp_path
+    )
+    assert selected.returncode == 0, selected.stderr
+    assert "0 fixes in 0 files" in selected.stderr
