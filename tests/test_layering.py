@@ -45,12 +45,20 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "resolver.resolution",
         "resolver.linter",
     ),
+    # issue 13: `chartlock fix` plans from lint findings and looks digests up (a command core).
+    "resolver.autofix": (
+        "resolver.chart",
+        "resolver.registry",
+        "resolver.linter",
+        "resolver.commands",
+    ),
     "resolver.cli": (
         "resolver.chart",
         "resolver.registry",
         "resolver.resolution",
         "resolver.linter",
         "resolver.commands",
+        "resolver.autofix",
     ),
     "resolver.api": (
         "resolver.chart",
@@ -58,6 +66,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "resolver.resolution",
         "resolver.linter",
         "resolver.commands",
+        "resolver.autofix",
     ),
     "resolver.__main__": ("resolver.cli",),
 }

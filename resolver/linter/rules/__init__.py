@@ -33,6 +33,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "repository",
     "lock",
     "images",
+    "digestkey",
     "ci",
     "online",
     "policy",
