@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resolver.autofix.editor import EditRefused, edit_bytes
+from resolver.autofix.chartrepo import CHART_RULES, repository_edits
+from resolver.autofix.editor import EditRefused, ScalarEdit, edit_bytes
 from resolver.autofix.lookup import ImageKey, Resolved
 from resolver.autofix.plan import (
     REPORTED_RULES,
@@ -42,6 +43,7 @@ class FixResult:
     changes: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # display -> old, new
     written: list[str] = field(default_factory=list)
     lookups: int = 0
+    relocked: list[str] = field(default_factory=list)  # the charts re-locked after a fix
 
     def diff(self) -> str:
         """A unified diff of every change (``a/``/``b/`` paths, like ``git diff``)."""
@@ -136,6 +138,15 @@ def fix(
             result.skipped.append(item)
         else:
             result.edits.append(item)
+    chart_files = sorted(
+        {f.path for f in report.findings if f.rule in CHART_RULES and _is_chart_yaml(f.path)}
+    )
+    chart_rules = {(f.path, f.line): f.rule for f in report.findings if f.rule in CHART_RULES}
+    for display in chart_files:
+        data = texts[display] = (base / display).read_bytes()
+        for scalar, name in repository_edits(data.decode("utf-8-sig", "replace")):
+            rule = chart_rules.get((display, scalar.line), "CL1xx")
+            result.edits.append(_repository_edit(display, rule, scalar, name))
     per_file: dict[str, list[PlannedEdit]] = {}
     for edit in result.edits:
         per_file.setdefault(edit.path, []).append(edit)
@@ -166,7 +177,49 @@ def fix(
             target = (base / display).resolve()
             atomic_write(target, new, target.stat().st_mode & 0o7777)
             result.written.append(display)
+        relock = [d for d in result.written if _is_chart_yaml(d)]
+        if relock:
+            _relock(base, relock, options or ClientOptions(), result)
     return result
+
+
+def _is_chart_yaml(display: str) -> bool:
+    return display.rsplit("/", 1)[-1] == "Chart.yaml"
+
+
+def _repository_edit(display: str, rule: str, scalar: ScalarEdit, name: str) -> PlannedEdit:
+    return PlannedEdit(
+        display,
+        rule,
+        scalar.line,
+        scalar.column,
+        scalar.old,
+        scalar.new,
+        image=name,
+        digest="",
+        how="repository",
+        finding_line=scalar.line,
+        finding_column=scalar.column,
+    )
+
+
+def _relock(base: Path, charts: Sequence[str], options: ClientOptions, result: FixResult) -> None:
+    """Re-lock each fixed chart that has a lock: the lock records the repository verbatim
+    (and helm refuses a lock whose digest no longer matches Chart.yaml). A chart whose lock
+    cannot be made is reported (its Chart.yaml is fixed; ``chartlock lock`` says why)."""
+    from resolver.commands.lock import lock_charts, lock_path
+    from resolver.errors import ChartlockError
+
+    for display in charts:
+        chart_dir = (base / display).parent
+        if not lock_path(chart_dir).is_file():
+            continue
+        try:
+            lock_charts([chart_dir], options, cwd=base)
+        except ChartlockError as exc:
+            result.skipped.append(Skipped(display, "CL1xx", 0, 0, f"re-lock failed: {exc}"))
+            continue
+        result.relocked.append(display)
 
 
 def _chart_dir(values: Path) -> Path | None:

@@ -29,7 +29,10 @@ class ReportWithFixes(Report):
     fixes: dict[tuple[str, int, int, str], dict[str, object]]
 
 
-HELP = "pin unpinned container images in values files to their digests, in place"
+HELP = (
+    "pin unpinned container images in values files to their digests, and fix Chart.yaml "
+    "repositories, in place"
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -115,10 +118,19 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
         sys.stdout.write(result.diff())
     verb = "pinned" if write else "would pin"
     for edit in result.edits:
+        if edit.how == "repository":  # Chart.yaml (issue 13, scope 2)
+            sys.stderr.write(
+                f"{edit.path}:{edit.line}:{edit.column}: {edit.rule} "
+                f"{'fixed' if write else 'would fix'} the repository of {edit.image}: "
+                f"{edit.old} -> {edit.new}\n"
+            )
+            continue
         sys.stderr.write(
             f"{edit.path}:{edit.line}:{edit.column}: {edit.rule} {verb} {edit.image} "
             f"({_how(edit.how)})\n"
         )
+    for display in result.relocked:
+        sys.stderr.write(f"{display}: re-locked (the fixed repository changes the lock)\n")
     for skipped in result.skipped:
         sys.stderr.write(
             f"{skipped.path}:{skipped.line}:{skipped.column}: {skipped.rule} not fixed: "
@@ -156,6 +168,8 @@ def sarif_fixes(result: FixResult) -> dict[tuple[str, int, int, str], dict[str, 
     its quotes), or of the digest into an empty quoted ``digest: ""``."""
     out: dict[tuple[str, int, int, str], dict[str, object]] = {}
     for edit in result.edits:
+        if edit.how == "repository":  # a replacement, not an insertion: not offered in SARIF
+            continue
         old, _ = result.changes.get(edit.path, (b"", b""))
         lines = old.decode("utf-8-sig", "replace").split("\n")
         line = lines[edit.line - 1] if 0 < edit.line <= len(lines) else ""
