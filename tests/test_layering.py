@@ -49,6 +49,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "resolver.autofix": (
         "resolver.chart",
         "resolver.registry",
+        "resolver.resolution",  # CL104: both index.yaml files compared before http -> https
         "resolver.linter",
         "resolver.commands",
     ),

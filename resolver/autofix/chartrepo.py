@@ -2,7 +2,8 @@
 
 Pure: the new spelling of an ``oci://`` repository and where each one sits in Chart.yaml. Only
 fixes whose result is certain without asking anyone are made (CL107, CL108, CL109's trailing
-slash, CL110); ``http://`` → ``https://`` needs both indexes compared and is not done here.
+slash, CL110). ``http://`` → ``https://`` (CL104) is only proposed here (:func:`https_edits`):
+the caller fetches both index.yaml files and keeps the edit only when they are the same.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import yaml
 from resolver.autofix.editor import ScalarEdit
 
 # The rules whose findings in a Chart.yaml this module fixes.
-CHART_RULES = frozenset(("CL107", "CL108", "CL109", "CL110"))
+CHART_RULES = frozenset(("CL104", "CL107", "CL108", "CL109", "CL110"))
 _DOCKER_HUB_ALIASES = frozenset(("docker.io", "index.docker.io"))
 
 
@@ -77,4 +78,41 @@ def repository_edits(text: str) -> list[tuple[ScalarEdit, str]]:
                 out.append(
                     (ScalarEdit(mark.line + 1, mark.column + 1, str(repo.value), new), chart)
                 )
+    return out
+
+
+def https_edits(text: str) -> list[tuple[ScalarEdit, str]]:
+    """For every ``http://`` repository of Chart.yaml ``text``: the edit to ``https://`` (the
+    same host, port and path), and the http URL. Only proposals: see the module docstring."""
+    out: list[tuple[ScalarEdit, str]] = []
+    for node in _repository_nodes(text):
+        value = str(node.value)
+        if value.startswith("http://"):
+            mark = node.start_mark
+            new = "https://" + value[len("http://") :]
+            out.append((ScalarEdit(mark.line + 1, mark.column + 1, value, new), value))
+    return out
+
+
+def _repository_nodes(text: str) -> list[yaml.ScalarNode]:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    out: list[yaml.ScalarNode] = []
+    for key, deps in root.value:
+        if key.value != "dependencies" or not isinstance(deps, yaml.SequenceNode):
+            continue
+        for dep in deps.value:
+            if not isinstance(dep, yaml.MappingNode):
+                continue
+            for k, v in dep.value:
+                if (
+                    k.value == "repository"
+                    and isinstance(v, yaml.ScalarNode)
+                    and v.tag == "tag:yaml.org,2002:str"
+                ):
+                    out.append(v)
     return out

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resolver.autofix.chartrepo import CHART_RULES, repository_edits
+from resolver.autofix.chartrepo import CHART_RULES, https_edits, repository_edits
 from resolver.autofix.editor import EditRefused, ScalarEdit, edit_bytes
 from resolver.autofix.lookup import ImageKey, Resolved
 from resolver.autofix.plan import (
@@ -144,9 +144,18 @@ def fix(
     chart_rules = {(f.path, f.line): f.rule for f in report.findings if f.rule in CHART_RULES}
     for display in chart_files:
         data = texts[display] = (base / display).read_bytes()
-        for scalar, name in repository_edits(data.decode("utf-8-sig", "replace")):
+        chart_text = data.decode("utf-8-sig", "replace")
+        for scalar, name in repository_edits(chart_text):
             rule = chart_rules.get((display, scalar.line), "CL1xx")
             result.edits.append(_repository_edit(display, rule, scalar, name))
+        for scalar, http_url in https_edits(chart_text):
+            if chart_rules.get((display, scalar.line)) != "CL104":
+                continue
+            why = _same_index(http_url, scalar.new, options or ClientOptions())
+            if why:
+                result.skipped.append(Skipped(display, "CL104", scalar.line, scalar.column, why))
+            else:
+                result.edits.append(_repository_edit(display, "CL104", scalar, http_url))
     per_file: dict[str, list[PlannedEdit]] = {}
     for edit in result.edits:
         per_file.setdefault(edit.path, []).append(edit)
@@ -181,6 +190,25 @@ def fix(
         if relock:
             _relock(base, relock, options or ClientOptions(), result)
     return result
+
+
+def _same_index(http_url: str, https_url: str, options: ClientOptions) -> str:
+    """ "" when ``https_url`` serves the same index.yaml as ``http_url`` (the same charts,
+    versions, URLs and digests), else why the ``http://`` repository is left. The https
+    request trusts what ``--repository-config`` says for that URL (its caFile), as lock does."""
+    from resolver.chart.repoconfig import load_repositories
+    from resolver.errors import ChartlockError
+    from resolver.resolution.indexrepo import fetch_indexes
+    from resolver.util.aio import run
+
+    repos = load_repositories(options.repository_config)
+    try:
+        indexes = run(fetch_indexes([http_url, https_url], repos, options.timeout))
+    except ChartlockError as exc:
+        return f"not changed to https://: {exc}"
+    if indexes[http_url] != indexes[https_url]:
+        return f"not changed to https://: {https_url} serves a different index.yaml"
+    return ""
 
 
 def _is_chart_yaml(display: str) -> bool:

@@ -10,6 +10,7 @@ from resolver.linter.rules.images import NOT_DIGEST_PINNED
 from resolver.linter.rules.repository import (
     DOCKER_HUB_HOST,
     HAS_TAG_OR_DIGEST,
+    INSECURE_HTTP,
     INVALID_OCI_REFERENCE,
     REPEATS_CHART_NAME,
 )
@@ -38,6 +39,10 @@ FIXABLE: dict[str, str] = {
         "`mirrors:` in the configuration) sends the lookups to a mirror."
     ),
     # issue 13, scope 2: the mechanical Chart.yaml repository fixes (resolver.autofix.chartrepo)
+    INSECURE_HTTP.id: "`chartlock fix` writes `https://` for `http://` only when the https URL "
+    "(same host, port and path) serves the same index.yaml: both are fetched and their charts, "
+    "versions, URLs and digests compared (`--repository-config` supplies a CA file); otherwise "
+    "the repository is left and reported as not fixed." + _RELOCK,
     REPEATS_CHART_NAME.id: "`chartlock fix` drops the trailing `/<chart name>` from the "
     "`oci://` repository." + _RELOCK,
     HAS_TAG_OR_DIGEST.id: "`chartlock fix` drops the tag or digest from the `oci://` repository "

@@ -4,16 +4,23 @@ run-level refusal of a file whose edit cannot be made safely."""
 
 from __future__ import annotations
 
+import http.server
+import socket
+import ssl
 import subprocess
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from resolver.autofix.chartrepo import fixed_repository, repository_edits
 from resolver.autofix.editor import edit_bytes
 from resolver.chart.loader import load_lock
+from tests.support.certs import make_ca_and_server_cert
 from tests.support.cli import run_chartlock
-from tests.support.registry import Pusher, RegistryServer
+from tests.support.registry import Pusher, RegistryServer, make_chart
 from tests.support.tools import helm_env
 
 
@@ -197,3 +204,141 @@ def test_a_file_whose_edit_cannot_be_made_is_refused_and_left_alone(tmp_path: Pa
     assert "Traceback" not in result.stderr
     assert (chart / "Chart.yaml").read_text("utf-8") == text
     assert not (chart / "Chart.lock").exists()
+
+
+class _DualServer(http.server.ThreadingHTTPServer):
+    """Plain HTTP and HTTPS on one port (a TLS ClientHello starts with 0x16), as a web server
+    serves http://host/ and https://host/: the same URL but for the scheme."""
+
+    def __init__(
+        self, handler: Callable[..., http.server.BaseHTTPRequestHandler], ctx: ssl.SSLContext
+    ) -> None:
+        self.ctx = ctx
+        super().__init__(("127.0.0.1", 0), handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, addr = self.socket.accept()
+        sock.settimeout(10)
+        if sock.recv(1, socket.MSG_PEEK) == b"\x16":
+            sock = self.ctx.wrap_socket(sock, server_side=True)
+        return sock, addr
+
+
+@pytest.fixture
+def dual_repo(helm_bin: str, tmp_path: Path) -> Iterator[tuple[int, Path, Path, Path]]:
+    """A chart index served over http:// and https:// on one port: (port, repositories.yaml
+    trusting its CA, the directory served over http, the one served over https)."""
+    ca, cert, key = make_ca_and_server_cert(tmp_path / "certs")
+    plain, tls = tmp_path / "plain", tmp_path / "tls"
+    src = make_chart(tmp_path / "src", "webapp", "1.0.0")
+    for served in (plain, tls):
+        (served / "charts").mkdir(parents=True)
+        subprocess.run(
+            [helm_bin, "package", str(src), "-d", str(served / "charts")],
+            check=True,
+            capture_output=True,
+        )
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a: Any, **k: Any) -> None:
+            secure = isinstance(a[0], ssl.SSLSocket)
+            super().__init__(*a, directory=str(tls if secure else plain), **k)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    httpd = _DualServer(Handler, ctx)
+    port = httpd.server_address[1]
+    for served in (plain, tls):
+        subprocess.run(
+            [helm_bin, "repo", "index", str(served / "charts")], check=True, capture_output=True
+        )
+    repos = tmp_path / "repositories.yaml"
+    repos.write_text(
+        "apiVersion: v1\nrepositories:\n- name: web\n"
+        f"  url: https://127.0.0.1:{port}/charts\n  caFile: {ca}\n",
+        "utf-8",
+    )
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield port, repos, plain, tls
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _http_chart(directory: Path, url: str) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+        f"  - name: webapp\n    version: 1.0.0\n    repository: {url}  # the index\n",
+        "utf-8",
+    )
+    return directory
+
+
+@pytest.mark.integration
+def test_http_becomes_https_only_where_https_serves_the_same_index(
+    dual_repo: tuple[int, Path, Path, Path], tmp_path: Path
+) -> None:
+    port, repos, _, _ = dual_repo
+    chart = _http_chart(tmp_path / "app", f"http://127.0.0.1:{port}/charts")
+    before = (chart / "Chart.yaml").read_text("utf-8")
+    result = run_chartlock("fix", str(chart), "--repository-config", str(repos))
+    assert result.returncode == 0, result.stderr
+    assert "CL104" in result.stderr
+    assert (chart / "Chart.yaml").read_text("utf-8") == before.replace(
+        "http://127.0.0.1", "https://127.0.0.1"
+    )
+    lint = run_chartlock("lint", str(chart), "--select", "CL104")
+    assert "CL104" not in lint.stdout, lint.stdout
+
+
+@pytest.mark.integration
+def test_http_stays_when_https_serves_another_index(
+    dual_repo: tuple[int, Path, Path, Path], helm_bin: str, tmp_path: Path
+) -> None:
+    port, repos, _, tls = dual_repo
+    extra = make_chart(tmp_path / "src2", "other", "2.0.0")
+    subprocess.run(
+        [helm_bin, "package", str(extra), "-d", str(tls / "charts")],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [helm_bin, "repo", "index", str(tls / "charts")], check=True, capture_output=True
+    )
+    chart = _http_chart(tmp_path / "app", f"http://127.0.0.1:{port}/charts")
+    before = (chart / "Chart.yaml").read_bytes()
+    result = run_chartlock("fix", str(chart), "--repository-config", str(repos))
+    assert result.returncode == 1, result.stderr
+    assert "serves a different index.yaml" in result.stderr, result.stderr
+    assert (chart / "Chart.yaml").read_bytes() == before
+
+
+@pytest.mark.integration
+def test_http_stays_when_nothing_answers_on_https(tmp_path: Path) -> None:
+    served = tmp_path / "served"
+    (served / "charts").mkdir(parents=True)
+    (served / "charts" / "index.yaml").write_text("apiVersion: v1\nentries: {}\n", "utf-8")
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a: Any, **k: Any) -> None:
+            super().__init__(*a, directory=str(served), **k)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        chart = _http_chart(tmp_path / "app", f"http://127.0.0.1:{httpd.server_address[1]}/charts")
+        before = (chart / "Chart.yaml").read_bytes()
+        result = run_chartlock("fix", str(chart), "--timeout", "5")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.returncode == 1, result.stderr
+    assert "CL104 not fixed: not changed to https://" in result.stderr, result.stderr
+    assert (chart / "Chart.yaml").read_bytes() == before
