@@ -166,12 +166,14 @@ def fix(
         except EditRefused as exc:
             result.edits = [e for e in result.edits if e.path != display]
             result.skipped.extend(
+                # Each finding at its own place; the reason names the edit that failed.
                 Skipped(
                     display,
                     e.rule,
-                    exc.line or e.line,
-                    exc.column or e.column,
-                    f"fix refused for this file: {exc.reason}",
+                    e.finding_line or e.line,
+                    e.finding_column or e.column,
+                    f"fix refused for this file: {exc.reason}"
+                    + (f" (line {exc.line}, column {exc.column})" if exc.line else ""),
                 )
                 for e in edits
             )

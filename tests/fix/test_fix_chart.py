@@ -198,7 +198,7 @@ def test_a_file_whose_edit_cannot_be_made_is_refused_and_left_alone(tmp_path: Pa
     refused = [line for line in result.stderr.splitlines() if "fix refused" in line]
     assert refused, result.stderr
     assert any(
-        "app/Chart.yaml:7:17:" in line and "block scalars are not edited" in line
+        "app/Chart.yaml:7:17:" in line and "block scalars are not edited (line 7" in line
         for line in refused
     ), refused
     assert "Traceback" not in result.stderr

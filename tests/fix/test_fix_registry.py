@@ -289,6 +289,36 @@ def test_unknown_tag_is_reported_not_fixed(
     assert f"busybox:1.36@{images['library/busybox:1.36']}" in text  # the others are fixed
 
 
+def test_a_values_file_with_an_edit_that_cannot_be_made_is_refused_whole(
+    registry: RegistryServer, images: dict[str, str], tmp_path: Path
+) -> None:
+    """The run-level refusal: the digests were looked up, but one edit of the file (a block
+    scalar) cannot be made safely, so no edit of that file is made; another file is fixed."""
+    chart = _digest_chart(tmp_path)
+    values = chart / "values.yaml"
+    refused = DIGEST_VALUES.replace(
+        "  image: 'ghcr.io/example/sidecar:2.0.1'", "  image: >-\n    ghcr.io/example/sidecar:2.0.1"
+    )
+    values.write_text(refused, "utf-8")
+    other = chart / "values-prod.yaml"
+    other.write_text("image:\n  repository: bitnami/nginx\n  tag: 1.25.3\n", "utf-8")
+    result = run_chartlock("fix", str(chart), *_mirrors(registry), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "fix refused for this file" in line]
+    reason = "block scalars are not edited (line 9, column 10)"
+    assert all(line.startswith("app/values.yaml:") and reason in line for line in lines), lines
+    # every planned edit of the file is reported at its own finding, none is made
+    assert sorted(line.split(": CL303")[0] for line in lines) == [
+        "app/values.yaml:13:5",
+        "app/values.yaml:14:5",
+        "app/values.yaml:5:8",
+        "app/values.yaml:9:10",
+    ], lines
+    assert "Traceback" not in result.stderr
+    assert values.read_text("utf-8") == refused
+    assert f"tag: 1.25.3@{images['bitnami/nginx:1.25.3']}\n" in other.read_text("utf-8")
+
+
 def test_without_mirror_nothing_leaves_loopback(tmp_path: Path) -> None:
     """No mirror and an unreachable registry: a clear failure per image, exit 1, no write."""
     chart = _digest_chart(tmp_path)
