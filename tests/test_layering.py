@@ -45,12 +45,21 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "resolver.resolution",
         "resolver.linter",
     ),
+    # issue 13: `chartlock fix` plans from lint findings and looks digests up (a command core).
+    "resolver.autofix": (
+        "resolver.chart",
+        "resolver.registry",
+        "resolver.resolution",  # CL104: both index.yaml files compared before http -> https
+        "resolver.linter",
+        "resolver.commands",
+    ),
     "resolver.cli": (
         "resolver.chart",
         "resolver.registry",
         "resolver.resolution",
         "resolver.linter",
         "resolver.commands",
+        "resolver.autofix",
     ),
     "resolver.api": (
         "resolver.chart",
@@ -58,6 +67,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "resolver.resolution",
         "resolver.linter",
         "resolver.commands",
+        "resolver.autofix",
     ),
     "resolver.__main__": ("resolver.cli",),
 }

@@ -5,7 +5,7 @@ Each module defines ``HELP`` (one line), ``configure(parser)`` to add its argume
 jsonschema) inside ``run`` only, so that ``chartlock check`` and ``chartlock lint`` start fast.
 """
 
-COMMANDS: tuple[str, ...] = ("check", "lint", "rules", "lock", "verify", "pull", "outdated")
+COMMANDS: tuple[str, ...] = ("check", "lint", "rules", "lock", "verify", "pull", "outdated", "fix")
 
 
 def entry() -> None:

@@ -115,7 +115,26 @@ def add_registry_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="Helm repositories.yaml (default: $HELM_REPOSITORY_CONFIG or Helm's)",
     )
+    group.add_argument(
+        "--mirror",
+        action="append",
+        type=_mirror,
+        default=[],
+        metavar="HOST=URL",
+        help="send requests for registry HOST to the mirror URL (repeatable; e.g. "
+        "docker.io=http://127.0.0.1:5000; overrides the config's `mirrors:`)",
+    )
     group.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
+
+
+def _mirror(text: str) -> tuple[str, str]:
+    """``--mirror HOST=URL`` (:mod:`resolver.registry.mirrors`)."""
+    from resolver.registry.mirrors import parse_mirror
+
+    try:
+        return parse_mirror(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def use_color(stream: TextIO) -> bool:

@@ -49,6 +49,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also ask the registries (CL501-CL504, like `chartlock verify`)",
     )
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="pin unpinned images first (`chartlock fix`), then lint (the registry options "
+        "apply; with --diff/--check nothing is written)",
+    )
+    from resolver.cli.fix import add_fix_options
+
+    add_fix_options(parser)
     add_registry_options(parser)
 
 
@@ -62,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
         ignore=split_selectors(args.ignore or ""),
         fail_on=args.fail_on,
     )
+    result = None
+    if args.fix or args.diff or args.check:  # issue 13: `lint --fix`, ruff's convention
+        from resolver.cli.fix import apply_fix
+
+        result = apply_fix(args, config)
+        if args.diff:
+            return 0
     options = None
     if args.online:
         from resolver.cli.online import client_options, setup_logging
@@ -72,4 +88,9 @@ def run(args: argparse.Namespace) -> int:
         report = lint(args.paths, config, online=args.online, online_options=options)
     except InputError as exc:
         report = failed_before_report(exc, args)
-    return emit_report(report, args.format, fail_on=config.fail_on, args=args)
+    if result is not None and args.check:  # nothing written: the findings carry their fixes
+        from resolver.cli.fix import with_fixes
+
+        report = with_fixes(report, result)
+    code = emit_report(report, args.format, fail_on=config.fail_on, args=args)
+    return max(code, 1) if result is not None and args.check and result.changes else code

@@ -149,15 +149,53 @@ def _registry_flags(args: argparse.Namespace) -> ClientOptions:
 
 def client_options(args: argparse.Namespace) -> ClientOptions:
     """:class:`ClientOptions` from the flags added by ``add_registry_options``, with the
-    connections :func:`preconnect` began for this run."""
+    connections :func:`preconnect` began for this run and the registry mirrors."""
     return _registry_flags(args).replace(
-        password=read_password(args), preconnected=getattr(args, PRECONNECTED, None)
+        password=read_password(args),
+        preconnected=getattr(args, PRECONNECTED, None),
+        mirrors=_mirrors(args),
     )
 
 
 # The attribute of the parsed arguments that carries this run's preconnected sockets from
 # preconnect() (called first, before the heavy imports) to client_options().
 PRECONNECTED = "_chartlock_preconnected"
+# The attribute carrying the configuration's ``mirrors:`` when the command loaded it already
+# (``chartlock fix``), so that it is not read twice.
+CONFIG_MIRRORS = "_config_mirrors"
+
+
+def _mirrors(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """The configuration's ``mirrors:`` then the ``--mirror`` flags (a flag wins for its host).
+    The configuration is read only when a file could exist (:func:`maybe_config`) and
+    mentions ``mirrors``."""
+    from resolver.registry.mirrors import normalize
+
+    pairs: list[tuple[str, str]] = []
+    if hasattr(args, CONFIG_MIRRORS):  # the command loaded the configuration already
+        pairs.extend(getattr(args, CONFIG_MIRRORS))
+    else:
+        config_path = getattr(args, "config", None)
+        if config_path or maybe_config(Path.cwd()):
+            from resolver.linter.config import find_config, load_config
+
+            path = Path(config_path) if config_path else find_config()
+            # Loading validates the file (jsonschema, ~0.1 s): only when it can name mirrors,
+            # since this runs before preconnect, i.e. before the heavy imports.
+            if path is not None and _names_mirrors(path):
+                pairs.extend(load_config(path).mirrors)
+    pairs.extend(getattr(args, "mirror", None) or [])
+    try:
+        return normalize(pairs)
+    except ValueError as exc:
+        raise ChartlockError(f"mirrors: {exc}") from None
+
+
+def _names_mirrors(path: Path) -> bool:
+    try:
+        return b"mirrors" in path.read_bytes()
+    except OSError:
+        return True  # load_config reports it
 
 
 def preconnect(args: argparse.Namespace, dirs: list[Path], *, early_lists: bool = False) -> None:
@@ -170,6 +208,12 @@ def preconnect(args: argparse.Namespace, dirs: list[Path], *, early_lists: bool 
 
     try:
         wanted = _wanted(dirs, early_lists=early_lists)
+        if getattr(args, "mirror", None) or maybe_config(Path.cwd()):
+            # A mirrored registry is never contacted (issue 13): no early connection to it.
+            from resolver.registry.mirrors import mirror_for
+
+            mirrors = _mirrors(args)
+            wanted = [w for w in wanted if mirror_for(mirrors, w.repository.registry) is None]
     except Exception:
         return
     session = start_for(wanted, plain_http=_registry_flags(args).uses_plain_http)

@@ -19,6 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from resolver.errors import ChartlockError
     from resolver.linter.docs import rule_dict, rule_text
+    from resolver.linter.fixable import is_fixable
     from resolver.linter.rules import load_builtin_rules
 
     rules = sorted(load_builtin_rules().values(), key=lambda r: r.id)
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         width = max((len(r.name) for r in rules), default=0)
         for r in rules:
             online = " (online)" if r.online else ""
+            online += " (fixable)" if is_fixable(r.id) else ""
             sys.stdout.write(
                 f"{r.id}  {r.name:<{width}}  {r.severity.label:<7}  {r.summary}{online}\n"
             )

@@ -46,6 +46,8 @@ class Config(Record):
     severity: dict[str, Severity] = field(default_factory=dict)  # {id-or-prefix: level}
     fail_on: Severity = Severity.ERROR
     allowed_registries: tuple[str, ...] = ()
+    # registry host -> mirror URL for the online commands (resolver.registry.mirrors)
+    mirrors: tuple[tuple[str, str], ...] = ()
     require_digest: RequireDigest = field(default_factory=RequireDigest)
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ci_globs: tuple[str, ...] = ()
@@ -69,6 +71,9 @@ class Config(Record):
         set_ = object.__setattr__  # a record is frozen: normalise once, here
         for name in ("select", "ignore", "allowed_registries", "ci_globs", "plugins"):
             set_(self, name, tuple(getattr(self, name)))
+        raw_mirrors: Any = self.mirrors  # a mapping (configuration file) or (host, url) pairs
+        pairs = raw_mirrors.items() if isinstance(raw_mirrors, Mapping) else raw_mirrors
+        set_(self, "mirrors", tuple((str(k), str(v)) for k, v in pairs))
         raw_digest: Any = self.require_digest
         if isinstance(raw_digest, Mapping):
             set_(self, "require_digest", RequireDigest(**raw_digest))
@@ -359,6 +364,7 @@ def _build(data: dict[str, Any], source: Path) -> Config:
         severity={k: Severity.parse(v) for k, v in data.get("severity", {}).items()},
         fail_on=Severity.parse(data.get("fail-on", "error")),
         allowed_registries=tuple(data.get("allowed-registries", ())),
+        mirrors=tuple((str(k), str(v)) for k, v in data.get("mirrors", {}).items()),
         require_digest=RequireDigest(
             charts=bool(digest.get("charts", False)), images=bool(digest.get("images", False))
         ),

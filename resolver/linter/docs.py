@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from resolver.linter.fixable import FIX_EXAMPLES, FIXABLE, is_fixable
 from resolver.linter.rules.base import Rule
 
 _FAMILIES = {
@@ -32,13 +33,16 @@ def rule_dict(rule: Rule) -> dict[str, object]:
         "bad": rule.bad,
         "good": rule.good,
         "online": rule.online,
+        "fixable": is_fixable(rule.id),
     }
 
 
 def rule_text(rule: Rule) -> str:
     """One rule in full, for the terminal."""
+    fixable = ", fixable: chartlock fix" if is_fixable(rule.id) else ""
     lines = [
-        f"{rule.id} {rule.name} ({rule.severity.label}{', online' if rule.online else ''})",
+        f"{rule.id} {rule.name} ({rule.severity.label}{', online' if rule.online else ''}"
+        f"{fixable})",
         "",
         f"What it does: {rule.summary}",
         f"Why: {rule.rationale}",
@@ -67,6 +71,7 @@ def render_markdown(rules: Iterable[Rule]) -> str:
     for r in ordered:
         summary = r.summary.replace("|", "\\|")
         online = " (online)" if r.online else ""
+        online += " (fixable)" if is_fixable(r.id) else ""
         out.append(
             f"| [{r.id}](#{r.id.lower()}-{r.name}) | {r.name} | {r.severity.label} | "
             f"{summary}{online} |"
@@ -86,4 +91,10 @@ def render_markdown(rules: Iterable[Rule]) -> str:
         for title, example in (("Example", r.bad), ("Use instead", r.good)):
             if example:
                 out += ["", f"**{title}:**", "", "```yaml", *example.splitlines(), "```"]
+        if is_fixable(r.id):  # issue 13
+            out += ["", f"**Automatic fix.** {FIXABLE[r.id]}"]
+            before, after = FIX_EXAMPLES.get(r.id, ("", ""))
+            if before:
+                out += ["", "Before:", "", "```yaml", *before.splitlines(), "```"]
+                out += ["", "After `chartlock fix`:", "", "```yaml", *after.splitlines(), "```"]
     return "\n".join(out) + "\n"

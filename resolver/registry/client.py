@@ -149,6 +149,12 @@ class RegistryClient:
     # -- plumbing --------------------------------------------------------------------------
 
     def _base(self, repo: Repository) -> str:
+        if self.options.mirrors:  # issue 13: a mirrored registry is served by its mirror
+            from resolver.registry.mirrors import base_url
+
+            mirrored = base_url(self.options.mirrors, repo.registry, repo.path)
+            if mirrored is not None:
+                return mirrored
         scheme = "http" if self.plain_http else "https"
         return f"{scheme}://{repo.host}/v2/{repo.path}"
 

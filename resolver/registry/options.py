@@ -28,6 +28,9 @@ class ClientOptions(Record):
     password: str | None = field(default=None, repr=False)
     repository_config: str | None = None
     max_per_host: int = 32
+    # ((registry host, mirror URL), ...): a mirrored registry is served by its mirror
+    # (resolver.registry.mirrors; the `mirrors:` configuration key and `--mirror HOST=URL`)
+    mirrors: tuple[tuple[str, str], ...] = ()
     # The connections begun while chartlock was starting (resolver.registry.preconnect), for
     # the client's transport to take; not an option, so neither compared nor shown.
     preconnected: Preconnect | None = field(default=None, compare=False, repr=False)

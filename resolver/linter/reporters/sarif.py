@@ -98,6 +98,10 @@ def render_sarif(report: Report) -> str:
                 "partialFingerprints": {"chartlock/v1": f.fingerprint},
             }
         )
+        # issue 13: a report that carries planned fixes (``lint --check``) gives SARIF fixes
+        fix = getattr(report, "fixes", {}).get((f.path, f.line, f.column, f.rule))
+        if fix is not None:
+            results[-1]["fixes"] = [fix]
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -31,6 +31,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "repository",
     "lock",
     "images",
+    "digestkey",
     "ci",
     "online",
     "policy",
