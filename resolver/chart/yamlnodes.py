@@ -51,7 +51,7 @@ class ScalarNode(Node):
     def __init__(
         self, value: str, style: str, start_mark: Mark, resolved_tag: str | None = None
     ) -> None:
-        super().__init__(start_mark)
+        self.start_mark = start_mark  # not super().__init__: a call per scalar adds up
         self.value = value
         self.style = style
         self.resolved_tag = resolved_tag

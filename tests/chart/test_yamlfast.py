@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from resolver.chart import yamlfast
 from resolver.chart.yaml11 import compose as compose_any
@@ -119,6 +121,46 @@ def test_every_corpus_chart_file_takes_the_fast_path() -> None:
         ("a: |2\n   x\n", "refused"),
         ("a: [x,\n  y]\n", "refused"),
         ("a: @x\n", "refused"),
+        # Empty flow mappings: nearly every real values file has 'annotations: {}'.
+        ("a: {}\n", "same"),
+        ("a: { }\nb: 1\n", "same"),
+        ("a: {} # c\n", "same"),
+        ("- {}\n- x\n", "same"),
+        ("{}\n", "same"),
+        ("a:\n  b: {}\n  c:\n    - {}\n", "same"),
+        ("a: {}x\n", "refused"),
+        ("a: {} x\n", "refused"),
+        ("a: {}#c\n", "refused"),
+        ("a: {\n", "refused"),
+        ("a: { b }\n", "refused"),
+        ("a: {}\n  b: 1\n", "refused"),
+        ("{}: a\n", "refused"),
+        # Colons: only one followed by a space or the line's end ends a key.
+        ("a::b: c\n", "same"),
+        ("a:: c\n", "same"),
+        ("a :: c\n", "same"),
+        ("http://x: y\n", "same"),
+        ("a: b:c:d\n", "same"),
+        ("a: b::\n", "refused"),
+        ("a #b: c\n", "refused"),
+        ("a: b #c: d\n", "same"),
+        # Document markers found anywhere in the text, not only on the first line.
+        ("# c\n---\na: 1\n", "same"),
+        ("--- # c\na: 1\n", "refused"),
+        ("a: 1\n...\n", "refused"),
+        ("a: 1\n....\n", "refused"),
+        ("a:\n  ---x\n", "same"),
+        ("a: 1\n%x\n", "refused"),
+        ("a: 1\n \x85\n", "refused"),
+        # Characters Python does not call printable but YAML reads as content.
+        ("a: b\xa0c\n# \u202f\u200b\n", "same"),
+        ("\xa0a: b\n", "same"),
+        ("a: \xa0\n", "same"),
+        ("a: b\u2028c\n", "refused"),
+        ("a: b\u2029c\n", "refused"),
+        ("a: b\ufeffc\n", "refused"),
+        ("a: b\x7f\n", "refused"),
+        ("a: b\rc\n", "refused"),
     ],
 )
 def test_known_documents(text: str, expected: str) -> None:
@@ -145,6 +187,11 @@ _VALID = [
     '"e\\"s\\n\\x41\\u00e9 \\/"',
     "[a, 'b', \"c\"]",
     "[]",
+    "{}",
+    "{ }",
+    "{} #c",
+    "a::b",
+    "b:c:",
     "|",
     "|-",
     "|+",
@@ -183,7 +230,10 @@ _SCALARS = [
     "[a, [b]]",
     "[a: b]",
     "{a: b}",
-    "{}",
+    "{",
+    "{}}",
+    "{} x",
+    "{}#c",
     "|2",
     "|#c",
     "> x",
@@ -277,3 +327,114 @@ def test_compose_falls_back_to_pyyaml_for_the_rest() -> None:
     first, second = node.value[0][1], node.value[1][1]
     assert first is second  # an alias stays one node after conversion
     assert isinstance(first, SequenceNode) and [n.value for n in first.value] == ["1", "2"]
+
+
+# -- real values files and hypothesis ------------------------------------------------------
+
+SHARED_VALUES = ROOT.parent / "shared" / "data" / "corpus" / "values"
+
+
+def test_every_shipped_values_file_takes_the_fast_path() -> None:
+    # Real values files are the bulk of what `chartlock lint` reads (tens of KB each, issue 14):
+    # the fast path must hold them (a refusal costs a PyYAML compose and a tree conversion).
+    files = sorted((FIXTURES / "corpus-lint" / "values").rglob("values.yaml"))
+    assert len(files) == 40
+    verdicts = {p.name + str(i): verdict(p.read_text("utf-8")) for i, p in enumerate(files)}
+    assert [v for v in verdicts.values() if v != "same"] == []
+
+
+@pytest.mark.skipif(not SHARED_VALUES.is_dir(), reason="the shared research corpus is absent")
+def test_every_research_corpus_values_file_composes_as_libyaml_does() -> None:
+    files = sorted(SHARED_VALUES.rglob("*.yaml"))
+    assert len(files) >= 270
+    counts = {"same": 0, "refused": 0}
+    for path in files:
+        text = path.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
+        result = verdict(text)
+        assert result in counts, f"{path}: {result}"
+        counts[result] += 1
+    assert counts["same"] / len(files) > 0.9, counts
+
+
+# Pieces of lines: indentation, indicators, keys and values chosen to hit the places where the
+# fast subset ends (flow collections, colons, comments, markers) as well as its common case.
+_PIECES = [
+    "a",
+    "b c",
+    "k:",
+    "k: ",
+    ": ",
+    ":",
+    "::",
+    "- ",
+    "-",
+    "# c",
+    " #",
+    "#",
+    "{}",
+    "{ }",
+    "{",
+    "}",
+    "[]",
+    "[a, b]",
+    "[",
+    "]",
+    ",",
+    "'q'",
+    "'",
+    '"d"',
+    '"',
+    "|",
+    ">-",
+    "&x ",
+    "*x",
+    "!t ",
+    "?",
+    "? ",
+    "---",
+    "...",
+    "%",
+    "http://x",
+    "1.0",
+    "~",
+    "\xa0",
+    "\u200b",
+    "\u3000",
+    "\x85",
+    "\u2028",
+    " ",
+    "  ",
+]
+_line = st.builds(
+    lambda indent, parts: " " * indent + "".join(parts),
+    st.sampled_from([0, 0, 1, 2, 2, 4]),
+    st.lists(st.sampled_from(_PIECES), min_size=0, max_size=5),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(_line, min_size=1, max_size=8), end=st.sampled_from(["\n", "", "\n\n"]))
+def test_hypothesis_documents_compose_as_libyaml_does_or_are_refused(
+    lines: list[str], end: str
+) -> None:
+    text = "\n".join(lines) + end
+    assert verdict(text) in ("same", "refused"), text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    keys=st.lists(st.sampled_from(["k", "a b", "a::b", "x:y", "\xa0k"]), min_size=1, max_size=5),
+    values=st.lists(
+        st.sampled_from(["{}", "{ }", "{} # c", "v", "a:b", "[]", "[x]", "1"]), min_size=1
+    ),
+    indent=st.sampled_from([0, 2]),
+)
+def test_hypothesis_values_like_mappings_take_the_fast_path(
+    keys: list[str], values: list[str], indent: int
+) -> None:
+    # The shape of real values files: nested mappings with empty flow mappings as values.
+    pad = " " * indent
+    lines = ["top:"] + [f"{pad}{k}{i}: {values[i % len(values)]}" for i, k in enumerate(keys)]
+    if indent == 0:
+        lines = lines[1:]
+    assert verdict("\n".join(lines) + "\n") == "same"
