@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from resolver.chart.yamlnodes import MappingNode, Mark, Node, ScalarNode, SequenceNode
+from resolver.chart.yamlnodes import MappingNode, Mark, Node, ScalarNode, SequenceNode, scalar_at
 from resolver.chart.yamlscan import INDICATORS as _INDICATORS
 from resolver.chart.yamlscan import Unsupported as _Unsupported
 from resolver.chart.yamlscan import find_colon as _colon
@@ -202,8 +202,8 @@ class _Composer:
             raise _Unsupported
         if line[col] in "'\"":
             value, _ = self.quoted(line, col)
-            return ScalarNode(value, line[col], Mark(i, col))
-        return ScalarNode(line[col:colon].rstrip(" "), "", Mark(i, col))
+            return scalar_at(value, line[col], i, col)
+        return scalar_at(line[col:colon].rstrip(" "), "", i, col)
 
     # -- scalars on one line -------------------------------------------------------------
 
@@ -214,7 +214,7 @@ class _Composer:
         if ch in "'\"":
             value, close = self.quoted(line, col)
             _trailing(line, close)
-            node: Node = ScalarNode(value, ch, Mark(i, col))
+            node: Node = scalar_at(value, ch, i, col)
         elif ch in "|>":
             return self.block_scalar(i, col, parent)
         elif ch == "[":
@@ -224,7 +224,7 @@ class _Composer:
         elif _plain_start(line, col):
             text, comment = _plain(line, col)
             if comment:
-                return ScalarNode(text, "", Mark(i, col)), i + 1
+                return scalar_at(text, "", i, col), i + 1
             return self.plain_lines(i, col, parent, text)
         else:
             raise _Unsupported
@@ -260,7 +260,7 @@ class _Composer:
             end = j
             if comment:
                 break
-        return ScalarNode("".join(parts), "", Mark(i, col)), end
+        return scalar_at("".join(parts), "", i, col), end
 
     def quoted_end(self, line: str, col: int) -> int | None:
         """The column after the closing quote of the scalar opened at ``col`` on this line."""
@@ -309,7 +309,7 @@ class _Composer:
                 break
             if ch in "'\"":
                 value, close = self.quoted(line, at)
-                items.append(ScalarNode(value, ch, Mark(i, at)))
+                items.append(scalar_at(value, ch, i, at))
                 at = close
             else:
                 if ch in _INDICATORS:
@@ -320,7 +320,7 @@ class _Composer:
                 text = line[at:stop].rstrip(" ")
                 if not text:
                     raise _Unsupported
-                items.append(ScalarNode(text, "", Mark(i, at)))
+                items.append(scalar_at(text, "", i, at))
                 at = stop
             while at < end and line[at] == " ":
                 at += 1
@@ -393,7 +393,7 @@ class _Composer:
             chunks.append(leading_break)
         if chomping == 1:
             chunks.extend(trailing)
-        return ScalarNode("".join(chunks), line[col], Mark(i, col)), j
+        return scalar_at("".join(chunks), line[col], i, col), j
 
     def breaks(self, j: int, indent: int) -> tuple[list[str], int, int, int]:
         """Line breaks of blank lines from line ``j`` (libyaml's scan_block_scalar_breaks).
