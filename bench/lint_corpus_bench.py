@@ -10,7 +10,7 @@ the median is reported, with the child's peak RSS (``wait4`` rusage, so one run'
 hidden by another's).
 
     python bench/lint_corpus_bench.py [--charts 250,1000,4000] [--runs 3]
-        [--code PATH ...] [--corpus DIR] [--profile N]
+        [--code PATH ...] [--corpus DIR | --shipped] [--profile N]
 
 ``--code`` runs another checkout's ``resolver`` (e.g. ``--code /work/main --code .`` compares a
 baseline with this tree). ``--profile N`` runs cProfile once on an N-chart tree in-process and
@@ -33,9 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "corpus"
 
 
-def corpus_sources(corpus: Path | None) -> tuple[list[Path], list[Path], str]:
+def corpus_sources(
+    corpus: Path | None, *, shipped: bool = False
+) -> tuple[list[Path], list[Path], str]:
     """Chart directories (with Chart.yaml and Chart.lock) and values files, sorted."""
-    if corpus is None:
+    if corpus is None and not shipped:
         corpus = SHARED if (SHARED / "locks").is_dir() else None
     if corpus is not None:
         locks, values, where = corpus / "locks", corpus / "values", str(corpus)
@@ -120,10 +122,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--code", action="append", type=Path, help="checkout to run (repeatable)")
     parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--shipped", action="store_true", help="use the sample in fixtures/")
     parser.add_argument("--profile", type=int, metavar="N")
     args = parser.parse_args()
     codes = [c.resolve() for c in (args.code or [ROOT])]
-    pairs, values, where = corpus_sources(args.corpus)
+    pairs, values, where = corpus_sources(args.corpus, shipped=args.shipped)
     print(f"corpus: {where}: {len(pairs)} chart pairs, {len(values)} values files")
     with tempfile.TemporaryDirectory(prefix="lintcorpus-") as tmp:
         if args.profile:
