@@ -141,8 +141,11 @@ def _composed(text: str, display: str, *, first_only: bool) -> Node | None:
         node = fast  # type: ignore[assignment]
     else:
         node = _compose_pyyaml(text, display, first_only=first_only)
-    if len(_RECENT) >= _RECENT_MAX:
-        del _RECENT[next(iter(_RECENT))]
+    try:
+        if len(_RECENT) >= _RECENT_MAX:
+            del _RECENT[next(iter(_RECENT))]
+    except (KeyError, RuntimeError, StopIteration):  # another thread evicted it first
+        pass
     _RECENT[key] = node
     return node
 

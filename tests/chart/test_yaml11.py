@@ -172,3 +172,25 @@ def test_a_failing_text_fails_every_time_with_its_reader_file_name() -> None:
         with pytest.raises(InputError) as info:
             compose("a: [1\n", name)
         assert info.value.path == name
+
+
+def test_threads_composing_at_once_get_their_own_documents() -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def work(base: int) -> None:
+        try:
+            for i in range(300):
+                node = compose(f"n: {base + i}\n", "v.yaml")
+                assert node is not None
+                assert node.value[0][1].value == str(base + i)  # type: ignore[attr-defined]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k * 1000,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
