@@ -139,29 +139,46 @@ def from_pyyaml(root: Any) -> Node:
     """
     import yaml
 
+    scalar_type = yaml.ScalarNode
     done: dict[int, Node] = {}
     open_: set[int] = set()
+
+    def scalar(node: Any) -> Node:
+        mark = node.start_mark
+        made = scalar_at(node.value, node.style or "", mark.line, mark.column)
+        made.resolved_tag = node.tag
+        done[id(node)] = made
+        return made
+
+    if isinstance(root, scalar_type):
+        return scalar(root)
     # Post-order without recursion: deeply nested input must not exhaust the Python stack.
+    # Scalars (most nodes) are converted as their collection is first reached, never stacked.
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         key = id(node)
         if key in done:
             continue
-        mark = Mark(node.start_mark.line, node.start_mark.column)
-        if isinstance(node, yaml.ScalarNode):
-            done[key] = ScalarNode(node.value, node.style or "", mark, node.tag)
-        elif not expanded:
+        if not expanded:
             if key in open_:
                 raise ValueError("recursive alias")
             open_.add(key)
             stack.append((node, True))
             if isinstance(node, yaml.SequenceNode):
-                children = list(node.value)
+                children = node.value
             else:
                 children = [part for pair in node.value for part in pair]
-            stack.extend((child, False) for child in children if id(child) not in done)
-        elif isinstance(node, yaml.SequenceNode):
+            for child in children:
+                if id(child) in done:
+                    continue
+                if isinstance(child, scalar_type):
+                    scalar(child)
+                else:
+                    stack.append((child, False))
+            continue
+        mark = Mark(node.start_mark.line, node.start_mark.column)
+        if isinstance(node, yaml.SequenceNode):
             done[key] = SequenceNode([done[id(c)] for c in node.value], mark, node.tag)
         else:
             done[key] = MappingNode(

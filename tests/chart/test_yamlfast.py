@@ -19,7 +19,14 @@ from hypothesis import strategies as st
 
 from resolver.chart import yamlfast
 from resolver.chart.yaml11 import compose as compose_any
-from resolver.chart.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, from_pyyaml
+from resolver.chart.yamlnodes import (
+    STR_TAG,
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    from_pyyaml,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -438,3 +445,68 @@ def test_hypothesis_values_like_mappings_take_the_fast_path(
     if indent == 0:
         lines = lines[1:]
     assert verdict("\n".join(lines) + "\n") == "same"
+
+
+# -- the PyYAML conversion (the fallback path) ---------------------------------------------
+
+
+def pyyaml_shape(node: Any) -> Any:
+    """The shape of a PyYAML tree read directly (recursively), the reference for from_pyyaml."""
+    mark = (node.start_mark.line, node.start_mark.column)
+    if isinstance(node, yaml.ScalarNode):
+        return ("scalar", node.value, node.style or "", node.tag, mark)
+    if isinstance(node, yaml.SequenceNode):
+        return ("seq", mark, [pyyaml_shape(item) for item in node.value])
+    return ("map", mark, [(pyyaml_shape(k), pyyaml_shape(v)) for k, v in node.value])
+
+
+def test_from_pyyaml_keeps_every_value_style_tag_and_mark_of_every_fixture() -> None:
+    checked = 0
+    for path in fixture_files():
+        text = path.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
+        try:
+            node = yaml.compose(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            continue
+        if node is None:
+            continue
+        assert shape(from_pyyaml(node)) == pyyaml_shape(node), path
+        checked += 1
+    assert checked > 2500
+
+
+def test_from_pyyaml_converts_tagged_anchored_and_flow_documents() -> None:
+    text = "a: &x !!str 1\nb: *x\nc: {d: [1, 'e', {f: g}]}\nh: &s [1]\ni: *s\nj: !t x\n"
+    node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    converted = from_pyyaml(node)
+    assert shape(converted) == pyyaml_shape(node)
+    assert isinstance(converted, MappingNode)
+    values = [v for _, v in converted.value]
+    assert values[0] is values[1]  # an aliased scalar stays one node
+    assert values[3] is values[4]  # and so does an aliased sequence
+    assert isinstance(values[5], ScalarNode) and values[5].tag == "!t"
+
+
+def test_from_pyyaml_converts_a_scalar_document() -> None:
+    node = yaml.compose("--- 'text'\n", Loader=yaml.CSafeLoader)
+    converted = from_pyyaml(node)
+    assert isinstance(converted, ScalarNode)
+    assert (converted.value, converted.style, converted.tag) == ("text", "'", STR_TAG)
+    assert (converted.start_mark.line, converted.start_mark.column) == (0, 4)
+
+
+def test_from_pyyaml_refuses_a_cycle_and_survives_deep_nesting() -> None:
+    at = yaml.Mark("t", 0, 0, 0, None, None)
+    key = yaml.ScalarNode("tag:yaml.org,2002:str", "k", at, at)
+    loop = yaml.MappingNode("tag:yaml.org,2002:map", [], at, at)
+    loop.value.append((key, loop))
+    with pytest.raises(ValueError, match="recursive alias"):
+        from_pyyaml(loop)
+    deep: Any = yaml.ScalarNode("tag:yaml.org,2002:str", "leaf", at, at)
+    for _ in range(20_000):  # far beyond the Python recursion limit
+        deep = yaml.SequenceNode("tag:yaml.org,2002:seq", [deep], at, at)
+    converted = from_pyyaml(deep)
+    for _ in range(20_000):
+        assert isinstance(converted, SequenceNode)
+        converted = converted.value[0]
+    assert isinstance(converted, ScalarNode) and converted.value == "leaf"
