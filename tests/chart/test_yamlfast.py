@@ -498,7 +498,7 @@ def test_from_pyyaml_converts_a_scalar_document() -> None:
 
 
 def test_from_pyyaml_refuses_a_cycle_and_survives_deep_nesting() -> None:
-    at = yaml.Mark("t", 0, 0, 0, None, None)
+    at = yaml.Mark("t", 0, 0, 0, None, None)  # type: ignore[arg-type]  # no buffer: PyYAML allows None
     key = yaml.ScalarNode("tag:yaml.org,2002:str", "k", at, at)
     loop = yaml.MappingNode("tag:yaml.org,2002:map", [], at, at)
     loop.value.append((key, loop))
