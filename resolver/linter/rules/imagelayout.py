@@ -240,12 +240,18 @@ def subchart_keys(target: LintTarget) -> frozenset[str] | None:
         return None
     from resolver.chart.loader import load_chart, load_requirements
     from resolver.errors import ChartlockError
+    from resolver.linter.rules.chartfile import cached_chart
 
     keys = {"global"}
+    has_requirements = (chart_dir / "requirements.yaml").is_file()
+    # The chart rules parsed the Chart.yaml already (it sorts before values.yaml): no reload.
+    # With a requirements.yaml, its dependencies replace the chart's only when it lists some
+    # (below), unlike the cached chart's: read both then.
     try:
-        chart = load_chart(chart_dir / "Chart.yaml")
+        cached = None if has_requirements else cached_chart(target, chart_dir / "Chart.yaml")
+        chart = cached or load_chart(chart_dir / "Chart.yaml")
         deps = chart.dependencies or []
-        if (chart_dir / "requirements.yaml").is_file():
+        if has_requirements:
             deps = (
                 load_requirements(chart_dir / "requirements.yaml", "requirements.yaml")[0] or deps
             )
