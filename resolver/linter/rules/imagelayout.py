@@ -46,14 +46,6 @@ def _is_str(node: Node | None) -> TypeGuard[ScalarNode]:
     return isinstance(node, ScalarNode) and node.tag == STR_TAG
 
 
-def _is_image_key(key: str) -> bool:
-    return key.lower().endswith("image")
-
-
-def _is_images_key(key: str) -> bool:
-    return key.lower().endswith("images")
-
-
 def _get(node: MappingNode, keys: tuple[str, ...]) -> tuple[str, Node] | None:
     for key_node, value in node.value:
         if isinstance(key_node, ScalarNode) and key_node.value in keys:
@@ -172,23 +164,29 @@ def find_images(root: Node, *, overrides: bool = True) -> Iterator[Image]:
             continue
         if not isinstance(node, MappingNode):
             continue
-        if _structural_image(node):
+        # The hot loop of the image rules (every mapping of every values file): each key's
+        # text once, and the structural test only where a repository key is.
+        keys = [str(k.value) if isinstance(k, ScalarNode) else "" for k, _ in node.value]
+        if ("repository" in keys or "repo" in keys) and _structural_image(node):
             repo = _repository_node(node, image_key=False)
             assert repo is not None
             yield _image_map(node, repo, overrides=overrides)
             continue
         pending: list[Node] = []
-        for key_node, value in node.value:
-            key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
-            if _is_image_key(key) and _is_str(value):
+        for (_, value), key in zip(node.value, keys, strict=True):
+            lower = key.lower()
+            if lower.endswith("image"):
+                if not _is_str(value):
+                    yield from _image_candidate(value, image_key=True, overrides=overrides)
+                    continue
                 parts = _sibling_parts(node, key, value)
                 if parts is not None:
                     yield parts
                 else:
                     yield part_of(value)
-            elif _is_image_key(key):
-                yield from _image_candidate(value, image_key=True, overrides=overrides)
-            elif _is_images_key(key) and isinstance(value, MappingNode):
+            elif not lower.endswith("images"):
+                pending.append(value)
+            elif isinstance(value, MappingNode):
                 for _, child in value.value:
                     if _is_str(child):
                         text = str(child.value)
@@ -196,7 +194,7 @@ def find_images(root: Node, *, overrides: bool = True) -> Iterator[Image]:
                             yield part_of(child)
                     else:
                         yield from _image_candidate(child, image_key=True, overrides=overrides)
-            elif _is_images_key(key) and isinstance(value, SequenceNode):
+            elif isinstance(value, SequenceNode):
                 yield from _image_candidate(value, image_key=True, overrides=overrides)
             else:
                 pending.append(value)
