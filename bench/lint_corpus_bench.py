@@ -6,15 +6,16 @@ corpus. The corpus is ``../shared/data/corpus`` when present, else the sample sh
 repository (``fixtures/corpus/locks``: 1,226 pairs, ``fixtures/corpus-lint/values``: 40 values
 files; see their PROVENANCE.md). Every run is a fresh ``python -m resolver lint`` process (start-up
 included, as a user sees it); sizes (and code trees, with several ``--code``) are interleaved and
-the median is reported, with the child's peak RSS (``wait4`` rusage, so one run's peak is not
-hidden by another's).
+the median is reported, with the run's peak RSS: the lint process's own plus its largest pool
+worker's (measured inside the run, so one run's peak is not hidden by another's).
 
     python bench/lint_corpus_bench.py [--charts 250,1000,4000] [--runs 3]
-        [--code PATH ...] [--corpus DIR | --shipped] [--profile N]
+        [--code PATH ...] [--corpus DIR | --shipped] [--profile N] [--jobs N]
 
 ``--code`` runs another checkout's ``resolver`` (e.g. ``--code /work/main --code .`` compares a
 baseline with this tree). ``--profile N`` runs cProfile once on an N-chart tree in-process and
-prints the top functions (cumulative and own time). Targets (issue 14): >= 200 charts/s on one
+prints the top functions (cumulative and own time). ``--jobs 1`` measures one core (lint uses a
+process pool from 200 charts otherwise). Targets (issue 14): >= 200 charts/s on one
 core at 1,000 charts (>= 400 with both), rate at 4,000 within 20% of 250, peak RSS <= 300 MB.
 """
 
@@ -71,14 +72,35 @@ def build(root: Path, count: int, pairs: list[Path], values: list[Path]) -> int:
     return total
 
 
+# ``python -m resolver lint ...`` that also reports, on its last stderr line, its own peak RSS
+# and the largest of its worker processes' (KB): with a pool, the peak of the run is at most
+# their sum (the workers run at the same time as the parent, and each other).
+_WRAPPER = """
+import os, resource, sys
+sys.argv = ["chartlock", *sys.argv[1:]]
+from resolver.cli.main import main
+try:
+    code = main()
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 1
+sys.stdout.flush()
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write(f"\\nRSS {own} {workers}\\n")
+sys.stderr.flush()
+os._exit(code or 0)  # as resolver.cli.console does
+"""
+
+
 def run_once(code: Path, tree: Path) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS (MB) and CPU seconds (user + system, workers included) of one
-    ``python -m resolver lint`` run. On a loaded machine the CPU time is the steadier measure
-    of the work; the wall time is what a user waits."""
+    """Wall seconds, peak RSS (MB: the lint process's plus its largest worker's, if any) and
+    CPU seconds (user + system, workers included) of one ``python -m resolver lint`` run. On a
+    loaded machine the CPU time is the steadier measure of the work; the wall time is what a
+    user waits."""
     env = dict(os.environ, PYTHONPATH=str(code))
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "resolver", "lint", "--format", "json", "."],
+        [sys.executable, "-c", _WRAPPER, "lint", "--format", "json", "."],
         cwd=tree,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -91,9 +113,12 @@ def run_once(code: Path, tree: Path) -> tuple[float, float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"lint failed ({proc.returncode}) in {tree}:\n{err.decode()[:2000]}")
-    rss_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    # Linux folds the workers a run reaped into its rusage: CPU times add up; ru_maxrss is
-    # the largest single process (with a pool, the sum of the processes is not measured).
+    last = err.decode(errors="replace").rstrip().rpartition("\n")[2].split()
+    if len(last) == 3 and last[0] == "RSS":
+        rss_mb = (int(last[1]) + int(last[2])) / 1024  # kilobytes on Linux
+    else:  # pragma: no cover - the wrapper could not report
+        rss_mb = usage.ru_maxrss / 1024
+    # Linux folds the workers a run reaped into its rusage: CPU times add up.
     cpu = usage.ru_utime + usage.ru_stime
     return elapsed, rss_mb, cpu
 
@@ -124,7 +149,12 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--shipped", action="store_true", help="use the sample in fixtures/")
     parser.add_argument("--profile", type=int, metavar="N")
+    parser.add_argument(
+        "--jobs", type=int, help="CHARTLOCK_JOBS for the runs (1: one core, no pool)"
+    )
     args = parser.parse_args()
+    if args.jobs is not None:
+        os.environ["CHARTLOCK_JOBS"] = str(args.jobs)
     codes = [c.resolve() for c in (args.code or [ROOT])]
     pairs, values, where = corpus_sources(args.corpus, shipped=args.shipped)
     print(f"corpus: {where}: {len(pairs)} chart pairs, {len(values)} values files")
