@@ -159,9 +159,13 @@ def check_unit(context: LintContext, unit: Sequence[UnitItem]) -> UnitResult:
 def check_unit_in_worker(context: LintContext, unit: Sequence[UnitItem]) -> UnitResult:
     """:func:`check_unit` in a pool worker, which may have been spawned rather than forked:
     it imports the built-in rules and the configuration's plugins first, as the parent did
-    (both are no-ops once imported)."""
+    (both are no-ops once imported), and turns the cyclic collector off as the parent did for
+    the run (resolver.linter.engine; a forked worker inherits that, a spawned one does not)."""
+    import gc
+
     from resolver.linter.rules import load_builtin_rules
 
+    gc.disable()  # the worker is ours and ends with the run
     load_builtin_rules()
     load_plugins(context.config)
     return check_unit(context, unit)

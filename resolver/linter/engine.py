@@ -79,8 +79,7 @@ def run_lint(
     load_builtin_rules()
     load_plugins(config)
     check_selectors(config, RULES)
-    with _collector_paused():
-        return _Run(base, config, online=online, jobs=jobs).run(paths)
+    return _Run(base, config, online=online, jobs=jobs).run(paths)
 
 
 class _collector_paused:
@@ -161,8 +160,9 @@ class _Run:
         del walk.targets[:]  # the units hold them now
         context = LintContext(self.base, self.config, self.options, self.online is not None)
         raw: list[Finding] = []
-        for result in self._results(context, units):
-            self._merge(result, raw)
+        with _collector_paused():  # not around the online rules: their objects do cycle
+            for result in self._results(context, units):
+                self._merge(result, raw)
         if self.online is not None and walk.charts:
             # The charts of their own only (resolver.chart.discovery), like `verify`.
             raw.extend(self.online(walk.charts))

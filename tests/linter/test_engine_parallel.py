@@ -149,6 +149,22 @@ def test_plugins_run_in_the_workers(tmp_path: Path, low_threshold: None, plugin:
     assert {f.message.split()[1] for f in report.findings} == {"gc=False"}
 
 
+@needs_two_cores
+def test_plugins_run_in_spawned_workers(
+    tmp_path: Path, low_threshold: None, plugin: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A multi-threaded parent spawns its workers (resolver.linter.parallel): they start
+    without the plugin and import it themselves."""
+    import multiprocessing
+
+    base = _tree(tmp_path / "tree", 12)
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    report = _lint(base, jobs=2, config=plugin)
+    assert len(report.findings) == 12
+    assert os.getpid() not in _pids(report)
+    assert {f.message.split()[1] for f in report.findings} == {"gc=False"}
+
+
 def test_chartlock_jobs_1_lints_in_process(
     tmp_path: Path, low_threshold: None, plugin: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -191,10 +207,19 @@ def test_the_collector_is_paused_for_the_run_and_restored(
     assert {f.message.split()[1] for f in report.findings} == {"gc=False"}
 
 
-def test_the_collector_is_restored_when_the_run_fails(tmp_path: Path) -> None:
+def test_the_collector_is_restored_when_the_run_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = _tree(tmp_path, 2)
+
+    def interrupted(*args: object) -> None:
+        assert not gc.isenabled()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "check_unit", interrupted)
     assert gc.isenabled()
-    with pytest.raises(InputError, match="no such file"):
-        engine.run_lint(["missing"], Config(), tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _lint(base, jobs=1)
     assert gc.isenabled()
 
 
