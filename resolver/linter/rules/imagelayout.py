@@ -172,6 +172,9 @@ def find_images(root: Node, *, overrides: bool = True) -> Iterator[Image]:
             assert repo is not None
             yield _image_map(node, repo, overrides=overrides)
             continue
+        if "image" not in "\0".join(keys).lower():  # most mappings: no image key at all
+            stack.extend(reversed([value for _, value in node.value]))
+            continue
         pending: list[Node] = []
         for (_, value), key in zip(node.value, keys, strict=True):
             lower = key.lower()
