@@ -117,11 +117,11 @@ def compose_first(text: str, display: str) -> Node | None:
     return _composed(text, display, first_only=True)
 
 
-# The trees of the last few documents composed. Lint reads a chart's Chart.yaml in several
-# rules (and Chart.lock in two) before going on to the next chart: each reads the same text
-# again, and composing it is most of the cost. Nobody modifies a composed tree, so sharing one
-# is safe; the bound keeps memory flat however many files a run reads (only successes are
-# kept: a failing text raises again, with the caller's file name).
+# The trees of the last few documents composed, for callers that read the same text again
+# (lint itself now parses each Chart.yaml and Chart.lock once per chart: see
+# resolver.linter.checking; a plugin or a library caller may not). Nobody modifies a composed
+# tree, so sharing one is safe; the bound keeps memory flat however many files a run reads
+# (only successes are kept: a failing text raises again, with the caller's file name).
 _RECENT: dict[tuple[str, bool], Node | None] = {}
 _RECENT_MAX = 8
 
