@@ -32,13 +32,19 @@ def apply_requirements(chart: Chart, directory: Path, display: str) -> Chart:
     return chart
 
 
-def load_pair(chart_yaml: Path, display: str) -> tuple[Chart, Lock | None]:
-    """Load a chart and its lock (``None`` when there is none), the way Helm's loader does."""
+def load_pair(
+    chart_yaml: Path, display: str, *, chart: Chart | None = None
+) -> tuple[Chart, Lock | None]:
+    """Load a chart and its lock (``None`` when there is none), the way Helm's loader does.
+
+    ``chart``: the chart already loaded from ``chart_yaml`` (requirements.yaml applied), so
+    that only the lock is read (lint parses each Chart.yaml once)."""
     from resolver.chart.loader import load_chart, load_lock
 
-    chart = load_chart(chart_yaml, display)
     directory = chart_yaml.parent
-    chart = apply_requirements(chart, directory, display)
+    if chart is None:
+        chart = load_chart(chart_yaml, display)
+        chart = apply_requirements(chart, directory, display)
     base = Path(display).parent
     for name in ("requirements.lock", "Chart.lock"):
         lock_file = directory / name

@@ -108,25 +108,46 @@ def compose(text: str, display: str) -> Node | None:
     Plain block YAML (nearly every chart file) goes through :mod:`resolver.chart.yamlfast`, which
     builds the same tree as libyaml without importing PyYAML; anything else through PyYAML.
     """
-    from resolver.chart import yamlfast
-
-    _refuse_deep(text, display)
-    fast = yamlfast.compose(text)
-    if fast is not yamlfast.UNSUPPORTED:
-        return fast  # type: ignore[return-value]
-    return _compose_pyyaml(text, display)
+    return _composed(text, display, first_only=False)
 
 
 def compose_first(text: str, display: str) -> Node | None:
     """The first YAML document of ``text``, as go-yaml's ``Unmarshal`` decodes it (what
     follows the first document is not read)."""
+    return _composed(text, display, first_only=True)
+
+
+# The trees of the last few documents composed, for callers that read the same text again
+# (lint itself now parses each Chart.yaml and Chart.lock once per chart: see
+# resolver.linter.checking; a plugin or a library caller may not). Nobody modifies a composed
+# tree, so sharing one is safe; the bound keeps memory flat however many files a run reads
+# (only successes are kept: a failing text raises again, with the caller's file name).
+_RECENT: dict[tuple[str, bool], Node | None] = {}
+_RECENT_MAX = 8
+
+
+def _composed(text: str, display: str, *, first_only: bool) -> Node | None:
+    key = (text, first_only)
+    try:
+        return _RECENT[key]
+    except KeyError:
+        pass
     from resolver.chart import yamlfast
 
     _refuse_deep(text, display)
+    node: Node | None
     fast = yamlfast.compose(text)
     if fast is not yamlfast.UNSUPPORTED:
-        return fast  # type: ignore[return-value]
-    return _compose_pyyaml(text, display, first_only=True)
+        node = fast  # type: ignore[assignment]
+    else:
+        node = _compose_pyyaml(text, display, first_only=first_only)
+    try:
+        if len(_RECENT) >= _RECENT_MAX:
+            del _RECENT[next(iter(_RECENT))]
+    except (KeyError, RuntimeError, StopIteration):  # another thread evicted it first
+        pass
+    _RECENT[key] = node
+    return node
 
 
 def _refuse_deep(text: str, display: str) -> None:

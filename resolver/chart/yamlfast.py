@@ -14,44 +14,29 @@ every YAML file in ``fixtures/`` and on generated documents.
 
 from __future__ import annotations
 
-from resolver.chart.yamlnodes import MappingNode, Mark, Node, ScalarNode, SequenceNode
+import re
+
+from resolver.chart.yamlnodes import MappingNode, Mark, Node, ScalarNode, SequenceNode, scalar_at
+from resolver.chart.yamlscan import INDICATORS as _INDICATORS
+from resolver.chart.yamlscan import Unsupported as _Unsupported
+from resolver.chart.yamlscan import find_colon as _colon
+from resolver.chart.yamlscan import plain as _plain
+from resolver.chart.yamlscan import plain_start as _plain_start
+from resolver.chart.yamlscan import printable as _printable
+from resolver.chart.yamlscan import trailing as _trailing
+from resolver.chart.yamlscan import unescape as _unescape
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
 
 
-class _Unsupported(Exception):
-    """The text is outside the subset (or invalid): let PyYAML compose it."""
-
-
 UNSUPPORTED: Final = object()
 """Returned by :func:`compose` when the text needs the full YAML parser."""
 
-# Characters that cannot start a plain scalar (libyaml's yaml_parser_fetch_next_token).
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_ESCAPES = {
-    "0": "\0",
-    "a": "\x07",
-    "b": "\x08",
-    "t": "\t",
-    "\t": "\t",
-    "n": "\n",
-    "v": "\x0b",
-    "f": "\x0c",
-    "r": "\r",
-    "e": "\x1b",
-    " ": " ",
-    '"': '"',
-    "/": "/",
-    "\\": "\\",
-    "N": "\x85",
-    "_": "\xa0",
-    "L": "\u2028",
-    "P": "\u2029",
-}
-_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 _MAX_KEY = 1000  # libyaml refuses simple keys longer than 1024 characters
+# A document marker: '---' or '...' at the start of a line, then a space or the line's end.
+_MARKER_RE = re.compile(r"^(?:---|\.\.\.)(?: |$)", re.MULTILINE)
 
 
 def compose(text: str) -> Node | object | None:
@@ -62,14 +47,9 @@ def compose(text: str) -> Node | object | None:
         return UNSUPPORTED
 
 
-def _printable(line: str) -> bool:
-    # Python's printable characters are a subset of YAML's (tabs and NBSP are not: those
-    # lines go to PyYAML).
-    return line.isprintable()
-
-
 class _Composer:
     def __init__(self, text: str) -> None:
+        self.text = text
         self.lines = text.split("\n")
         self.count = len(self.lines)
 
@@ -97,18 +77,19 @@ class _Composer:
     # -- document ------------------------------------------------------------------------
 
     def document(self) -> Node | None:
+        text = self.text
+        if text.startswith("%") or "\n%" in text or not _printable(text):
+            raise _Unsupported
         first = self.content(0)
         marker = False
-        for number, line in enumerate(self.lines):
-            if not _printable(line) or line.startswith("%"):
-                raise _Unsupported
-            if line.startswith(("---", "...")) and (len(line) == 3 or line[3] == " "):
-                if marker or number != first or line.rstrip(" ") != "---":
-                    raise _Unsupported  # anything but one leading '---': PyYAML decides
-                marker = True
-                first = self.content(first + 1)
-                if first == self.count:
-                    raise _Unsupported  # '---' alone is a null document, not an empty one
+        for found in _MARKER_RE.finditer(text):
+            number = text.count("\n", 0, found.start())
+            if marker or number != first or self.lines[number].rstrip(" ") != "---":
+                raise _Unsupported  # anything but one leading '---': PyYAML decides
+            marker = True
+            first = self.content(first + 1)
+            if first == self.count:
+                raise _Unsupported  # '---' alone is a null document, not an empty one
         if first == self.count:
             return None
         node, end = self.block(first, self.indent(first), -1)
@@ -210,16 +191,10 @@ class _Composer:
             return None
         if not _plain_start(line, col):
             return None
-        at = col
-        end = len(line)
-        while at < end:
-            ch = line[at]
-            if ch == ":" and (at + 1 == end or line[at + 1] == " "):
-                return at
-            if ch == "#" and line[at - 1] == " ":
-                return None
-            at += 1
-        return None
+        colon = _colon(line, col)
+        if colon == -1 or line.find(" #", col, colon) != -1:
+            return None
+        return colon
 
     def key(self, i: int, col: int, colon: int) -> ScalarNode:
         line = self.lines[i]
@@ -227,8 +202,8 @@ class _Composer:
             raise _Unsupported
         if line[col] in "'\"":
             value, _ = self.quoted(line, col)
-            return ScalarNode(value, line[col], Mark(i, col))
-        return ScalarNode(line[col:colon].rstrip(" "), "", Mark(i, col))
+            return scalar_at(value, line[col], i, col)
+        return scalar_at(line[col:colon].rstrip(" "), "", i, col)
 
     # -- scalars on one line -------------------------------------------------------------
 
@@ -239,15 +214,17 @@ class _Composer:
         if ch in "'\"":
             value, close = self.quoted(line, col)
             _trailing(line, close)
-            node: Node = ScalarNode(value, ch, Mark(i, col))
+            node: Node = scalar_at(value, ch, i, col)
         elif ch in "|>":
             return self.block_scalar(i, col, parent)
         elif ch == "[":
             node = self.flow_sequence(i, col)
+        elif ch == "{":
+            node = self.flow_mapping(i, col)
         elif _plain_start(line, col):
             text, comment = _plain(line, col)
             if comment:
-                return ScalarNode(text, "", Mark(i, col)), i + 1
+                return scalar_at(text, "", i, col), i + 1
             return self.plain_lines(i, col, parent, text)
         else:
             raise _Unsupported
@@ -283,7 +260,7 @@ class _Composer:
             end = j
             if comment:
                 break
-        return ScalarNode("".join(parts), "", Mark(i, col)), end
+        return scalar_at("".join(parts), "", i, col), end
 
     def quoted_end(self, line: str, col: int) -> int | None:
         """The column after the closing quote of the scalar opened at ``col`` on this line."""
@@ -332,7 +309,7 @@ class _Composer:
                 break
             if ch in "'\"":
                 value, close = self.quoted(line, at)
-                items.append(ScalarNode(value, ch, Mark(i, at)))
+                items.append(scalar_at(value, ch, i, at))
                 at = close
             else:
                 if ch in _INDICATORS:
@@ -343,7 +320,7 @@ class _Composer:
                 text = line[at:stop].rstrip(" ")
                 if not text:
                     raise _Unsupported
-                items.append(ScalarNode(text, "", Mark(i, at)))
+                items.append(scalar_at(text, "", i, at))
                 at = stop
             while at < end and line[at] == " ":
                 at += 1
@@ -362,6 +339,17 @@ class _Composer:
                 raise _Unsupported  # a trailing comma
         _trailing(line, at)
         return SequenceNode(items, Mark(i, col))
+
+    def flow_mapping(self, i: int, col: int) -> Node:
+        """``{}`` on one line (an empty flow mapping, as in ``annotations: {}``)."""
+        line = self.lines[i]
+        at = col + 1
+        while at < len(line) and line[at] == " ":
+            at += 1
+        if at == len(line) or line[at] != "}":
+            raise _Unsupported
+        _trailing(line, at + 1)
+        return MappingNode([], Mark(i, col))
 
     # -- block scalars -------------------------------------------------------------------
 
@@ -405,7 +393,7 @@ class _Composer:
             chunks.append(leading_break)
         if chomping == 1:
             chunks.extend(trailing)
-        return ScalarNode("".join(chunks), line[col], Mark(i, col)), j
+        return scalar_at("".join(chunks), line[col], i, col), j
 
     def breaks(self, j: int, indent: int) -> tuple[list[str], int, int, int]:
         """Line breaks of blank lines from line ``j`` (libyaml's scan_block_scalar_breaks).
@@ -427,68 +415,3 @@ class _Composer:
             breaks.append("\n")
             j += 1
         return breaks, j, 0, deepest
-
-
-def _plain_start(line: str, col: int) -> bool:
-    """Whether a plain scalar can start at ``col`` (block context)."""
-    ch = line[col]
-    if ch not in _INDICATORS:
-        return True
-    if ch in "-?:":
-        return col + 1 < len(line) and line[col + 1] != " "
-    return False
-
-
-def _plain(line: str, col: int) -> tuple[str, bool]:
-    """One line of a plain scalar, and whether a comment ends it; ``: `` inside is an error."""
-    end = len(line)
-    at = col
-    while at < end:
-        ch = line[at]
-        if ch == ":" and (at + 1 == end or line[at + 1] == " "):
-            raise _Unsupported  # "mapping values are not allowed here"
-        if ch == "#" and line[at - 1] == " ":
-            return line[col:at].rstrip(" "), True
-        at += 1
-    return line[col:at].rstrip(" "), False
-
-
-def _trailing(line: str, at: int) -> None:
-    """After a complete value only spaces and a comment may follow."""
-    rest = line[at:]
-    stripped = rest.lstrip(" ")
-    if stripped and (stripped[0] != "#" or len(stripped) == len(rest)):
-        raise _Unsupported
-
-
-def _unescape(body: str) -> str:
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    at = 0
-    end = len(body)
-    while at < end:
-        ch = body[at]
-        if ch != "\\":
-            out.append(ch)
-            at += 1
-            continue
-        if at + 1 == end:
-            raise _Unsupported  # an escaped line break
-        code = body[at + 1]
-        if code in _ESCAPES:
-            out.append(_ESCAPES[code])
-            at += 2
-        elif code in _HEX_ESCAPES:
-            width = _HEX_ESCAPES[code]
-            digits = body[at + 2 : at + 2 + width]
-            if len(digits) != width or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                raise _Unsupported
-            value = int(digits, 16)
-            if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
-                raise _Unsupported
-            out.append(chr(value))
-            at += 2 + width
-        else:
-            raise _Unsupported
-    return "".join(out)

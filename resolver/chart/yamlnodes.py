@@ -31,11 +31,24 @@ class Mark:
         return f"Mark(line={self.line}, column={self.column})"
 
 
-class Node:
-    __slots__ = ("start_mark",)
+class Node(Mark):
+    """A node is its own start mark: ``node.start_mark`` is the node itself (``.line``,
+    ``.column``). Real values files make a million nodes per thousand charts; a separate mark
+    object per node doubled the objects to allocate, hold and have the garbage collector
+    traverse (issue 14)."""
+
+    __slots__ = ()
 
     def __init__(self, start_mark: Mark) -> None:
-        self.start_mark = start_mark
+        self.line = start_mark.line
+        self.column = start_mark.column
+
+    @property
+    def start_mark(self) -> Mark:
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(line={self.line}, column={self.column})"
 
 
 class ScalarNode(Node):
@@ -51,7 +64,8 @@ class ScalarNode(Node):
     def __init__(
         self, value: str, style: str, start_mark: Mark, resolved_tag: str | None = None
     ) -> None:
-        super().__init__(start_mark)
+        self.line = start_mark.line  # not super().__init__: a call per scalar adds up
+        self.column = start_mark.column
         self.value = value
         self.style = style
         self.resolved_tag = resolved_tag
@@ -66,11 +80,27 @@ class ScalarNode(Node):
         return f"ScalarNode(value={self.value!r}, style={self.style!r})"
 
 
+def scalar_at(value: str, style: str, line: int, column: int) -> ScalarNode:
+    """``ScalarNode(value, style, Mark(line, column))`` without the transient mark (the fast
+    composer's hot path)."""
+    node = _new_scalar(ScalarNode)
+    node.line = line
+    node.column = column
+    node.value = value
+    node.style = style
+    node.resolved_tag = None
+    return node
+
+
+_new_scalar = object.__new__
+
+
 class SequenceNode(Node):
     __slots__ = ("value", "tag")
 
     def __init__(self, value: list[Node], start_mark: Mark, tag: str = SEQ_TAG) -> None:
-        super().__init__(start_mark)
+        self.line = start_mark.line
+        self.column = start_mark.column
         self.value = value
         self.tag = tag
 
@@ -81,7 +111,8 @@ class MappingNode(Node):
     def __init__(
         self, value: list[tuple[Node, Node]], start_mark: Mark, tag: str = MAP_TAG
     ) -> None:
-        super().__init__(start_mark)
+        self.line = start_mark.line
+        self.column = start_mark.column
         self.value = value
         self.tag = tag
 
@@ -108,29 +139,46 @@ def from_pyyaml(root: Any) -> Node:
     """
     import yaml
 
+    scalar_type = yaml.ScalarNode
     done: dict[int, Node] = {}
     open_: set[int] = set()
+
+    def scalar(node: Any) -> Node:
+        mark = node.start_mark
+        made = scalar_at(node.value, node.style or "", mark.line, mark.column)
+        made.resolved_tag = node.tag
+        done[id(node)] = made
+        return made
+
+    if isinstance(root, scalar_type):
+        return scalar(root)
     # Post-order without recursion: deeply nested input must not exhaust the Python stack.
+    # Scalars (most nodes) are converted as their collection is first reached, never stacked.
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         key = id(node)
         if key in done:
             continue
-        mark = Mark(node.start_mark.line, node.start_mark.column)
-        if isinstance(node, yaml.ScalarNode):
-            done[key] = ScalarNode(node.value, node.style or "", mark, node.tag)
-        elif not expanded:
+        if not expanded:
             if key in open_:
                 raise ValueError("recursive alias")
             open_.add(key)
             stack.append((node, True))
             if isinstance(node, yaml.SequenceNode):
-                children = list(node.value)
+                children = node.value
             else:
                 children = [part for pair in node.value for part in pair]
-            stack.extend((child, False) for child in children if id(child) not in done)
-        elif isinstance(node, yaml.SequenceNode):
+            for child in children:
+                if id(child) in done:
+                    continue
+                if isinstance(child, scalar_type):
+                    scalar(child)
+                else:
+                    stack.append((child, False))
+            continue
+        mark = Mark(node.start_mark.line, node.start_mark.column)
+        if isinstance(node, yaml.SequenceNode):
             done[key] = SequenceNode([done[id(c)] for c in node.value], mark, node.tag)
         else:
             done[key] = MappingNode(

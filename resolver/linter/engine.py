@@ -13,27 +13,28 @@ core (:mod:`resolver.commands.lint`) and handed in as ``online``.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from resolver.chart.discovery import display_path
-from resolver.errors import ChartlockError, ConfigError, InputError, UnreadableFile
+from resolver.errors import ChartlockError
 from resolver.linter import suppressions
+from resolver.linter.checking import (
+    LintContext,
+    Selection,
+    UnitResult,
+    check_unit,
+    check_unit_in_worker,
+    load_plugins,
+    units_of,
+)
 from resolver.linter.config import Config, check_selectors
 from resolver.linter.findings import Finding, Report, Severity
 from resolver.linter.rules import (
-    CHECKERS,
-    EMITS,
     RULES,
-    Checker,
     CheckOptions,
-    FileKind,
-    LintTarget,
     Problem,
     Rule,
-    UnregisteredRule,
     load_builtin_rules,
     to_finding,
 )
@@ -41,7 +42,6 @@ from resolver.linter.rules.images import NOT_DIGEST_PINNED
 from resolver.linter.rules.lock import LOCK_DIGEST_MISSING
 from resolver.linter.rules.meta import (
     SUPPRESSION_WITHOUT_REASON,
-    UNPARSEABLE_FILE,
     UNUSED_SUPPRESSION,
 )
 from resolver.linter.targets import Walk, glob_match, relative
@@ -49,6 +49,12 @@ from resolver.linter.targets import Walk, glob_match, relative
 TYPE_CHECKING = False  # typing stays off the start-up path
 if TYPE_CHECKING:
     from typing import Any
+
+__all__ = ["OnlineCheck", "load_plugins", "run_lint"]
+
+POOL_THRESHOLD = 200
+"""Units (about one per chart) from which a tree is linted by a process pool: below it,
+starting the workers costs more than they save (resolver.linter.parallel)."""
 
 # The online rules' findings for the charts of their own (``lint --online``).
 OnlineCheck = Callable[[list[Path]], Iterable[Finding]]
@@ -60,28 +66,41 @@ def run_lint(
     base: Path,
     *,
     online: OnlineCheck | None = None,
+    jobs: int | None = None,
 ) -> Report:
     """Lint ``paths`` (relative to the absolute directory ``base``) under ``config``.
 
     Loads the built-in rules and the configuration's plugins first and checks its selectors
     (:class:`~resolver.errors.ConfigError`). ``online``, when given, enables the online rules
     and supplies their findings, which pass through configuration and suppressions like any
-    other.
+    other. ``jobs`` caps the worker processes of a large tree (default: ``$CHARTLOCK_JOBS``,
+    else every usable core; 1 lints in this process); the report is the same either way.
     """
     load_builtin_rules()
     load_plugins(config)
     check_selectors(config, RULES)
-    return _Run(base, config, online=online).run(paths)
+    return _Run(base, config, online=online, jobs=jobs).run(paths)
 
 
-def load_plugins(config: Config) -> None:
-    """Import the configuration's ``plugins:`` modules (they register rules and checkers)."""
-    for name in config.plugins:
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:
-            origin = str(config.source) if config.source else "configuration"
-            raise ConfigError(origin, f"plugins: cannot import {name!r}: {exc}") from None
+class _collector_paused:
+    """The cyclic garbage collector off for the run, restored afterwards (lint is a library
+    function too). Every tree lint builds is acyclic and freed by reference counting when its
+    unit is done (resolver.linter.checking), so the collector finds nothing to free; with it
+    on, its passes over the objects alive cost a third of the CPU time (issue 14)."""
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self) -> None:
+        import gc
+
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        import gc
+
+        if self.was_enabled:
+            gc.enable()
 
 
 class _Run:
@@ -90,24 +109,27 @@ class _Run:
     __slots__ = (
         "base",
         "config",
-        "enabled",
+        "directives",
+        "jobs",
         "online",
         "options",
         "report",
-        "texts",
+        "selection",
         "unparseable",
-        "wanted",
     )
 
-    def __init__(self, base: Path, config: Config, *, online: OnlineCheck | None) -> None:
+    def __init__(
+        self, base: Path, config: Config, *, online: OnlineCheck | None, jobs: int | None = None
+    ) -> None:
         self.base = base
         self.config = config
         self.online = online
+        self.jobs = jobs
         self.report = Report()
-        self.texts: dict[str, str] = {}  # display path -> text, for suppressions
+        # display path -> the suppression comments of each file read (not its text)
+        self.directives: dict[str, list[suppressions.Suppression]] = {}
+        self.selection = Selection(config, online is not None)
         self.unparseable: set[tuple[str, int]] = set()
-        self.enabled: dict[str, bool] = {}
-        self.wanted: dict[Checker, bool] = {}
         self.options = self._options()
 
     def _options(self) -> CheckOptions:
@@ -128,170 +150,60 @@ class _Run:
         )
 
     def is_enabled(self, rule_id: str) -> bool:
-        cached = self.enabled.get(rule_id)
-        if cached is None:
-            rule = RULES.get(rule_id)
-            cached = self.config.is_enabled(rule_id) and (
-                rule is None or not rule.online or self.online is not None
-            )
-            self.enabled[rule_id] = cached
-        return cached
-
-    def is_wanted(self, func: Checker) -> bool:
-        """Whether ``func`` may report an enabled rule (one that declares none always runs)."""
-        cached = self.wanted.get(func)
-        if cached is None:
-            emits = EMITS.get(func)
-            cached = emits is None or any(self.is_enabled(rule.id) for rule in emits)
-            self.wanted[func] = cached
-        return cached
+        return self.selection.is_enabled(rule_id)
 
     def run(self, paths: Sequence[str | Path]) -> Report:
         walk = Walk(self.base, self.config)
         for arg in paths or (".",):
             walk.path_arg(arg)
-        counted = set(walk.charts)
+        units = list(units_of(walk.targets, set(walk.charts)))
+        del walk.targets[:]  # the units hold them now
+        context = LintContext(self.base, self.config, self.options, self.online is not None)
         raw: list[Finding] = []
-        skipped_locks: set[Path] = set()
-        for target in walk.targets:
-            if target.kind is FileKind.LOCK:
-                if target.path in skipped_locks:
-                    continue
-                raw.extend(self._lock(target))
-                continue
-            read = self._read(target, raw)
-            if read is None:
-                if target.kind is FileKind.CHART:
-                    skipped_locks.add(target.path)
-                continue
-            target = read
-            if target.kind is FileKind.CHART:
-                if target.path.parent in counted:
-                    self.report.charts_checked += 1
-                if not self._parse_chart(target, raw):
-                    skipped_locks.add(target.path)
-                    continue
-            elif target.kind is FileKind.VALUES:
-                # YAML documents: invalid YAML is CL003 even if no rule looks at the file.
-                try:
-                    target.yaml_node()
-                except InputError as exc:
-                    raw.append(self._unparseable(exc, target.display))
-                    continue
-            raw.extend(self._check(target))
+        with _collector_paused():  # not around the online rules: their objects do cycle
+            for result in self._results(context, units):
+                self._merge(result, raw)
         if self.online is not None and walk.charts:
             # The charts of their own only (resolver.chart.discovery), like `verify`.
             raw.extend(self.online(walk.charts))
         self.report.findings = self._finish(raw)
         return self.report
 
-    def _read(self, target: LintTarget, raw: list[Finding]) -> LintTarget | None:
-        """``target`` with its text, or ``None`` when it cannot be read (an error or CL003)."""
-        from resolver.chart.yaml11 import read_text
+    def _results(self, context: LintContext, units: list[Any]) -> list[UnitResult]:
+        """Every unit's result, in walking order: by a process pool for a large tree
+        (resolver.linter.parallel), else here."""
+        from functools import partial
 
-        try:
-            text = read_text(target.path, target.display)
-        except UnreadableFile as exc:
-            self.report.errors.append(exc)
-            return None
-        except InputError as exc:
-            raw.append(self._unparseable(exc, target.display))
-            return None
-        self.texts[target.display] = text
-        self.report.files_checked += 1
-        return target.replace(text=text)
+        from resolver.linter.parallel import map_ordered, worker_count
 
-    def _parse_chart(self, target: LintTarget, raw: list[Finding]) -> bool:
-        from resolver.linter.rules.chartfile import chart_of
-
-        try:
-            chart_of(target)
-        except InputError as exc:
-            raw.append(self._unparseable(exc, target.display))
-            return False
-        return True
-
-    def _lock(self, target: LintTarget) -> Iterator[Finding]:
-        directory = target.path.parent
-        for name in ("requirements.lock", "Chart.lock"):
-            lock = directory / name
-            if lock.is_file():
-                lock_display = display_path(lock, self.base)
-                try:
-                    from resolver.chart.yaml11 import read_text
-
-                    text = read_text(lock, lock_display)
-                except UnreadableFile as exc:
-                    self.report.errors.append(exc)
-                    return
-                except InputError as exc:
-                    yield self._unparseable(exc, lock_display)
-                    return
-                target = target.replace(text=text)
-                self.texts[lock_display] = text
-                self.report.files_checked += 1
-                break
-        yield from self._check(target)
-
-    def _check(self, target: LintTarget) -> Iterator[Finding]:
-        for func in CHECKERS[target.kind]:
-            if not self.is_wanted(func):
-                continue
-            try:
-                problems: list[Problem] = list(func(target, self.options))
-            except UnregisteredRule as exc:
-                self._unregistered(func, exc.rule_id)
-                continue
-            except UnreadableFile as exc:
-                if str(exc) not in {str(e) for e in self.report.errors}:
-                    self.report.errors.append(exc)
-                continue
-            except InputError as exc:
-                finding = self._unparseable(exc, target.display)
-                if (finding.path, finding.line) not in self.unparseable:
-                    self.unparseable.add((finding.path, finding.line))
-                    yield finding
-                continue
-            except Exception as exc:  # a buggy rule (or plugin) must not hide the others
-                name = getattr(func, "__qualname__", repr(func))
-                self.report.errors.append(
-                    ChartlockError(
-                        f"internal error in checker {func.__module__}.{name} on "
-                        f"{target.display}: {type(exc).__name__}: {exc}"
-                    )
-                )
-                continue
-            declared = EMITS.get(func)
-            for problem in problems:
-                rule = problem.rule
-                registered = RULES.get(rule.id)
-                if registered is not rule and registered != rule:
-                    self._unregistered(func, rule.id)
-                elif declared is not None and rule not in declared:
-                    # The declaration decides whether the checker runs: it must be complete.
-                    self._checker_error(func, f"reported {rule.id}, which it does not declare")
-                else:
-                    yield to_finding(problem, target.display)
-
-    def _unregistered(self, func: Checker, rule_id: str) -> None:
-        self._checker_error(func, f"reported unregistered rule {rule_id!r}")
-
-    def _checker_error(self, func: Checker, what: str) -> None:
-        name = f"{func.__module__}.{getattr(func, '__name__', repr(func))}"
-        self.report.errors.append(ChartlockError(f"checker {name} {what}"))
-
-    def _unparseable(self, exc: InputError, default_path: str) -> Finding:
-        path = exc.path or default_path
-        return to_finding(
-            Problem(
-                UNPARSEABLE_FILE,
-                f"cannot parse: {exc.message}",
-                line=exc.line or 1,
-                column=exc.column or 1,
-                key=exc.message,
-            ),
-            path,
+        if worker_count(len(units), self.jobs, POOL_THRESHOLD) == 1:
+            return [check_unit(context, unit) for unit in units]
+        # Workers import the configuration's plugins themselves (check_unit_in_worker): a
+        # spawned worker starts without them, a forked one inherits them.
+        return map_ordered(
+            partial(check_unit_in_worker, context),
+            units,
+            jobs=self.jobs,
+            threshold=POOL_THRESHOLD,
         )
+
+    def _merge(self, result: UnitResult, raw: list[Finding]) -> None:
+        report = self.report
+        report.files_checked += result.files
+        report.charts_checked += result.charts
+        for error in result.errors:
+            exc = error.error()
+            if error.dedupe and str(exc) in {str(e) for e in report.errors}:
+                continue
+            report.errors.append(exc)
+        for finding, checked in zip(result.findings, result.checked, strict=True):
+            if checked:  # a checker's CL003: once per file and line in the run
+                where = (finding.path, finding.line)
+                if where in self.unparseable:
+                    continue
+                self.unparseable.add(where)
+            raw.append(finding)
+        self.directives.update(result.directives)
 
     # -- configuration and suppressions ------------------------------------------------------
 
@@ -348,10 +260,11 @@ class _Run:
     ) -> list[suppressions.Suppression]:
         found = cache.get(path)
         if found is None:
-            text = self.texts.get(path)
-            if text is None:
-                text = self._read_other(path)
-            found = cache[path] = suppressions.parse(text)
+            read = self.directives.get(path)
+            if read is not None:
+                found = cache[path] = read
+            else:
+                found = cache[path] = suppressions.parse(self._read_other(path))
         return found
 
     def _read_other(self, path: str) -> str:

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from resolver.chart.yaml11 import (
+    _RECENT_MAX,
     GoTimestamp,
     compose,
+    compose_first,
     duplicate_keys,
     format_float32,
     go_string,
@@ -141,3 +143,54 @@ def test_read_text_guards(tmp_path: Path) -> None:
         read_text(tmp_path, "dir")
     with pytest.raises(InputError, match="no such file"):
         read_text(tmp_path / "missing.yaml", "missing.yaml")
+
+
+def test_the_same_text_is_composed_once_per_run_of_reads() -> None:
+    # Lint rules read a chart's Chart.yaml one after another: the tree is shared, not rebuilt.
+    text = "apiVersion: v2\nname: app\nversion: 1.0.0\n"
+    first = compose(text, "Chart.yaml")
+    assert compose("".join(text), "other/Chart.yaml") is first  # equal text, another object
+    assert compose(text + "# c\n", "Chart.yaml") is not first
+    both = "a: 1\n---\nb: 2\n"
+    assert compose_first(both, "values.yaml") is not None
+    with pytest.raises(InputError):  # the first-document read is not a whole-text read
+        compose(both, "values.yaml")
+
+
+def test_the_composed_tree_memory_stays_bounded() -> None:
+    first = compose("a: 0\n", "v.yaml")
+    for i in range(1, _RECENT_MAX + 1):
+        compose(f"a: {i}\n", "v.yaml")
+    again = compose("a: 0\n", "v.yaml")
+    assert again is not first  # evicted, composed anew
+    assert again is not None and first is not None
+    assert again.value[0][1].value == first.value[0][1].value == "0"  # type: ignore[attr-defined]
+
+
+def test_a_failing_text_fails_every_time_with_its_reader_file_name() -> None:
+    for name in ("a.yaml", "b.yaml"):
+        with pytest.raises(InputError) as info:
+            compose("a: [1\n", name)
+        assert info.value.path == name
+
+
+def test_threads_composing_at_once_get_their_own_documents() -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def work(base: int) -> None:
+        try:
+            for i in range(300):
+                node = compose(f"n: {base + i}\n", "v.yaml")
+                assert node is not None
+                assert node.value[0][1].value == str(base + i)  # type: ignore[attr-defined]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k * 1000,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

@@ -125,7 +125,10 @@ class LintTarget(Record):
     lock is missing), ``chart_dir`` the chart the file belongs to. ``cache`` holds parsed
     forms shared by the checkers of one file (``"chart"``: the loaded
     :class:`resolver.chart.models.Chart`, ``"yaml"``: the composed node), filled lazily; it is
-    mutable by design and takes no part in equality.
+    mutable by design and takes no part in equality. ``chart_cache`` is the same for every file
+    of one chart in a lint run (the engine shares it): parsed forms of the chart's other files,
+    keyed by their path (the chart's Chart.yaml, parsed once for the chart, lock and image
+    rules).
     """
 
     path: Path
@@ -134,6 +137,7 @@ class LintTarget(Record):
     text: str
     chart_dir: Path | None = None
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    chart_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def yaml_node(self) -> Any:
         """The file composed as YAML (``yaml11.compose``), parsed once per file.

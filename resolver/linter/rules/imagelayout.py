@@ -46,14 +46,6 @@ def _is_str(node: Node | None) -> TypeGuard[ScalarNode]:
     return isinstance(node, ScalarNode) and node.tag == STR_TAG
 
 
-def _is_image_key(key: str) -> bool:
-    return key.lower().endswith("image")
-
-
-def _is_images_key(key: str) -> bool:
-    return key.lower().endswith("images")
-
-
 def _get(node: MappingNode, keys: tuple[str, ...]) -> tuple[str, Node] | None:
     for key_node, value in node.value:
         if isinstance(key_node, ScalarNode) and key_node.value in keys:
@@ -172,23 +164,32 @@ def find_images(root: Node, *, overrides: bool = True) -> Iterator[Image]:
             continue
         if not isinstance(node, MappingNode):
             continue
-        if _structural_image(node):
+        # The hot loop of the image rules (every mapping of every values file): each key's
+        # text once, and the structural test only where a repository key is.
+        keys = [str(k.value) if isinstance(k, ScalarNode) else "" for k, _ in node.value]
+        if ("repository" in keys or "repo" in keys) and _structural_image(node):
             repo = _repository_node(node, image_key=False)
             assert repo is not None
             yield _image_map(node, repo, overrides=overrides)
             continue
+        if "image" not in "\0".join(keys).lower():  # most mappings: no image key at all
+            stack.extend(reversed([value for _, value in node.value]))
+            continue
         pending: list[Node] = []
-        for key_node, value in node.value:
-            key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
-            if _is_image_key(key) and _is_str(value):
+        for (_, value), key in zip(node.value, keys, strict=True):
+            lower = key.lower()
+            if lower.endswith("image"):
+                if not _is_str(value):
+                    yield from _image_candidate(value, image_key=True, overrides=overrides)
+                    continue
                 parts = _sibling_parts(node, key, value)
                 if parts is not None:
                     yield parts
                 else:
                     yield part_of(value)
-            elif _is_image_key(key):
-                yield from _image_candidate(value, image_key=True, overrides=overrides)
-            elif _is_images_key(key) and isinstance(value, MappingNode):
+            elif not lower.endswith("images"):
+                pending.append(value)
+            elif isinstance(value, MappingNode):
                 for _, child in value.value:
                     if _is_str(child):
                         text = str(child.value)
@@ -196,7 +197,7 @@ def find_images(root: Node, *, overrides: bool = True) -> Iterator[Image]:
                             yield part_of(child)
                     else:
                         yield from _image_candidate(child, image_key=True, overrides=overrides)
-            elif _is_images_key(key) and isinstance(value, SequenceNode):
+            elif isinstance(value, SequenceNode):
                 yield from _image_candidate(value, image_key=True, overrides=overrides)
             else:
                 pending.append(value)
@@ -240,12 +241,18 @@ def subchart_keys(target: LintTarget) -> frozenset[str] | None:
         return None
     from resolver.chart.loader import load_chart, load_requirements
     from resolver.errors import ChartlockError
+    from resolver.linter.rules.chartfile import cached_chart
 
     keys = {"global"}
+    has_requirements = (chart_dir / "requirements.yaml").is_file()
+    # The chart rules parsed the Chart.yaml already (it sorts before values.yaml): no reload.
+    # With a requirements.yaml, its dependencies replace the chart's only when it lists some
+    # (below), unlike the cached chart's: read both then.
     try:
-        chart = load_chart(chart_dir / "Chart.yaml")
+        cached = None if has_requirements else cached_chart(target, chart_dir / "Chart.yaml")
+        chart = cached or load_chart(chart_dir / "Chart.yaml")
         deps = chart.dependencies or []
-        if (chart_dir / "requirements.yaml").is_file():
+        if has_requirements:
             deps = (
                 load_requirements(chart_dir / "requirements.yaml", "requirements.yaml")[0] or deps
             )

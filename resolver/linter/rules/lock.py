@@ -397,8 +397,11 @@ LOCK_RULES = (
 def check_lock(target: LintTarget, options: CheckOptions) -> Iterable[Problem]:
     """Lint adapter: ``target.path`` is the chart's Chart.yaml."""
     from resolver.chart.repoconfig import repo_urls
+    from resolver.linter.rules.chartfile import cached_chart
 
-    chart, lock = load_pair(target.path, target.display)
+    # The chart rules parsed this Chart.yaml a moment ago (the engine checks a chart's lock
+    # right after its Chart.yaml): only the lock is read here.
+    chart, lock = load_pair(target.path, target.display, chart=cached_chart(target, target.path))
     urls = options.settings.get("repo_urls")
     if urls is None:
         urls = repo_urls()
