@@ -190,3 +190,14 @@ def test_there_is_no_import_cycle() -> None:
 def test_no_module_is_over_500_lines(path: Path) -> None:
     lines = path.read_text("utf-8").count("\n")
     assert lines <= 500, f"{_module_name(path)} has {lines} lines"
+
+
+def test_records_are_one_idiom() -> None:
+    """Values are :class:`resolver.util.records.Record` (frozen, slotted): no module uses
+    ``dataclasses`` (it also costs start-up: it imports ``inspect``) or ``NamedTuple``."""
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for line, name in _imports(path):
+            if name.split(".")[0] == "dataclasses" or name.endswith(".NamedTuple"):
+                wrong.append(f"{_module_name(path)}:{line} imports {name}")
+    assert wrong == []

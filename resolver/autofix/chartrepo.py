@@ -11,6 +11,7 @@ from __future__ import annotations
 import yaml
 
 from resolver.autofix.editor import ScalarEdit
+from resolver.linter.rules.repository import tag_or_digest_at
 
 # The rules whose findings in a Chart.yaml this module fixes.
 CHART_RULES = frozenset(("CL104", "CL107", "CL108", "CL109", "CL110"))
@@ -26,11 +27,7 @@ def fixed_repository(repository: str, name: str) -> str:
     if not repository.startswith("oci://"):
         return repository
     rest = repository[len("oci://") :]
-    host, _, path = rest.partition("/")
-    cuts = [rest.find("@")]
-    if ":" in path:
-        cuts.append(len(host) + 1 + path.index(":"))
-    cut = min((c for c in cuts if c >= 0), default=-1)
+    cut = tag_or_digest_at(rest)
     if cut >= 0:
         rest = rest[:cut]
     rest = rest.rstrip("/")
@@ -54,30 +51,12 @@ def repository_edits(text: str) -> list[tuple[ScalarEdit, str]]:
     """The edits of every ``dependencies[].repository`` of Chart.yaml ``text`` that a
     mechanical fix changes, each with the dependency's name (none for a file that does not
     compose: the linter reports it)."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return []
-    if not isinstance(root, yaml.MappingNode):
-        return []
     out: list[tuple[ScalarEdit, str]] = []
-    for key, deps in root.value:
-        if key.value != "dependencies" or not isinstance(deps, yaml.SequenceNode):
-            continue
-        for dep in deps.value:
-            if not isinstance(dep, yaml.MappingNode):
-                continue
-            fields = {k.value: v for k, v in dep.value if isinstance(k, yaml.ScalarNode)}
-            repo, name = fields.get("repository"), fields.get("name")
-            if not isinstance(repo, yaml.ScalarNode) or repo.tag != "tag:yaml.org,2002:str":
-                continue
-            chart = str(name.value) if isinstance(name, yaml.ScalarNode) else ""
-            new = fixed_repository(str(repo.value), chart)
-            if new != repo.value:
-                mark = repo.start_mark
-                out.append(
-                    (ScalarEdit(mark.line + 1, mark.column + 1, str(repo.value), new), chart)
-                )
+    for repo, chart in _repository_nodes(text):
+        new = fixed_repository(str(repo.value), chart)
+        if new != repo.value:
+            mark = repo.start_mark
+            out.append((ScalarEdit(mark.line + 1, mark.column + 1, str(repo.value), new), chart))
     return out
 
 
@@ -85,7 +64,7 @@ def https_edits(text: str) -> list[tuple[ScalarEdit, str]]:
     """For every ``http://`` repository of Chart.yaml ``text``: the edit to ``https://`` (the
     same host, port and path), and the http URL. Only proposals: see the module docstring."""
     out: list[tuple[ScalarEdit, str]] = []
-    for node in _repository_nodes(text):
+    for node, _ in _repository_nodes(text):
         value = str(node.value)
         if value.startswith("http://"):
             mark = node.start_mark
@@ -94,25 +73,24 @@ def https_edits(text: str) -> list[tuple[ScalarEdit, str]]:
     return out
 
 
-def _repository_nodes(text: str) -> list[yaml.ScalarNode]:
+def _repository_nodes(text: str) -> list[tuple[yaml.ScalarNode, str]]:
+    """Every string ``dependencies[].repository`` node of Chart.yaml ``text`` with its
+    dependency's name ("" when it has none)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return []
     if not isinstance(root, yaml.MappingNode):
         return []
-    out: list[yaml.ScalarNode] = []
+    out: list[tuple[yaml.ScalarNode, str]] = []
     for key, deps in root.value:
         if key.value != "dependencies" or not isinstance(deps, yaml.SequenceNode):
             continue
         for dep in deps.value:
             if not isinstance(dep, yaml.MappingNode):
                 continue
-            for k, v in dep.value:
-                if (
-                    k.value == "repository"
-                    and isinstance(v, yaml.ScalarNode)
-                    and v.tag == "tag:yaml.org,2002:str"
-                ):
-                    out.append(v)
+            fields = {k.value: v for k, v in dep.value if isinstance(k, yaml.ScalarNode)}
+            repo, name = fields.get("repository"), fields.get("name")
+            if isinstance(repo, yaml.ScalarNode) and repo.tag == "tag:yaml.org,2002:str":
+                out.append((repo, str(name.value) if isinstance(name, yaml.ScalarNode) else ""))
     return out

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+
+from resolver.util.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,8 +29,7 @@ BOM = b"\xef\xbb\xbf"
 STR_TAG = "tag:yaml.org,2002:str"
 
 
-@dataclass(frozen=True)
-class ScalarEdit:
+class ScalarEdit(Record):
     """Replace the scalar starting at ``line``:``column`` (1-based), now ``old``, by ``new``."""
 
     line: int
@@ -38,8 +38,7 @@ class ScalarEdit:
     new: str
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(Record):
     """Where an edit lands in the text: ``[start, end)`` and what goes there."""
 
     start: int
@@ -57,8 +56,7 @@ class EditRefused(Exception):
         self.column = column
 
 
-@dataclass(frozen=True)
-class _Located:
+class _Located(Record):
     node: yaml.ScalarNode
     start: int  # offset of the scalar's own text (after any anchor or tag)
     end: int

@@ -10,15 +10,19 @@ every request to the same repository scope.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from resolver.util.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from resolver.registry.client import RegistryClient
     from resolver.registry.options import ClientOptions
+    from resolver.registry.reference import Repository
 
 
-@dataclass(frozen=True, order=True)
-class ImageKey:
+class ImageKey(Record):
     """One image tag to resolve: its registry host (``docker.io`` for Docker Hub), path, tag."""
 
     registry: str
@@ -28,9 +32,11 @@ class ImageKey:
     def __str__(self) -> str:
         return f"{self.registry}/{self.path}:{self.tag}"
 
+    def __lt__(self, other: ImageKey) -> bool:  # runs are ordered by registry, path, tag
+        return (self.registry, self.path, self.tag) < (other.registry, other.path, other.tag)
 
-@dataclass(frozen=True)
-class Resolved:
+
+class Resolved(Record):
     """The digest the registry serves for a tag (and its media type), or why there is none."""
 
     digest: str = ""
@@ -41,27 +47,12 @@ class Resolved:
 
 async def lookup(keys: Iterable[ImageKey], options: ClientOptions) -> dict[ImageKey, Resolved]:
     """``{key: Resolved}`` for every distinct key (one ``HEAD`` each, concurrently)."""
-    from resolver.errors import ChartlockError
-    from resolver.registry.mirrors import repository_path
-    from resolver.registry.reference import Repository
-    from resolver.registry.session import open_client
-    from resolver.util.aio import gather
 
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    async with open_client(options) as client:
+    async def one(client: RegistryClient, repo: Repository, key: ImageKey) -> Resolved:
+        info = await client.head_manifest(repo, key.tag)
+        return Resolved(info.digest, info.media_type)
 
-        async def one(key: ImageKey) -> Resolved:
-            repo = Repository(key.registry, repository_path(key.registry, key.path))
-            try:
-                info = await client.head_manifest(repo, key.tag)
-            except ChartlockError as exc:
-                return Resolved(error=client.scrub(str(exc)))
-            return Resolved(info.digest, info.media_type)
-
-        results = await gather(*(one(key) for key in wanted))
-    return dict(zip(wanted, results, strict=True))
+    return await _for_each(keys, options, one)
 
 
 MAX_LATEST_CANDIDATES = 30  # HEADs spent looking for the version behind `latest`
@@ -75,10 +66,45 @@ async def resolve_latest(
     ``Resolved(digest, media_type, version=tag)``; ``error`` says why there is none. Tags are
     tried from the highest down, at most :data:`MAX_LATEST_CANDIDATES` of them."""
     from resolver.errors import ChartlockError, InvalidVersion
+    from resolver.semver import parse_version
+
+    async def one(client: RegistryClient, repo: Repository, key: ImageKey) -> Resolved:
+        current = await client.head_manifest(repo, key.tag)
+        tags = await client.list_tags(repo)
+        versions = []
+        for tag in tags:
+            try:
+                version = parse_version(tag)
+            except InvalidVersion:
+                continue
+            if not version.prerelease:
+                versions.append((version, tag))
+        versions.sort(reverse=True)
+        for _, tag in versions[:MAX_LATEST_CANDIDATES]:
+            try:
+                info = await client.head_manifest(repo, tag)
+            except ChartlockError:
+                continue
+            if info.digest == current.digest:
+                return Resolved(info.digest, info.media_type, version=tag)
+        return Resolved(
+            error=f"no released version tag has the digest of `{key.tag}` ({current.digest})"
+        )
+
+    return await _for_each(keys, options, one)
+
+
+async def _for_each(
+    keys: Iterable[ImageKey],
+    options: ClientOptions,
+    one: Callable[[RegistryClient, Repository, ImageKey], Awaitable[Resolved]],
+) -> dict[ImageKey, Resolved]:
+    """``one`` for every distinct key, concurrently, through one client (mirrors applied); a
+    registry error is that key's ``Resolved.error`` (credentials scrubbed)."""
+    from resolver.errors import ChartlockError
     from resolver.registry.mirrors import repository_path
     from resolver.registry.reference import Repository
     from resolver.registry.session import open_client
-    from resolver.semver import parse_version
     from resolver.util.aio import gather
 
     wanted = sorted(set(keys))
@@ -86,32 +112,12 @@ async def resolve_latest(
         return {}
     async with open_client(options) as client:
 
-        async def one(key: ImageKey) -> Resolved:
+        async def guarded(key: ImageKey) -> Resolved:
             repo = Repository(key.registry, repository_path(key.registry, key.path))
             try:
-                current = await client.head_manifest(repo, key.tag)
-                tags = await client.list_tags(repo)
+                return await one(client, repo, key)
             except ChartlockError as exc:
                 return Resolved(error=client.scrub(str(exc)))
-            versions = []
-            for tag in tags:
-                try:
-                    version = parse_version(tag)
-                except InvalidVersion:
-                    continue
-                if not version.prerelease:
-                    versions.append((version, tag))
-            versions.sort(reverse=True)
-            for _, tag in versions[:MAX_LATEST_CANDIDATES]:
-                try:
-                    info = await client.head_manifest(repo, tag)
-                except ChartlockError:
-                    continue
-                if info.digest == current.digest:
-                    return Resolved(info.digest, info.media_type, version=tag)
-            return Resolved(
-                error=f"no released version tag has the digest of `{key.tag}` ({current.digest})"
-            )
 
-        results = await gather(*(one(key) for key in wanted))
+        results = await gather(*(guarded(key) for key in wanted))
     return dict(zip(wanted, results, strict=True))

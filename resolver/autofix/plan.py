@@ -19,10 +19,10 @@ image whose digest the registry did not give.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from resolver.autofix.editor import ScalarEdit
 from resolver.autofix.lookup import ImageKey, Resolved
+from resolver.util.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,8 +33,7 @@ PIN_RULES = frozenset(("CL303",))
 REPORTED_RULES = frozenset(("CL301", "CL302", "CL303"))
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Record):
     """One image to pin in one file."""
 
     path: str  # the display path of the values file
@@ -52,8 +51,7 @@ class Target:
     latest: bool = False  # --resolve-latest: the mutable tag is replaced by a released one
 
 
-@dataclass(frozen=True)
-class PlannedEdit:
+class PlannedEdit(Record):
     """A change ``fix`` makes (or would make, with ``--diff``/``--check``)."""
 
     path: str
@@ -73,8 +71,7 @@ class PlannedEdit:
         return ScalarEdit(self.line, self.column, self.old, self.new)
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(Record):
     """A finding ``fix`` reports instead of fixing, and why."""
 
     path: str
@@ -84,8 +81,7 @@ class Skipped:
     reason: str
 
 
-@dataclass(frozen=True)
-class _Slot:
+class _Slot(Record):
     node: yaml.ScalarNode
     parent: yaml.MappingNode | None
     key: str

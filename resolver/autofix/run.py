@@ -11,7 +11,6 @@ import asyncio
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from resolver.autofix.chartrepo import CHART_RULES, https_edits, repository_edits
@@ -34,16 +33,20 @@ if TYPE_CHECKING:
 _VALUES_RE = re.compile(r"(values[^/]*|[^/]*values)\.ya?ml")
 
 
-@dataclass
 class FixResult:
-    """What a run planned (``edits``), could not do (``skipped``), and the changed files."""
+    """What a run planned (``edits``), could not do (``skipped``), and the changed files.
 
-    edits: list[PlannedEdit] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    changes: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # display -> old, new
-    written: list[str] = field(default_factory=list)
-    lookups: int = 0
-    relocked: list[str] = field(default_factory=list)  # the charts re-locked after a fix
+    Not a record: a run fills it as it goes."""
+
+    __slots__ = ("changes", "edits", "lookups", "relocked", "skipped", "written")
+
+    def __init__(self) -> None:
+        self.edits: list[PlannedEdit] = []
+        self.skipped: list[Skipped] = []
+        self.changes: dict[str, tuple[bytes, bytes]] = {}  # display -> old, new
+        self.written: list[str] = []
+        self.lookups = 0
+        self.relocked: list[str] = []  # the charts re-locked after a fix
 
     def diff(self) -> str:
         """A unified diff of every change (``a/``/``b/`` paths, like ``git diff``)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 
 def render_markdown(parser: argparse.ArgumentParser) -> str:

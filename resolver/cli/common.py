@@ -250,3 +250,13 @@ def emit_report(
     if report.errors:
         return 2
     return 1 if report.failed(fail_on) else 0
+
+
+def add_config_option(parser: argparse.ArgumentParser, purpose: str = "") -> None:
+    """``--config FILE``; ``purpose`` says what the command reads from it."""
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: the nearest .chartlock.yaml or pyproject.toml "
+        f"with [tool.chartlock], searching upwards){purpose}",
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from resolver.linter.docs import render_markdown
 
-DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
 
 def generate() -> str:

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from resolver.cli.common import add_path_arguments, add_registry_options
+from resolver.cli.common import add_config_option, add_path_arguments, add_registry_options
 from resolver.linter.findings import Report
 
 TYPE_CHECKING = False
@@ -38,12 +38,7 @@ HELP = (
 def configure(parser: argparse.ArgumentParser) -> None:
     add_path_arguments(parser, "files or directories to fix")
     add_fix_options(parser)
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="configuration file (default: the nearest .chartlock.yaml or pyproject.toml "
-        "with [tool.chartlock], searching upwards)",
-    )
+    add_config_option(parser)
     parser.add_argument(
         "--select", metavar="IDS", help="comma-separated rule ids or prefixes to fix (CL303)"
     )

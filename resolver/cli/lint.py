@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from resolver.cli.common import (
+    add_config_option,
     add_format_option,
     add_path_arguments,
     add_registry_options,
@@ -22,12 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_path_arguments(parser, "files or directories to lint")
     add_format_option(parser)
     add_report_options(parser)
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="configuration file (default: the nearest .chartlock.yaml or pyproject.toml "
-        "with [tool.chartlock], searching upwards)",
-    )
+    add_config_option(parser)
     parser.add_argument(
         "--select",
         metavar="IDS",

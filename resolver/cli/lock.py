@@ -86,7 +86,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _strategy(args: argparse.Namespace) -> str:
     """``lock.strategy`` from the configuration file, if there is one.
 
-    resolver.linter.config (json, dataclasses: ~5 ms) is imported only when a file that may hold the
+    resolver.linter.config (json, jsonschema) is imported only when a file that may hold the
     configuration exists on the way up; most lock runs find none.
     """
     if args.strategy:

@@ -64,12 +64,9 @@ def add_keyring_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="configuration file (default: .chartlock.yaml or pyproject.toml found upwards), "
-        "for require-provenance: and keyring:",
-    )
+    from resolver.cli.common import add_config_option as add_option
+
+    add_option(parser, ", for require-provenance:, keyring: and mirrors:")
 
 
 def load_keyring_option(args: argparse.Namespace, configured: Path | None = None) -> Keyring:

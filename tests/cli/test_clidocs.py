@@ -61,3 +61,13 @@ def test_usage_lists_positionals_last_and_wraps() -> None:
     assert usage.startswith("chartlock lint [--format")
     assert usage.rstrip().endswith("[PATH ...]")
     assert all(len(line) <= 92 for line in usage.splitlines())
+
+
+def test_the_generated_documents_are_the_repositorys_docs() -> None:
+    # The generator once wrote resolver/docs/ after a module move, and --check compared that copy
+    # with itself while docs/ went stale: the paths are pinned here.
+    from tests.support.cli import ROOT
+
+    assert clidocs.DOC_PATH == ROOT / "docs" / "cli.md"
+    assert docs.DOC_PATH == ROOT / "docs" / "rules.md"
+    assert not (ROOT / "resolver" / "docs").exists()

@@ -298,11 +298,7 @@ def _check_oci(
         return
     rest = repo[len("oci://") :]
     host, _, path = rest.partition("/")
-    # CL108: a tag or digest (a ':' after the host, or any '@').
-    cuts = [rest.find("@")]
-    if ":" in path:
-        cuts.append(len(host) + 1 + path.index(":"))
-    cut = min((c for c in cuts if c >= 0), default=-1)
+    cut = tag_or_digest_at(rest)
     if cut >= 0:
         clean = rest[:cut].rstrip("/")
         yield at(
@@ -377,3 +373,14 @@ def _oci_path_problem(path: str) -> str:
     if path != path.lower():
         return "has upper case letters, which OCI registries refuse"
     return "is not a valid OCI repository path (lower case letters, digits, '.', '_', '-')"
+
+
+def tag_or_digest_at(rest: str) -> int:
+    """Where a tag or digest starts in an ``oci://`` repository given without its scheme: a
+    ``:`` after the host, or any ``@`` (CL108); -1 when there is none. ``chartlock fix`` cuts
+    there too."""
+    host, _, path = rest.partition("/")
+    cuts = [rest.find("@")]
+    if ":" in path:
+        cuts.append(len(host) + 1 + path.index(":"))
+    return min((c for c in cuts if c >= 0), default=-1)
