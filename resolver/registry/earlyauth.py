@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable, Sequence
 
+    from resolver.registry.proxyenv import Proxy
+
 # Token answers are small (resolver.registry.bounds.MAX_TOKEN_BYTES caps the client's): a
 # larger one, or one that never ends, is given up.
 MAX_ANSWER_BYTES = 64 * 1024
@@ -70,13 +72,23 @@ class Job:
     """One registry to probe: ``netloc`` as the client names it (``host[:port]``, also the
     Host header), where to connect, and the scopes the run will ask for there."""
 
-    __slots__ = ("netloc", "host", "port", "scopes")
+    __slots__ = ("netloc", "host", "port", "scopes", "proxy")
 
-    def __init__(self, netloc: str, host: str, port: int, scopes: Sequence[str]) -> None:
+    def __init__(
+        self,
+        netloc: str,
+        host: str,
+        port: int,
+        scopes: Sequence[str],
+        proxy: Proxy | None = None,
+    ) -> None:
         self.netloc = netloc
         self.host = host
         self.port = port
         self.scopes = list(scopes)
+        # The http:// proxy the environment names for the registry: the probe tunnels
+        # through it (CONNECT), as the transport does (resolver.registry.tunnel).
+        self.proxy = proxy
 
 
 def start(
@@ -118,7 +130,9 @@ def _run(
     timeout: float,
 ) -> None:
     try:
-        status, headers, _ = exchange("https", job.host, job.port, job.netloc, "/v2/", tls, timeout)
+        status, headers, _ = exchange(
+            "https", job.host, job.port, job.netloc, "/v2/", tls, timeout, proxy=job.proxy
+        )
         if status != 401:
             return
         probe.challenge = ", ".join(v for k, v in headers if k == "www-authenticate")
@@ -180,14 +194,22 @@ def exchange(
     target: str,
     tls: Callable[[], ssl.SSLContext],
     timeout: float,
+    *,
+    proxy: Proxy | None = None,
 ) -> tuple[int, list[tuple[str, str]], bytes]:
-    """One ``GET`` on a connection of its own (closed after): status, headers (lower-case
-    names) and body (at most :data:`MAX_ANSWER_BYTES`, else ``ValueError``)."""
+    """One ``GET`` on a connection of its own (closed after), tunnelled through the http://
+    ``proxy`` if given (``https`` only): status, headers (lower-case names) and body (at
+    most :data:`MAX_ANSWER_BYTES`, else ``ValueError``)."""
     from resolver import __version__
 
-    sock = socket.create_connection((host, port), timeout=timeout)
+    if proxy is not None and (proxy.scheme != "http" or scheme != "https"):
+        raise ValueError("only https through an http:// proxy")
+    where = (proxy.host, proxy.port) if proxy is not None else (host, port)
+    sock = socket.create_connection(where, timeout=timeout)
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if proxy is not None:
+            _tunnel(sock, host, port, proxy)
         if scheme == "https":
             sock = tls().wrap_socket(sock, server_hostname=host)
         sock.sendall(
@@ -234,3 +256,24 @@ def exchange(
         return int(parts[1]), headers, body[:want]
     finally:
         sock.close()
+
+
+def _tunnel(sock: socket.socket, host: str, port: int, proxy: Proxy) -> None:
+    """``CONNECT host:port`` through ``proxy`` on ``sock``; ``ValueError`` unless it answers
+    200 (and nothing more: the TLS handshake comes next)."""
+    from resolver.registry.tunnel import MAX_CONNECT_HEAD, connect_request, connect_status
+
+    sock.sendall(connect_request(host, port, proxy.authorization))
+    head = b""
+    while b"\r\n\r\n" not in head:
+        # One byte at a time past the first chunk would be slow; the proxy sends its head and
+        # waits for the client's TLS hello, so reading what is there is exact.
+        chunk = sock.recv(MAX_CONNECT_HEAD)
+        if not chunk:
+            raise ValueError("the proxy closed the connection")
+        head += chunk
+        if len(head) > MAX_CONNECT_HEAD:
+            raise ValueError("the proxy's answer is too large")
+    status, _ = connect_status(head)
+    if status != 200 or not head.endswith(b"\r\n\r\n"):
+        raise ValueError(f"the proxy answered {status}")

@@ -311,18 +311,24 @@ def start_for(
 
 
 def probe_jobs(wanted: Iterable[Wanted], proxies: ProxyConfig, *, tokens: bool = True) -> list[Job]:
-    """The TLS registries of ``wanted`` to probe early (pure): one job per registry the
-    environment does not proxy, with the pull scope of each of its repositories (none
+    """The TLS registries of ``wanted`` to probe early (pure): one job per registry, direct
+    or through the ``http://`` proxy the environment names for it (not an ``https://`` one),
+    with the pull scope of each of its repositories (none
     without ``tokens``: then only the challenge is learnt)."""
     from resolver.registry.earlyauth import Job
+    from resolver.registry.proxyenv import ProxyError
 
     jobs: dict[str, Job] = {}
     for item in wanted:
         repo = item.repository
         host, port = _split_host(repo.host, 443)
-        if not proxies.empty and _proxied(proxies, "https", host, port):
+        try:
+            proxy = None if proxies.empty else proxies.proxy_for("https", host, port)
+        except ProxyError:
+            continue  # refused: the transport reports it
+        if proxy is not None and proxy.scheme != "http":
             continue
-        job = jobs.setdefault(repo.host, Job(repo.host, host, port, []))
+        job = jobs.setdefault(repo.host, Job(repo.host, host, port, [], proxy))
         scope = f"repository:{repo.path}:pull"
         if tokens and scope not in job.scopes:
             job.scopes.append(scope)

@@ -3,6 +3,7 @@ anonymous multi-scope token; RegistryAuth.adopt; preconnect.probe_jobs."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import ssl
@@ -18,10 +19,11 @@ from resolver.registry import earlyauth
 from resolver.registry.auth import RegistryAuth
 from resolver.registry.credentials import Credential, CredentialStore
 from resolver.registry.preconnect import Wanted, probe_jobs
-from resolver.registry.proxyenv import from_environ
+from resolver.registry.proxyenv import Proxy, from_environ
 from resolver.registry.reference import Repository
 from resolver.registry.tls import client_context
 from tests.support.certs import make_ca_and_server_cert
+from tests.support.forwardproxy import ForwardProxy
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -200,6 +202,28 @@ def test_the_probe_learns_the_challenge_and_one_token_over_verified_tls(
     assert seen.authorization == [None, None]
 
 
+@pytest.mark.parametrize("authorized", [True, False])
+def test_the_probe_tunnels_through_an_http_proxy(
+    tls_server: tuple[int, Path, Seen], authorized: bool
+) -> None:
+    port, ca, seen = tls_server
+    netloc = f"127.0.0.1:{port}"
+    with ForwardProxy(credentials=("proxyuser", "pr0xy-pass")) as forward:
+        value = "Basic " + base64.b64encode(b"proxyuser:pr0xy-pass").decode()
+        proxy = Proxy("http", "127.0.0.1", forward.port, value if authorized else None)
+        jobs = [earlyauth.Job(netloc, "127.0.0.1", port, SCOPES, proxy)]
+        probes = earlyauth.start(jobs, lambda: client_context(ca_file=str(ca)), never_proxied, 5.0)
+        assert probes[netloc].done.wait(10)
+        assert netloc in forward.targets()  # CONNECT went through the proxy
+    if authorized:
+        assert probes[netloc].challenge.startswith("Bearer realm=")
+        assert probes[netloc].tokens == {scope: "anon-tok" for scope in SCOPES}
+        assert seen.paths[0] == "/v2/"
+    else:  # 407: given up, nothing reached the registry
+        assert (probes[netloc].challenge, probes[netloc].tokens) == ("", {})
+        assert seen.paths == []
+
+
 def test_the_probe_gives_up_on_an_untrusted_certificate(
     tls_server: tuple[int, Path, Seen],
 ) -> None:
@@ -257,7 +281,7 @@ def repo(host: str, path: str) -> Repository:
     return Repository(host, path)
 
 
-def test_probe_jobs_one_per_unproxied_registry_with_each_scope_once() -> None:
+def test_probe_jobs_one_per_registry_with_each_scope_once_and_its_proxy() -> None:
     wanted = [
         Wanted(repo("r.example", "a/one"), True),
         Wanted(repo("r.example", "a/two"), False),
@@ -265,13 +289,18 @@ def test_probe_jobs_one_per_unproxied_registry_with_each_scope_once() -> None:
         Wanted(repo("other.example:5000", "b"), True),
         Wanted(repo("proxied.example", "c"), True),
     ]
-    proxies = from_environ(
-        {"HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "r.example,other.example"}
-    )
-    jobs = probe_jobs(wanted, proxies)
-    assert [(j.netloc, j.host, j.port, j.scopes) for j in jobs] == [
-        ("r.example", "r.example", 443, SCOPES),
-        ("other.example:5000", "other.example", 5000, ["repository:b:pull"]),
+    environ = {"HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "r.example,other.example"}
+    jobs = probe_jobs(wanted, from_environ(environ))
+    assert [(j.netloc, j.host, j.port, j.scopes, str(j.proxy)) for j in jobs] == [
+        ("r.example", "r.example", 443, SCOPES, "None"),
+        ("other.example:5000", "other.example", 5000, ["repository:b:pull"], "None"),
+        ("proxied.example", "proxied.example", 443, ["repository:c:pull"], "http://127.0.0.1:9"),
+    ]
+    # Not through an https:// proxy (TLS inside TLS: left to the transport).
+    https_proxy = from_environ({**environ, "HTTPS_PROXY": "https://127.0.0.1:9"})
+    assert [j.netloc for j in probe_jobs(wanted, https_proxy)] == [
+        "r.example",
+        "other.example:5000",
     ]
     without = probe_jobs(wanted, from_environ({}), tokens=False)
     assert [(j.netloc, j.scopes) for j in without] == [
