@@ -262,7 +262,7 @@ class RegistryClient:
             self._adopting[host] = asyncio.ensure_future(self._adopt(host, probe))
             prewarm = getattr(self._transport, "prewarm", None)
             if prewarm is not None:
-                prewarm(origin(f"https://{host}/"))
+                prewarm(origin(f"https://{host}/"), min(probe.repositories, self.max_per_host))
         waiting = self._adopting.get(host)
         if waiting is not None and not waiting.done():
             await asyncio.shield(waiting)

@@ -49,9 +49,11 @@ class Probe:
     ``WWW-Authenticate`` header of its 401 (``""``: none), and ``tokens`` per scope; ``done``
     is set when the thread is finished with it, successfully or not."""
 
-    __slots__ = ("done", "challenge", "tokens")
+    __slots__ = ("done", "challenge", "tokens", "repositories")
 
-    def __init__(self) -> None:
+    def __init__(self, repositories: int = 0) -> None:
+        # How many repositories the run will ask for there (connections worth opening early).
+        self.repositories = repositories
         self.done = threading.Event()
         self.challenge = ""
         self.tokens: dict[str, str] = {}
@@ -112,7 +114,7 @@ def start(
             return context[0]
 
     for job in jobs:
-        probe = probes[job.netloc] = Probe()
+        probe = probes[job.netloc] = Probe(len(job.scopes))
         threading.Thread(
             target=_run,
             args=(job, probe, shared_tls, proxied, timeout),

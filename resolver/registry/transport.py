@@ -218,15 +218,41 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
 
     # -- the pool ------------------------------------------------------------------------
 
-    def prewarm(self, origin: tuple[str, str, int]) -> None:
+    def prewarm(self, origin: tuple[str, str, int], tunnels: int = 0) -> None:
         """Begin the TLS handshakes of the connections preconnected to ``origin``
-        (``https``, direct) now, before any request there: the client calls this while it
-        waits for what the start-up learnt of the registry's auth
-        (:mod:`resolver.registry.earlyauth`), so the handshakes overlap that wait."""
+        (``https``) now, before any request there, or through the proxy that applies to it,
+        ``tunnels`` new ones (CONNECT, then TLS): the client calls this while it waits for
+        what the start-up learnt of the registry's auth (:mod:`resolver.registry.earlyauth`),
+        so the handshakes overlap that wait."""
+        from resolver.errors import RegistryError
+
         scheme, host, port = origin
-        if scheme != "https" or self._preconnected is None or self._route(origin) is not None:
+        if scheme != "https" or self._closed:
             return
+        try:
+            route = self._route(origin)
+        except RegistryError:
+            return  # the request reports it
         tasks = self._warming.setdefault(origin, [])
+        if route is not None:
+            from resolver.registry.tunnel import open_via_proxy
+
+            request = httpx.Request("GET", f"https://{host}:{port}/v2/")
+
+            async def tunnel() -> _Connection | None:
+                try:
+                    reader, writer = await open_via_proxy(
+                        route, scheme, host, port, self._tls_context, request, limit=MAX_HEAD_BYTES
+                    )
+                except Exception:  # refused, unreachable: the request connects and reports
+                    return None
+                _nodelay(writer)
+                return _Connection(reader, writer, fresh=True)
+
+            tasks.extend(asyncio.ensure_future(tunnel()) for _ in range(tunnels))
+            return
+        if self._preconnected is None:
+            return
         while True:
             warm = self._preconnected.take(host, port, "", b"", ())
             if warm is None:

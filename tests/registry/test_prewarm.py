@@ -10,17 +10,20 @@ from pathlib import Path
 import httpx
 import pytest
 
+from resolver.errors import RegistryError
 from resolver.registry import preconnect
+from resolver.registry.proxyenv import from_environ
 from resolver.registry.tls import client_context
 from resolver.registry.transport import HTTP11Transport
 from tests.support.certs import make_ca_and_server_cert
+from tests.support.forwardproxy import ForwardProxy
 
 
 class TLSServer:
     """Answers every request with 200 ``warm``; counts connections whose handshake finished."""
 
     def __init__(self, certs: Path) -> None:
-        self.ca, cert, key = make_ca_and_server_cert(certs)
+        self.ca, cert, key = make_ca_and_server_cert(certs, names=("registry.test",))
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
         self.connections = 0
@@ -99,5 +102,52 @@ def test_prewarm_leaves_plain_http_alone(tmp_path: Path) -> None:
         assert warm.take("127.0.0.1", port, "GET", b"/", []) is not None  # still there
         await transport.aclose()
         listener.close()
+
+    asyncio.run(main())
+
+
+def test_prewarm_through_a_proxy_opens_that_many_tunnels_before_any_request(
+    tmp_path: Path,
+) -> None:
+    server = TLSServer(tmp_path / "certs")
+
+    async def main() -> None:
+        port = await server.start()
+        with ForwardProxy({"registry.test": "127.0.0.1"}) as forward:
+            proxies = from_environ({"HTTPS_PROXY": forward.url})
+            transport = HTTP11Transport(
+                lambda: client_context(ca_file=str(server.ca)), proxies, None
+            )
+            transport.prewarm(("https", "registry.test", port), 2)
+            for _ in range(300):
+                if server.connections == 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert server.connections == 2  # two tunnels, TLS done, before any request
+            async with httpx.AsyncClient(transport=transport, timeout=5) as c:
+                url = f"https://registry.test:{port}/v2/"
+                results = await asyncio.gather(c.get(url), c.get(url), c.get(url))
+                assert [r.content for r in results] == [b"warm"] * 3
+            assert server.connections == 3  # the third request opened its own
+            assert forward.targets() == {f"registry.test:{port}"}
+
+    asyncio.run(main())
+
+
+def test_a_refused_prewarm_tunnel_leaves_the_request_to_report_it(tmp_path: Path) -> None:
+    server = TLSServer(tmp_path / "certs")
+
+    async def main() -> None:
+        port = await server.start()
+        with ForwardProxy({"registry.test": "127.0.0.1"}, credentials=("u", "p")) as forward:
+            proxies = from_environ({"HTTPS_PROXY": forward.url})  # no credentials: 407
+            transport = HTTP11Transport(
+                lambda: client_context(ca_file=str(server.ca)), proxies, None
+            )
+            transport.prewarm(("https", "registry.test", port), 1)
+            async with httpx.AsyncClient(transport=transport, timeout=5) as c:
+                with pytest.raises(RegistryError, match="407"):
+                    await c.get(f"https://registry.test:{port}/v2/")
+        assert server.connections == 0
 
     asyncio.run(main())
