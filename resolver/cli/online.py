@@ -213,7 +213,15 @@ def preconnect(args: argparse.Namespace, dirs: list[Path], *, early_lists: bool 
             wanted = [w for w in wanted if mirror_for(mirrors, w.repository.registry) is None]
     except Exception:
         return
-    session = start_for(wanted, plain_http=_registry_flags(args).uses_plain_http)
+    flags = _registry_flags(args)
+    session = start_for(
+        wanted,
+        plain_http=flags.uses_plain_http,
+        tls=flags.tls_context,
+        timeout=flags.timeout,
+        # --username: that user's tokens, not anonymous ones (the client asks for them).
+        anonymous=flags.username is None,
+    )
     setattr(args, PRECONNECTED, session)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import re
 from collections.abc import Generator
 from typing import Any
 
@@ -20,45 +19,13 @@ import httpx
 
 from resolver.errors import RegistryError
 from resolver.registry.bounds import CAP_EXTENSION, MAX_TOKEN_BYTES, loads
+from resolver.registry.challenges import Challenge as Challenge
+from resolver.registry.challenges import parse_challenges as parse_challenges
+from resolver.registry.challenges import preferred
 from resolver.registry.credentials import Credential, CredentialStore
 from resolver.registry.scrub import printable, scrub, variants
-from resolver.util.records import Record
 
 SCOPE_EXTENSION = "chartlock_scope"
-_PARAM_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
-
-
-class Challenge(Record):
-    """One ``WWW-Authenticate`` challenge."""
-
-    scheme: str  # "basic" | "bearer"
-    params: dict[str, str]
-
-
-def parse_challenges(header: str) -> list[Challenge]:
-    """Parse ``WWW-Authenticate`` (several challenges, quoted or token parameter values)."""
-    out: list[Challenge] = []
-    pos = 0
-    text = header.strip()
-    while pos < len(text):
-        m = re.match(r"\s*,?\s*([A-Za-z][A-Za-z0-9_-]*)", text[pos:])
-        if not m:
-            break
-        scheme = m.group(1).lower()
-        pos += m.end()
-        params: dict[str, str] = {}
-        while True:
-            pm = re.match(r"\s*,?\s*", text[pos:])
-            start = pos + (pm.end() if pm else 0)
-            p = _PARAM_RE.match(text, start)
-            if not p:
-                break
-            params[p.group(1).lower()] = (
-                p.group(2).replace('\\"', '"') if p.group(2) is not None else p.group(3)
-            )
-            pos = p.end()
-        out.append(Challenge(scheme, params))
-    return out
 
 
 def is_loopback(host: str) -> bool:
@@ -100,6 +67,32 @@ class RegistryAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"RegistryAuth(hosts={sorted(self.challenges)})"
 
+    def adopt(self, host: str, header: str, tokens: dict[str, str]) -> None:
+        """What :mod:`resolver.registry.earlyauth` learnt of ``host`` before the client
+        started: its challenge (``WWW-Authenticate`` ``header``, received from that host in this
+        run, so a credential may now go with the first request, as after any 401) and,
+        when no credential exists for the host, the anonymous ``tokens`` it got per scope (a
+        host with credentials gets its own tokens, which may grant more). Never replaces what
+        the client learnt itself."""
+        challenge = preferred(parse_challenges(header))
+        if challenge is None or host in self.challenges:
+            return
+        import logging
+
+        logging.getLogger("chartlock.registry").debug(
+            "%s: %s challenge learnt at start-up", host, challenge.scheme
+        )
+        self.challenges[host] = challenge
+        if challenge.scheme != "bearer" or not tokens:
+            return
+        cred = self.credentials.get(_host_key(host))
+        self.remember(cred)
+        if not cred.empty:
+            return
+        for scope, token in tokens.items():
+            self.tokens.setdefault((host, scope), token)
+            self.secrets |= variants("", "", token)
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         host = request.url.netloc.decode("ascii")
         scope = str(request.extensions.get(SCOPE_EXTENSION, ""))
@@ -110,9 +103,7 @@ class RegistryAuth(httpx.Auth):
         if response.status_code != 401:
             return
         challenges = parse_challenges(response.headers.get("WWW-Authenticate", ""))
-        challenge = next((c for c in challenges if c.scheme == "bearer"), None) or next(
-            (c for c in challenges if c.scheme == "basic"), None
-        )
+        challenge = preferred(challenges)
         if challenge is None:
             return
         self.challenges[host] = challenge

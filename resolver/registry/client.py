@@ -37,6 +37,7 @@ from resolver.registry.bounds import (
     within,
 )
 from resolver.registry.credentials import CredentialStore, StaticCredentials
+from resolver.registry.earlyauth import Probe
 from resolver.registry.failures import (
     attempts,
     manifest_unknown,
@@ -96,6 +97,7 @@ class RegistryClient:
             from resolver.registry.transport import registry_transport
 
             transport = registry_transport(options)
+        self._transport = transport
         timeout = options.timeout
         # One transport for both HTTP clients: TLS settings, proxies and pooled connections
         # are the same for the registry and the hosts it points to. (httpx's ``verify`` would
@@ -123,6 +125,10 @@ class RegistryClient:
         self._budget = Budget(RUN_BUDGET_BYTES)
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self.requests = 0
+        # The start-up's probes of TLS registries' auth, by host (resolver.registry.earlyauth).
+        early = options.preconnected
+        self._probes = dict(early.probes) if early is not None else {}
+        self._adopting: dict[str, asyncio.Future[None]] = {}
 
     async def __aenter__(self) -> RegistryClient:
         return self
@@ -198,6 +204,8 @@ class RegistryClient:
         if budgeted:
             extensions[BUDGET_EXTENSION] = self._budget
         loop = asyncio.get_running_loop()
+        if self._probes or self._adopting:
+            await self._early_auth(repo.host)
         attempt = 0
         while True:
             attempt += 1
@@ -251,6 +259,24 @@ class RegistryClient:
                 await retry.pause(backoff_delay(attempt))
                 continue
             return response
+
+    async def _early_auth(self, host: str) -> None:
+        """Wait (at most 5 s: a slower probe costs that before the usual 401 dance) for the
+        start-up's probe of ``host``, then hand what it learnt to the auth flow; every request
+        to ``host`` waits for the same one, while the transport handshakes its connections."""
+        probe = self._probes.pop(host, None)
+        if probe is not None:
+            self._adopting[host] = asyncio.ensure_future(self._adopt(host, probe))
+            prewarm = getattr(self._transport, "prewarm", None)
+            if prewarm is not None:
+                prewarm(origin(f"https://{host}/"), min(probe.repositories, self.max_per_host))
+        waiting = self._adopting.get(host)
+        if waiting is not None and not waiting.done():
+            await asyncio.shield(waiting)
+
+    async def _adopt(self, host: str, probe: Probe) -> None:
+        if await probe.wait(min(self.timeout, 5.0)) and probe.challenge:
+            self.auth.adopt(host, probe.challenge, probe.tokens)
 
     async def _exchange(
         self,

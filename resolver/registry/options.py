@@ -12,6 +12,8 @@ from resolver.util.records import Record, field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import ssl
+
     from resolver.registry.preconnect import Preconnect
 
 
@@ -41,6 +43,17 @@ class ClientOptions(Record):
         ``--insecure-skip-tls-verify``)."""
         pair = bool(self.cert_file and self.key_file)
         return bool(self.ca_file or pair or self.insecure_skip_tls_verify)
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The client TLS context of these flags (:func:`resolver.registry.tls.client_context`)."""
+        from resolver.registry.tls import client_context
+
+        return client_context(
+            insecure_skip_tls_verify=self.insecure_skip_tls_verify,
+            ca_file=self.ca_file,
+            cert_file=self.cert_file,
+            key_file=self.key_file,
+        )
 
     @property
     def uses_plain_http(self) -> bool:

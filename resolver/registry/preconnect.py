@@ -14,10 +14,12 @@ of following it.
 
 The early requests are exactly the unauthenticated first requests the client would send a
 moment later (a registry that wants credentials answers 401 and the client's auth flow takes
-over as usual); nothing is sent early over TLS (only the TCP handshake is done) and no
-credential ever is. Best effort: any failure here means the transport connects and sends as it
-otherwise would, and reports errors then. Sockets nobody took are closed by
-:meth:`Preconnect.discard` (when the transport closes).
+over as usual); nothing is sent early on these connections over TLS (only the TCP handshake is
+done) and no credential ever is. Over TLS, :mod:`resolver.registry.earlyauth` learns each
+registry's challenge (and an anonymous token) meanwhile, on a connection of its own. Best
+effort: any failure here means the transport connects and sends as it otherwise would, and
+reports errors then. Sockets nobody took are closed by :meth:`Preconnect.discard` (when the
+transport closes).
 
 This module knows nothing of charts: its caller (:func:`resolver.cli.online.preconnect`) reads
 them and hands over the repositories (:class:`Wanted`) and which of them ``lock`` lists at once.
@@ -40,8 +42,10 @@ from resolver.util.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    import ssl
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
+    from resolver.registry.earlyauth import Job, Probe
     from resolver.registry.proxyenv import ProxyConfig
     from resolver.registry.reference import Repository
 
@@ -101,9 +105,11 @@ class Preconnect:
     :meth:`start`, taken by the transport with :meth:`take`, the rest closed by
     :meth:`discard`."""
 
-    __slots__ = ("_lock", "_pending", "_stop")
+    __slots__ = ("_lock", "_pending", "_stop", "probes")
 
     def __init__(self) -> None:
+        # The early challenge probes of TLS registries, by netloc (resolver.registry.earlyauth).
+        self.probes: dict[str, Probe] = {}
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, int], list[_Warm]] = {}
         self._stop = threading.Event()
@@ -243,7 +249,8 @@ def plan(
     """The connections to begin for ``wanted`` (pure): one per repository asked for, at most
     ``per_host`` per registry, none to a registry the environment proxies; over plain HTTP,
     each repository whose ``list_tags`` is set gets its tag list asked for (once). Also the
-    Host header of each registry. Nothing is sent early over TLS."""
+    Host header of each registry. No request goes on these connections over TLS (the
+    challenge is learnt on a connection of its own: :mod:`resolver.registry.earlyauth`)."""
     targets: Targets = {}
     host_headers: dict[tuple[str, int], str] = {}
     scheme = "http" if plain_http else "https"
@@ -266,22 +273,73 @@ def plan(
     return targets, host_headers
 
 
-def start_for(wanted: Iterable[Wanted], *, plain_http: bool, per_host: int = 32) -> Preconnect:
-    """:func:`start` the connections :func:`plan` names, with this process's proxy settings.
-    Never raises (best effort: the transport connects as usual)."""
+def start_for(
+    wanted: Iterable[Wanted],
+    *,
+    plain_http: bool,
+    per_host: int = 32,
+    tls: Callable[[], ssl.SSLContext] | None = None,
+    timeout: float = 30.0,
+    anonymous: bool = True,
+) -> Preconnect:
+    """:func:`start` the connections :func:`plan` names, with this process's proxy settings;
+    over TLS, given the run's ``tls`` context builder (its TLS flags) and ``timeout``, also
+    the early challenge probes of :func:`probe_jobs` (asking for anonymous tokens only when
+    ``anonymous``: no credential given on the command line). Never raises (best effort: the
+    transport connects as usual)."""
     session = Preconnect()
     try:
         import os
 
         from resolver.registry.proxyenv import from_environ
 
+        wanted = list(wanted)
+        proxies = from_environ(os.environ)
+        if not plain_http and tls is not None:
+            from resolver.registry import earlyauth
+
+            jobs = probe_jobs(wanted, proxies, tokens=anonymous)
+            if jobs:
+                session.probes = earlyauth.start(jobs, tls, _proxied_by(proxies), timeout)
         targets, host_headers = plan(
-            wanted, plain_http=plain_http, proxies=from_environ(os.environ), per_host=per_host
+            wanted, plain_http=plain_http, proxies=proxies, per_host=per_host
         )
         session.start(targets, host_headers=host_headers)
     except Exception:
         pass
     return session
+
+
+def probe_jobs(wanted: Iterable[Wanted], proxies: ProxyConfig, *, tokens: bool = True) -> list[Job]:
+    """The TLS registries of ``wanted`` to probe early (pure): one job per registry, direct
+    or through the ``http://`` proxy the environment names for it (not an ``https://`` one),
+    with the pull scope of each of its repositories (none
+    without ``tokens``: then only the challenge is learnt)."""
+    from resolver.registry.earlyauth import Job
+    from resolver.registry.proxyenv import ProxyError
+
+    jobs: dict[str, Job] = {}
+    for item in wanted:
+        repo = item.repository
+        host, port = _split_host(repo.host, 443)
+        try:
+            proxy = None if proxies.empty else proxies.proxy_for("https", host, port)
+        except ProxyError:
+            continue  # refused: the transport reports it
+        if proxy is not None and proxy.scheme != "http":
+            continue
+        job = jobs.setdefault(repo.host, Job(repo.host, host, port, [], proxy))
+        scope = f"repository:{repo.path}:pull"
+        if tokens and scope not in job.scopes:
+            job.scopes.append(scope)
+    return list(jobs.values())
+
+
+def _proxied_by(proxies: ProxyConfig) -> Callable[[str, str, int], bool]:
+    def proxied(scheme: str, host: str, port: int) -> bool:
+        return not proxies.empty and _proxied(proxies, scheme, host, port)
+
+    return proxied
 
 
 def _address(host: str, port: int) -> tuple[int, tuple[object, ...]] | None:

@@ -92,6 +92,9 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
             proxies = from_environ(os.environ)
         self._proxies = proxies
         self._routes: dict[tuple[str, str, int], Proxy | None] = {}
+        # TLS handshakes begun on preconnected sockets by prewarm(), by origin: taken by the
+        # next requests there before any new connection is opened.
+        self._warming: dict[tuple[str, str, int], list[asyncio.Task[_Connection | None]]] = {}
 
     def _route(self, origin: tuple[str, str, int]) -> Proxy | None:
         """The proxy for requests to ``origin``, or ``None`` (direct); decided once."""
@@ -215,6 +218,62 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
 
     # -- the pool ------------------------------------------------------------------------
 
+    def prewarm(self, origin: tuple[str, str, int], tunnels: int = 0) -> None:
+        """Begin the TLS handshakes of the connections preconnected to ``origin``
+        (``https``) now, before any request there, or through the proxy that applies to it,
+        ``tunnels`` new ones (CONNECT, then TLS): the client calls this while it waits for
+        what the start-up learnt of the registry's auth (:mod:`resolver.registry.earlyauth`),
+        so the handshakes overlap that wait."""
+        from resolver.errors import RegistryError
+
+        scheme, host, port = origin
+        if scheme != "https" or self._closed:
+            return
+        try:
+            route = self._route(origin)
+        except RegistryError:
+            return  # the request reports it
+        tasks = self._warming.setdefault(origin, [])
+        if route is not None:
+            from resolver.registry.tunnel import open_via_proxy
+
+            request = httpx.Request("GET", f"https://{host}:{port}/v2/")
+
+            async def tunnel() -> _Connection | None:
+                try:
+                    reader, writer = await open_via_proxy(
+                        route, scheme, host, port, self._tls_context, request, limit=MAX_HEAD_BYTES
+                    )
+                except Exception:  # refused, unreachable: the request connects and reports
+                    return None
+                _nodelay(writer)
+                return _Connection(reader, writer, fresh=True)
+
+            tasks.extend(asyncio.ensure_future(tunnel()) for _ in range(tunnels))
+            return
+        if self._preconnected is None:
+            return
+        while True:
+            warm = self._preconnected.take(host, port, "", b"", ())
+            if warm is None:
+                return
+            tasks.append(asyncio.ensure_future(self._handshake(host, warm[0])))
+
+    async def _handshake(self, host: str, sock: socket.socket) -> _Connection | None:
+        """TLS on a preconnected socket (``None`` when it fails: the request connects anew)."""
+        try:
+            if not await _writable(sock):
+                sock.close()
+                return None
+            reader, writer = await asyncio.open_connection(
+                sock=sock, ssl=self._tls_context(), server_hostname=host, limit=MAX_HEAD_BYTES
+            )
+        except (OSError, ssl.SSLError, ValueError):
+            sock.close()
+            return None
+        _nodelay(writer)
+        return _Connection(reader, writer, fresh=True)
+
     async def _acquire(
         self, origin: tuple[str, str, int], request: httpx.Request, timeouts: dict[str, float]
     ) -> _Connection:
@@ -225,6 +284,18 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
                 conn.fresh = False
                 return conn
             conn.close()
+        warming = self._warming.get(origin)
+        while warming:
+            task = warming.pop(0)
+            try:
+                handshaken = await with_timeout(
+                    asyncio.shield(task), timeouts.get("connect"), httpx.ConnectTimeout, request
+                )
+            except BaseException:
+                warming.insert(0, task)  # still someone else's to take (or close)
+                raise
+            if handshaken is not None:
+                return handshaken
         return await with_timeout(
             self._connect(origin, request, self._route(origin)),
             timeouts.get("connect"),
@@ -279,19 +350,7 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
         sock, sent = warm
         if sent:
             return sock, True
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-
-        def writable() -> None:
-            if not done.done():
-                done.set_result(None)
-
-        loop.add_writer(sock.fileno(), writable)
-        try:
-            await done
-        finally:
-            loop.remove_writer(sock.fileno())
-        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+        if not await _writable(sock):
             sock.close()
             return None, False  # refused or unreachable: connect again, and report that error
         return sock, False
@@ -305,6 +364,13 @@ class HTTP11Transport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self._closed = True
+        for tasks in self._warming.values():
+            for task in tasks:
+                if not task.done():
+                    task.cancel()
+                elif not task.cancelled() and (conn := task.result()) is not None:
+                    conn.close()
+        self._warming.clear()
         for conns in self._idle.values():
             for conn in conns:
                 conn.close()
@@ -372,6 +438,23 @@ class _Body(httpx.AsyncByteStream):
             self.finish()
 
 
+async def _writable(sock: socket.socket) -> bool:
+    """Wait for a non-blocking connect of ``sock`` to finish; whether it succeeded."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def writable() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    loop.add_writer(sock.fileno(), writable)
+    try:
+        await done
+    finally:
+        loop.remove_writer(sock.fileno())
+    return not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+
+
 def _nodelay(writer: asyncio.StreamWriter) -> None:
     sock = writer.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -389,14 +472,5 @@ def registry_transport(options: ClientOptions) -> HTTP11Transport:
     import os
 
     from resolver.registry.proxyenv import from_environ
-    from resolver.registry.tls import client_context
 
-    def tls_context() -> ssl.SSLContext:
-        return client_context(
-            insecure_skip_tls_verify=options.insecure_skip_tls_verify,
-            ca_file=options.ca_file,
-            cert_file=options.cert_file,
-            key_file=options.key_file,
-        )
-
-    return HTTP11Transport(tls_context, from_environ(os.environ), options.preconnected)
+    return HTTP11Transport(options.tls_context, from_environ(os.environ), options.preconnected)
