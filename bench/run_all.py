@@ -84,6 +84,13 @@ ENTRIES = (
         ("--case", "many", "--runs", "2"),
         ("--case", "many", "--runs", "1"),
     ),
+    Entry("fix", "fix_bench.py", ("--runs", "3"), ("--runs", "1")),
+    Entry(
+        "fix-anonymous",
+        "fix_bench.py",
+        ("--runs", "3", "--auth", "none"),
+        ("--runs", "1", "--auth", "none"),
+    ),
     Entry(
         "fleet",
         "scale_bench.py",
@@ -125,6 +132,12 @@ TARGETS: dict[str, tuple[str, Check]] = {
     "many-charts": ("<= 1.2x per chart", _value_at_most(1.2)),
     "fleet-vs-helm": (">= 50x helm's loop", _ratio_at_least(50)),
     "fleet-seconds": ("<= 3 s", _value_at_most(3.0)),
+    # issue 13 (chartlock fix): 200 images, 25 ms each way, Bearer tokens from a separate realm
+    "fix-200": ("<= 2 s (issue 13)", _value_at_most(2.0)),
+    "fix-200-heads": ("1 HEAD per image (issue 13)", _value_at_most(1.0)),
+    "fix-200-tokens": ("<= 1 token per repository", _value_at_most(1.0)),
+    "fix-200-anonymous": ("<= 2 s (issue 13)", _value_at_most(2.0)),
+    "fix-200-anonymous-heads": ("1 HEAD per image (issue 13)", _value_at_most(1.0)),
 }
 
 
