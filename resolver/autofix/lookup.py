@@ -110,10 +110,18 @@ async def _for_each(
     wanted = sorted(set(keys))
     if not wanted:
         return {}
+    def repository(key: ImageKey) -> Repository:
+        return Repository(key.registry, repository_path(key.registry, key.path))
+
     async with open_client(options) as client:
+        # Each registry's challenge first (one GET /v2/ each): then every HEAD goes out with
+        # its token, instead of hundreds of concurrent HEADs each drawing a 401 (issue 13: one
+        # HEAD per distinct image).
+        first = {key.registry: key for key in reversed(wanted)}
+        await gather(*(client.learn_challenge(repository(key)) for key in first.values()))
 
         async def guarded(key: ImageKey) -> Resolved:
-            repo = Repository(key.registry, repository_path(key.registry, key.path))
+            repo = repository(key)
             try:
                 return await one(client, repo, key)
             except ChartlockError as exc:

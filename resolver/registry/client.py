@@ -23,7 +23,6 @@ from resolver.registry.bounds import (
     BUDGET_EXTENSION,
     CAP_EXTENSION,
     DEFAULT_CAP,
-    MAX_BLOB_BYTES,
     MAX_MANIFEST_BYTES,
     MAX_PAGES,
     MAX_TAG_LIST_BYTES,
@@ -460,42 +459,26 @@ class RegistryClient:
         return parse_chart_manifest(raw, digest, repo, reference)
 
     async def fetch_blob(self, repo: Repository, digest: str, size: int = 0) -> bytes:
-        """A blob by digest, verified (redirects to storage hosts carry no credentials).
+        """A blob by digest, verified (:func:`resolver.registry.blobs.fetch_blob`)."""
+        from resolver.registry.blobs import fetch_blob
 
-        ``size`` is the size the manifest declares: no more is read. Without it (0), at most
-        :data:`MAX_BLOB_BYTES`.
-        """
-        if not DIGEST_RE.fullmatch(digest):
-            raise RegistryError(f"{repo}: invalid blob digest {printable(digest)!r}")
-        if size > MAX_BLOB_BYTES:
-            raise repo.error(
-                f"{repo}: blob {digest}: the manifest declares {size} bytes; chartlock refuses "
-                f"chart archives over {size_text(MAX_BLOB_BYTES)}",
-            )
-        url = f"{self._base(repo)}/blobs/{digest}"
-        response = await self._send(
-            "GET",
-            url,
-            repo,
-            what=f"blob {digest[:19]}",
-            cap=size or MAX_BLOB_BYTES,
-            budgeted=False,  # bounded by the declared size
-            limit=(
-                f"the manifest declares {size} bytes"
-                if size
-                else f"a chart archive may have {size_text(MAX_BLOB_BYTES)}"
-            ),
-        )
-        if response.status_code != 200:
-            raise self._error(response, repo, f"blob {digest}")
-        data = response.content
-        actual = sha256(data)
-        if actual != digest:
-            raise repo.error(
-                f"{repo}: blob {digest}: content does not match its digest (got {actual})",
-                kind=DigestMismatch,
-            )
-        return data
+        return await fetch_blob(self, repo, digest, size)
+
+    async def learn_challenge(self, repo: Repository) -> None:
+        """Ask ``repo``'s registry once for its challenge (``GET /v2/``, no credentials), so
+        that many concurrent first requests go out with their tokens instead of each drawing
+        a 401 (``chartlock fix`` asks for hundreds of repositories at once). Best effort."""
+        base = self._base(repo)
+        host = base.split("://", 1)[1].split("/", 1)[0]
+        if host in self.auth.challenges:
+            return
+        try:
+            response = await self._bare.get(base.rsplit("/v2/", 1)[0] + "/v2/")
+        except httpx.HTTPError:
+            return
+        header = response.headers.get("WWW-Authenticate", "")
+        if response.status_code == 401 and header:
+            self.auth.adopt(host, header, {})
 
 
 def _host(response: httpx.Response) -> str:
