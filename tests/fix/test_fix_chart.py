@@ -342,3 +342,59 @@ def test_http_stays_when_nothing_answers_on_https(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "CL104 not fixed: not changed to https://" in result.stderr, result.stderr
     assert (chart / "Chart.yaml").read_bytes() == before
+
+
+def test_lint_check_sarif_carries_the_chart_yaml_fixes_that_apply(tmp_path: Path) -> None:
+    """CL107-CL110 are mechanical: ``lint --check --format sarif`` offers each as a SARIF
+    replacement of the repository scalar (quotes kept), schema-valid, and applying them gives
+    the bytes ``chartlock fix`` writes (offline: no lock, nothing to look up)."""
+    import json
+
+    import jsonschema
+
+    chart = tmp_path / "app"
+    chart.mkdir()
+    original = (
+        "apiVersion: v2\r\nname: app\r\nversion: 0.1.0\r\ndependencies:\r\n"
+        '  - name: web\r\n    version: "~1.0"\r\n'
+        '    repository: "oci://docker.io/x/charts/web/"   # c\r\n'
+        "  - name: db\r\n    version: 1.0.0\r\n"
+        "    repository: oci://127.0.0.1:5000/helm/db:1.0.0\r\n"
+        "  - name: api\r\n    version: 2.0.0\r\n"
+        "    repository: 'oci://127.0.0.1:5000/charts/api'\r\n"
+    )
+    (chart / "Chart.yaml").write_bytes(original.encode("utf-8"))
+    result = run_chartlock("lint", "--check", "--format", "sarif", str(chart), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert (chart / "Chart.yaml").read_bytes() == original.encode("utf-8")  # wrote nothing
+    sarif = json.loads(result.stdout)
+    root = Path(__file__).resolve().parents[2]
+    schema = json.loads((root / "fixtures" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    jsonschema.validate(sarif, schema)
+    fixed = [r for r in sarif["runs"][0]["results"] if "fixes" in r]
+    # one fix per repository scalar (several rules may point at it; one replacement does all)
+    assert sorted(r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in fixed) == [
+        7,
+        10,
+        13,
+    ]
+    assert {r["ruleId"] for r in fixed} <= {"CL107", "CL108", "CL109", "CL110"}
+    lines = original.split("\n")
+    replacements = [
+        rep for r in fixed for ch in r["fixes"][0]["artifactChanges"] for rep in ch["replacements"]
+    ]
+    for rep in sorted(replacements, key=lambda r: -r["deletedRegion"]["startLine"]):
+        region = rep["deletedRegion"]
+        assert region["startLine"] == region["endLine"]
+        row = lines[region["startLine"] - 1]
+        lines[region["startLine"] - 1] = (
+            row[: region["startColumn"] - 1]
+            + rep["insertedContent"]["text"]
+            + row[region["endColumn"] - 1 :]
+        )
+    fixed_run = run_chartlock("fix", str(chart), cwd=tmp_path)
+    assert fixed_run.returncode == 0, fixed_run.stderr
+    written = (chart / "Chart.yaml").read_bytes()
+    assert "\n".join(lines).encode("utf-8") == written
+    assert b'"oci://registry-1.docker.io/x/charts"   # c\r\n' in written
+    assert b"'oci://127.0.0.1:5000/charts'\r\n" in written
