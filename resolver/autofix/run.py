@@ -191,6 +191,10 @@ def fix(
         relock = [d for d in result.written if _is_chart_yaml(d)]
         if relock:
             _relock(base, relock, options or ClientOptions(), result)
+    else:
+        previews = [d for d in result.changes if _is_chart_yaml(d)]
+        if previews:
+            _preview_locks(base, sorted(previews), options or ClientOptions(), result)
     return result
 
 
@@ -250,6 +254,37 @@ def _relock(base: Path, charts: Sequence[str], options: ClientOptions, result: F
             result.skipped.append(Skipped(display, "CL1xx", 0, 0, f"re-lock failed: {exc}"))
             continue
         result.relocked.append(display)
+
+
+def _preview_locks(
+    base: Path, charts: Sequence[str], options: ClientOptions, result: FixResult
+) -> None:
+    """Without writing (``--diff``, ``--check``, the library): add to ``result.changes`` the
+    lock each fixed chart's re-lock would write, resolved from the fixed Chart.yaml text, so a
+    diff shows everything a real run writes. A lock that would stay as it is adds nothing; one
+    that cannot be resolved is reported, as the real run reports it."""
+    from resolver.commands.lock import lock_path, resolve_charts
+    from resolver.errors import ChartlockError
+    from resolver.util.aio import run
+
+    for display in charts:
+        chart_dir = (base / display).parent
+        lock_file = lock_path(chart_dir)
+        if not lock_file.is_file():
+            continue
+        new_text = result.changes[display][1].decode("utf-8-sig")
+        try:
+            [outcome] = run(
+                resolve_charts([chart_dir], options, cwd=base, chart_texts={chart_dir: new_text})
+            )
+        except ChartlockError as exc:
+            result.skipped.append(Skipped(display, "CL1xx", 0, 0, f"re-lock failed: {exc}"))
+            continue
+        old = lock_file.read_bytes()
+        new = outcome.text.encode("utf-8")
+        if outcome.status in ("created", "updated") and new != old:
+            lock_display = display[: -len("Chart.yaml")] + lock_file.name
+            result.changes[lock_display] = (old, new)
 
 
 def _chart_dir(values: Path) -> Path | None:

@@ -132,6 +132,9 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
         )
     for display in result.relocked:
         sys.stderr.write(f"{display}: re-locked (the fixed repository changes the lock)\n")
+    for display in sorted(result.changes):
+        if not write and display.rsplit("/", 1)[-1] in ("Chart.lock", "requirements.lock"):
+            sys.stderr.write(f"{display}: would be re-locked (the fixed repository changes it)\n")
     for skipped in result.skipped:
         sys.stderr.write(
             f"{skipped.path}:{skipped.line}:{skipped.column}: {skipped.rule} not fixed: "

@@ -126,6 +126,8 @@ def test_fix_rewrites_the_repository_relocks_and_helm_builds(
         assert (chart / "Chart.yaml").read_bytes() == broken_yaml  # wrote nothing
         assert (chart / "Chart.lock").read_bytes() == lock_before
     assert f"-    repository: {good}/web/\n+    repository: {good}\n" in result.stdout
+    # the lock was made for the right spelling: the re-lock would keep it, so no second file
+    assert "Chart.lock" not in result.stdout and result.stdout.count("--- a/") == 1
 
     result = run_chartlock("fix", str(chart), "--plain-http")
     assert result.returncode == 0, result.stderr
@@ -166,6 +168,29 @@ def test_a_docker_hub_spelling_is_fixed_and_relocked_through_a_mirror(
     locked = run_chartlock("lock", str(chart), *mirror)
     assert locked.returncode == 0, locked.stderr
     assert "oci://docker.io/hubcharts" in (chart / "Chart.lock").read_text("utf-8")
+    yaml_before, lock_before = (
+        (chart / "Chart.yaml").read_bytes(),
+        (chart / "Chart.lock").read_bytes(),
+    )
+
+    # --diff shows the Chart.lock the re-lock would write as a second file; --check counts it;
+    # neither writes anything.
+    diff = run_chartlock("fix", str(chart), "--diff", *mirror)
+    assert diff.returncode == 0, diff.stderr
+    check = run_chartlock("fix", str(chart), "--check", *mirror)
+    assert check.returncode == 1, check.stderr
+    assert "1 fix in 2 files (would change)" in check.stderr
+    assert f"{chart}/Chart.lock: would be re-locked" in check.stderr
+    assert (chart / "Chart.yaml").read_bytes() == yaml_before
+    assert (chart / "Chart.lock").read_bytes() == lock_before
+    lock_diff = diff.stdout[diff.stdout.index("--- a/") :].split("--- a/")
+    assert [part.split("\n", 1)[0] for part in lock_diff[1:]] == [
+        f"{chart}/Chart.lock",
+        f"{chart}/Chart.yaml",
+    ]
+    assert "-  repository: oci://docker.io/hubcharts\n" in lock_diff[1]
+    assert "+  repository: oci://registry-1.docker.io/hubcharts\n" in lock_diff[1]
+    assert "+    repository: oci://registry-1.docker.io/hubcharts\n" in lock_diff[2]
 
     result = run_chartlock("fix", str(chart), *mirror)
     assert result.returncode == 0, result.stderr
@@ -180,6 +205,16 @@ def test_a_docker_hub_spelling_is_fixed_and_relocked_through_a_mirror(
     assert (entry.version, entry.content_digest) == ("1.0.4", digest)
     check = run_chartlock("check", str(chart))
     assert check.returncode == 0, check.stdout + check.stderr
+    # the previewed lock is the written one, but for the time it was generated
+    written = (chart / "Chart.lock").read_text("utf-8").split("\n")
+    previewed = [
+        line[1:]
+        for line in lock_diff[1].split("\n")[2:]
+        if line[:1] in (" ", "+") and not line.startswith("@@")
+    ]
+    assert [x for x in previewed if not x.startswith("generated:")] == [
+        x for x in written if x and not x.startswith("generated:")
+    ]
 
 
 def test_a_file_whose_edit_cannot_be_made_is_refused_and_left_alone(tmp_path: Path) -> None:
