@@ -9,7 +9,7 @@ every request to the same repository scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 TYPE_CHECKING = False
@@ -39,8 +39,13 @@ class Resolved:
     version: str = ""  # --resolve-latest: the released tag with the same digest
 
 
-async def lookup(keys: Iterable[ImageKey], options: ClientOptions) -> dict[ImageKey, Resolved]:
-    """``{key: Resolved}`` for every distinct key (one ``HEAD`` each, concurrently)."""
+async def lookup(
+    keys: Iterable[ImageKey],
+    options: ClientOptions,
+    on_done: Callable[[], None] | None = None,
+) -> dict[ImageKey, Resolved]:
+    """``{key: Resolved}`` for every distinct key (one ``HEAD`` each, concurrently);
+    ``on_done`` is called as each lookup finishes (progress)."""
     from resolver.errors import ChartlockError
     from resolver.registry.mirrors import repository_path
     from resolver.registry.reference import Repository
@@ -60,7 +65,13 @@ async def lookup(keys: Iterable[ImageKey], options: ClientOptions) -> dict[Image
                 return Resolved(error=client.scrub(str(exc)))
             return Resolved(info.digest, info.media_type)
 
-        results = await gather(*(one(key) for key in wanted))
+        async def counted(key: ImageKey) -> Resolved:
+            result = await one(key)
+            if on_done is not None:
+                on_done()
+            return result
+
+        results = await gather(*(counted(key) for key in wanted))
     return dict(zip(wanted, results, strict=True))
 
 
@@ -68,7 +79,9 @@ MAX_LATEST_CANDIDATES = 30  # HEADs spent looking for the version behind `latest
 
 
 async def resolve_latest(
-    keys: Iterable[ImageKey], options: ClientOptions
+    keys: Iterable[ImageKey],
+    options: ClientOptions,
+    on_done: Callable[[], None] | None = None,
 ) -> dict[ImageKey, Resolved]:
     """``--resolve-latest``: for each mutable tag (``latest``), the highest released version
     tag (semver, no pre-release) whose digest equals the mutable tag's current digest, as
@@ -113,5 +126,11 @@ async def resolve_latest(
                 error=f"no released version tag has the digest of `{key.tag}` ({current.digest})"
             )
 
-        results = await gather(*(one(key) for key in wanted))
+        async def counted(key: ImageKey) -> Resolved:
+            result = await one(key)
+            if on_done is not None:
+                on_done()
+            return result
+
+        results = await gather(*(counted(key) for key in wanted))
     return dict(zip(wanted, results, strict=True))

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from resolver.autofix.chartrepo import CHART_RULES, https_edits, repository_edits
 from resolver.autofix.editor import EditRefused, ScalarEdit, edit_bytes
@@ -72,6 +73,7 @@ def fix(
     write: bool = False,
     pin_app_version: bool = False,
     resolve_latest: bool = False,
+    progress: TextIO | None = None,
 ) -> FixResult:
     """Plan (and with ``write``, make) the digest pins for the images under ``paths``.
 
@@ -82,11 +84,14 @@ def fix(
     (``"<appVersion>@sha256:..."``, which stops appVersion from driving the tag);
     ``resolve_latest=True`` replaces ``latest`` by the highest released version tag with the
     same digest, pinned (``1.27.3@sha256:...``), and reports it when there is none.
+    ``progress``: a stream (stderr) for a ``n/N images resolved`` line, shown only when it is
+    a terminal and the run is long (:mod:`resolver.autofix.progress`).
     ``options`` is a :class:`resolver.ClientOptions` (``mirrors=`` maps registry hosts to
     mirrors). Raises :class:`resolver.ChartlockError` for a path that holds
     nothing to lint or a bad configuration.
     """
     from resolver.autofix.lookup import lookup
+    from resolver.autofix.progress import Progress
     from resolver.autofix.templates import clear_cache, reads_key
     from resolver.commands.lint import lint
     from resolver.registry.options import ClientOptions
@@ -116,14 +121,18 @@ def fix(
                 targets.append(found_item)
     keys = {target.image for target in targets if not target.latest}
     latest = {target.image for target in targets if target.latest}
-    digests = asyncio.run(lookup(keys, options or ClientOptions())) if keys else {}
-    result.lookups = len(digests)
-    versions: dict[ImageKey, Resolved] = {}
-    if latest:
-        from resolver.autofix.lookup import resolve_latest as find_versions
+    shown = Progress(progress, len(keys) + len(latest))
+    try:
+        digests = asyncio.run(lookup(keys, options or ClientOptions(), shown.step)) if keys else {}
+        result.lookups = len(digests)
+        versions: dict[ImageKey, Resolved] = {}
+        if latest:
+            from resolver.autofix.lookup import resolve_latest as find_versions
 
-        versions = asyncio.run(find_versions(latest, options or ClientOptions()))
-        result.lookups += len(versions)
+            versions = asyncio.run(find_versions(latest, options or ClientOptions(), shown.step))
+            result.lookups += len(versions)
+    finally:
+        shown.close()
     clear_cache()
 
     def chart_reads(display: str, key: str) -> bool:

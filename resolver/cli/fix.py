@@ -104,9 +104,6 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
     setattr(args, CONFIG_MIRRORS, getattr(config, "mirrors", ()))
     options = client_options(args)
     write = not (getattr(args, "diff", False) or getattr(args, "check", False))
-    progress = sys.stderr.isatty()
-    if progress:
-        sys.stderr.write("chartlock: looking up image digests...\n")
     result = fix(
         args.paths,
         options,
@@ -114,6 +111,7 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
         write=write,
         pin_app_version=bool(getattr(args, "pin_app_version", False)),
         resolve_latest=bool(getattr(args, "resolve_latest", False)),
+        progress=sys.stderr,  # shown only on a terminal, for a long run
     )
     if getattr(args, "diff", False):
         sys.stdout.write(result.diff())
