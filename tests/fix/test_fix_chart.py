@@ -217,6 +217,32 @@ def test_a_docker_hub_spelling_is_fixed_and_relocked_through_a_mirror(
     ]
 
 
+@pytest.mark.integration
+def test_diff_reports_a_relock_that_would_fail_and_still_shows_the_chart_yaml_fix(
+    registry: RegistryServer, pusher: Pusher, tmp_path: Path
+) -> None:
+    pusher.push("failcharts", "web", "1.0.0")
+    good = f"oci://{registry.host}/failcharts"
+    chart = _chart(tmp_path / "app", good)
+    assert run_chartlock("lock", str(chart), "--plain-http").returncode == 0
+    # fixed, this repository has no chart `web`: the re-lock (and so its preview) fails
+    wrong = f"oci://{registry.host}/emptycharts/"
+    (chart / "Chart.yaml").write_text(
+        (chart / "Chart.yaml").read_text("utf-8").replace(good, wrong), "utf-8"
+    )
+    yaml_before, lock_before = (
+        (chart / "Chart.yaml").read_bytes(),
+        (chart / "Chart.lock").read_bytes(),
+    )
+    result = run_chartlock("fix", str(chart), "--plain-http", "--diff")
+    assert result.returncode == 1, result.stderr
+    assert f"-    repository: {wrong}\n+    repository: {wrong[:-1]}\n" in result.stdout
+    assert "Chart.lock" not in result.stdout
+    assert "CL1xx not fixed: re-lock failed:" in result.stderr, result.stderr
+    assert (chart / "Chart.yaml").read_bytes() == yaml_before
+    assert (chart / "Chart.lock").read_bytes() == lock_before
+
+
 def test_a_file_whose_edit_cannot_be_made_is_refused_and_left_alone(tmp_path: Path) -> None:
     # A block scalar is never edited (its folding would have to be re-done): the whole file is
     # refused with a clear line, nothing is written, and the run exits 1.
@@ -313,6 +339,23 @@ def _http_chart(directory: Path, url: str) -> Path:
     return directory
 
 
+def _cl104_sarif_fixes(chart: Path, repos: Path) -> list[Any]:
+    """The SARIF fix of each CL104 result of ``lint --check --format sarif`` (None: none)."""
+    import json
+
+    import jsonschema
+
+    args = ("--check", "--format", "sarif", "--select", "CL104", "--repository-config")
+    result = run_chartlock("lint", *args, str(repos), str(chart))
+    assert result.returncode == 1, result.stderr
+    sarif = json.loads(result.stdout)
+    root = Path(__file__).resolve().parents[2]
+    schema = json.loads((root / "fixtures" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    jsonschema.validate(sarif, schema)
+    results = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "CL104"]
+    return [r["fixes"][0] if "fixes" in r else None for r in results]
+
+
 @pytest.mark.integration
 def test_http_becomes_https_only_where_https_serves_the_same_index(
     dual_repo: tuple[int, Path, Path, Path], tmp_path: Path
@@ -320,6 +363,18 @@ def test_http_becomes_https_only_where_https_serves_the_same_index(
     port, repos, _, _ = dual_repo
     chart = _http_chart(tmp_path / "app", f"http://127.0.0.1:{port}/charts")
     before = (chart / "Chart.yaml").read_text("utf-8")
+    # SARIF: the run compared the two indexes, so the CL104 result carries the replacement
+    [fix] = _cl104_sarif_fixes(chart, repos)
+    assert fix is not None
+    [change] = fix["artifactChanges"]
+    [replacement] = change["replacements"]
+    assert replacement["insertedContent"]["text"] == f"https://127.0.0.1:{port}/charts"
+    assert replacement["deletedRegion"] == {
+        "startLine": 7,
+        "startColumn": 17,
+        "endLine": 7,
+        "endColumn": 17 + len(f"http://127.0.0.1:{port}/charts"),
+    }
     result = run_chartlock("fix", str(chart), "--repository-config", str(repos))
     assert result.returncode == 0, result.stderr
     assert "CL104" in result.stderr
@@ -346,6 +401,7 @@ def test_http_stays_when_https_serves_another_index(
     )
     chart = _http_chart(tmp_path / "app", f"http://127.0.0.1:{port}/charts")
     before = (chart / "Chart.yaml").read_bytes()
+    assert _cl104_sarif_fixes(chart, repos) == [None]  # not known to be right: no SARIF fix
     result = run_chartlock("fix", str(chart), "--repository-config", str(repos))
     assert result.returncode == 1, result.stderr
     assert "serves a different index.yaml" in result.stderr, result.stderr
