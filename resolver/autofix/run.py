@@ -84,8 +84,10 @@ def fix(
     (``"<appVersion>@sha256:..."``, which stops appVersion from driving the tag);
     ``resolve_latest=True`` replaces ``latest`` by the highest released version tag with the
     same digest, pinned (``1.27.3@sha256:...``), and reports it when there is none.
-    ``progress``: a stream (stderr) for a ``n/N images resolved`` line, shown only when it is
-    a terminal and the run is long (:mod:`resolver.autofix.progress`).
+    Without ``write``, a fixed Chart.yaml whose chart has a lock is resolved as fixed (online,
+    nothing written) and the lock its re-lock would write joins ``changes`` (shown by
+    ``diff()``). ``progress``: a stream (stderr) for a ``n/N images resolved`` line, shown
+    only when it is a terminal and the run is long (:mod:`resolver.autofix.progress`).
     ``options`` is a :class:`resolver.ClientOptions` (``mirrors=`` maps registry hosts to
     mirrors). Raises :class:`resolver.ChartlockError` for a path that holds
     nothing to lint or a bad configuration.
