@@ -9,13 +9,13 @@ every request to the same repository scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from resolver.util.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable
 
     from resolver.registry.client import RegistryClient
     from resolver.registry.options import ClientOptions
@@ -45,21 +45,28 @@ class Resolved(Record):
     version: str = ""  # --resolve-latest: the released tag with the same digest
 
 
-async def lookup(keys: Iterable[ImageKey], options: ClientOptions) -> dict[ImageKey, Resolved]:
-    """``{key: Resolved}`` for every distinct key (one ``HEAD`` each, concurrently)."""
+async def lookup(
+    keys: Iterable[ImageKey],
+    options: ClientOptions,
+    on_done: Callable[[], None] | None = None,
+) -> dict[ImageKey, Resolved]:
+    """``{key: Resolved}`` for every distinct key (one ``HEAD`` each, concurrently);
+    ``on_done`` is called as each lookup finishes (progress)."""
 
     async def one(client: RegistryClient, repo: Repository, key: ImageKey) -> Resolved:
         info = await client.head_manifest(repo, key.tag)
         return Resolved(info.digest, info.media_type)
 
-    return await _for_each(keys, options, one)
+    return await _for_each(keys, options, one, on_done)
 
 
 MAX_LATEST_CANDIDATES = 30  # HEADs spent looking for the version behind `latest`
 
 
 async def resolve_latest(
-    keys: Iterable[ImageKey], options: ClientOptions
+    keys: Iterable[ImageKey],
+    options: ClientOptions,
+    on_done: Callable[[], None] | None = None,
 ) -> dict[ImageKey, Resolved]:
     """``--resolve-latest``: for each mutable tag (``latest``), the highest released version
     tag (semver, no pre-release) whose digest equals the mutable tag's current digest, as
@@ -91,13 +98,14 @@ async def resolve_latest(
             error=f"no released version tag has the digest of `{key.tag}` ({current.digest})"
         )
 
-    return await _for_each(keys, options, one)
+    return await _for_each(keys, options, one, on_done)
 
 
 async def _for_each(
     keys: Iterable[ImageKey],
     options: ClientOptions,
     one: Callable[[RegistryClient, Repository, ImageKey], Awaitable[Resolved]],
+    on_done: Callable[[], None] | None,
 ) -> dict[ImageKey, Resolved]:
     """``one`` for every distinct key, concurrently, through one client (mirrors applied); a
     registry error is that key's ``Resolved.error`` (credentials scrubbed)."""
@@ -123,9 +131,12 @@ async def _for_each(
         async def guarded(key: ImageKey) -> Resolved:
             repo = repository(key)
             try:
-                return await one(client, repo, key)
+                result = await one(client, repo, key)
             except ChartlockError as exc:
-                return Resolved(error=client.scrub(str(exc)))
+                result = Resolved(error=client.scrub(str(exc)))
+            if on_done is not None:
+                on_done()
+            return result
 
         results = await gather(*(guarded(key) for key in wanted))
     return dict(zip(wanted, results, strict=True))

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from resolver.autofix.chartrepo import CHART_RULES, https_edits, repository_edits
 from resolver.autofix.editor import EditRefused, ScalarEdit, edit_bytes
@@ -75,6 +76,7 @@ def fix(
     write: bool = False,
     pin_app_version: bool = False,
     resolve_latest: bool = False,
+    progress: TextIO | None = None,
 ) -> FixResult:
     """Plan (and with ``write``, make) the digest pins for the images under ``paths``.
 
@@ -85,11 +87,16 @@ def fix(
     (``"<appVersion>@sha256:..."``, which stops appVersion from driving the tag);
     ``resolve_latest=True`` replaces ``latest`` by the highest released version tag with the
     same digest, pinned (``1.27.3@sha256:...``), and reports it when there is none.
+    Without ``write``, a fixed Chart.yaml whose chart has a lock is resolved as fixed (online,
+    nothing written) and the lock its re-lock would write joins ``changes`` (shown by
+    ``diff()``). ``progress``: a stream (stderr) for a ``n/N images resolved`` line, shown
+    only when it is a terminal and the run is long (:mod:`resolver.autofix.progress`).
     ``options`` is a :class:`resolver.ClientOptions` (``mirrors=`` maps registry hosts to
     mirrors). Raises :class:`resolver.ChartlockError` for a path that holds
     nothing to lint or a bad configuration.
     """
     from resolver.autofix.lookup import lookup
+    from resolver.autofix.progress import Progress
     from resolver.autofix.templates import clear_cache, reads_key
     from resolver.commands.lint import lint
     from resolver.registry.options import ClientOptions
@@ -119,14 +126,18 @@ def fix(
                 targets.append(found_item)
     keys = {target.image for target in targets if not target.latest}
     latest = {target.image for target in targets if target.latest}
-    digests = asyncio.run(lookup(keys, options or ClientOptions())) if keys else {}
-    result.lookups = len(digests)
-    versions: dict[ImageKey, Resolved] = {}
-    if latest:
-        from resolver.autofix.lookup import resolve_latest as find_versions
+    shown = Progress(progress, len(keys) + len(latest))
+    try:
+        digests = asyncio.run(lookup(keys, options or ClientOptions(), shown.step)) if keys else {}
+        result.lookups = len(digests)
+        versions: dict[ImageKey, Resolved] = {}
+        if latest:
+            from resolver.autofix.lookup import resolve_latest as find_versions
 
-        versions = asyncio.run(find_versions(latest, options or ClientOptions()))
-        result.lookups += len(versions)
+            versions = asyncio.run(find_versions(latest, options or ClientOptions(), shown.step))
+            result.lookups += len(versions)
+    finally:
+        shown.close()
     clear_cache()
 
     def chart_reads(display: str, key: str) -> bool:
@@ -194,6 +205,10 @@ def fix(
         relock = [d for d in result.written if _is_chart_yaml(d)]
         if relock:
             _relock(base, relock, options or ClientOptions(), result)
+    else:
+        previews = [d for d in result.changes if _is_chart_yaml(d)]
+        if previews:
+            _preview_locks(base, sorted(previews), options or ClientOptions(), result)
     return result
 
 
@@ -253,6 +268,37 @@ def _relock(base: Path, charts: Sequence[str], options: ClientOptions, result: F
             result.skipped.append(Skipped(display, "CL1xx", 0, 0, f"re-lock failed: {exc}"))
             continue
         result.relocked.append(display)
+
+
+def _preview_locks(
+    base: Path, charts: Sequence[str], options: ClientOptions, result: FixResult
+) -> None:
+    """Without writing (``--diff``, ``--check``, the library): add to ``result.changes`` the
+    lock each fixed chart's re-lock would write, resolved from the fixed Chart.yaml text, so a
+    diff shows everything a real run writes. A lock that would stay as it is adds nothing; one
+    that cannot be resolved is reported, as the real run reports it."""
+    from resolver.commands.lock import lock_path, resolve_charts
+    from resolver.errors import ChartlockError
+    from resolver.util.aio import run
+
+    for display in charts:
+        chart_dir = (base / display).parent
+        lock_file = lock_path(chart_dir)
+        if not lock_file.is_file():
+            continue
+        new_text = result.changes[display][1].decode("utf-8-sig")
+        try:
+            [outcome] = run(
+                resolve_charts([chart_dir], options, cwd=base, chart_texts={chart_dir: new_text})
+            )
+        except ChartlockError as exc:
+            result.skipped.append(Skipped(display, "CL1xx", 0, 0, f"re-lock failed: {exc}"))
+            continue
+        old = lock_file.read_bytes()
+        new = outcome.text.encode("utf-8")
+        if outcome.status in ("created", "updated") and new != old:
+            lock_display = display[: -len("Chart.yaml")] + lock_file.name
+            result.changes[lock_display] = (old, new)
 
 
 def _chart_dir(values: Path) -> Path | None:

@@ -18,6 +18,7 @@ from resolver.linter.findings import Report
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from resolver.autofix.plan import PlannedEdit
     from resolver.autofix.run import FixResult
     from resolver.linter.config import Config
 
@@ -98,9 +99,6 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
     setattr(args, CONFIG_MIRRORS, getattr(config, "mirrors", ()))
     options = client_options(args)
     write = not (getattr(args, "diff", False) or getattr(args, "check", False))
-    progress = sys.stderr.isatty()
-    if progress:
-        sys.stderr.write("chartlock: looking up image digests...\n")
     result = fix(
         args.paths,
         options,
@@ -108,6 +106,7 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
         write=write,
         pin_app_version=bool(getattr(args, "pin_app_version", False)),
         resolve_latest=bool(getattr(args, "resolve_latest", False)),
+        progress=sys.stderr,  # shown only on a terminal, for a long run
     )
     if getattr(args, "diff", False):
         sys.stdout.write(result.diff())
@@ -126,6 +125,9 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
         )
     for display in result.relocked:
         sys.stderr.write(f"{display}: re-locked (the fixed repository changes the lock)\n")
+    for display in sorted(result.changes):
+        if not write and display.rsplit("/", 1)[-1] in ("Chart.lock", "requirements.lock"):
+            sys.stderr.write(f"{display}: would be re-locked (the fixed repository changes it)\n")
     for skipped in result.skipped:
         sys.stderr.write(
             f"{skipped.path}:{skipped.line}:{skipped.column}: {skipped.rule} not fixed: "
@@ -163,7 +165,13 @@ def sarif_fixes(result: FixResult) -> dict[tuple[str, int, int, str], dict[str, 
     its quotes), or of the digest into an empty quoted ``digest: ""``."""
     out: dict[tuple[str, int, int, str], dict[str, object]] = {}
     for edit in result.edits:
-        if edit.how == "repository":  # a replacement, not an insertion: not offered in SARIF
+        if edit.how == "repository":
+            # Chart.yaml (CL104, CL107-CL110): a replacement of the whole scalar. A CL104 edit
+            # is only in ``result.edits`` when this run fetched both index.yaml files and found
+            # them equal (else it is in ``skipped``), so every edit here is known to be right.
+            change = _repository_fix(result, edit)
+            if change is not None:
+                out[(edit.path, edit.finding_line, edit.finding_column, edit.rule)] = change
             continue
         old, _ = result.changes.get(edit.path, (b"", b""))
         lines = old.decode("utf-8-sig", "replace").split("\n")
@@ -185,6 +193,40 @@ def sarif_fixes(result: FixResult) -> dict[tuple[str, int, int, str], dict[str, 
             ],
         }
     return out
+
+
+def _repository_fix(result: FixResult, edit: PlannedEdit) -> dict[str, object] | None:
+    """The SARIF fix of a Chart.yaml repository edit: the scalar's text (with its quotes)
+    replaced by what the editor writes there, so applying it gives ``chartlock fix``'s bytes.
+    None when the file's edits were refused (then the edit is not in ``result.edits``)."""
+    from resolver.autofix.editor import BOM, EditRefused, plan_spans
+
+    old, _ = result.changes.get(edit.path, (b"", b""))
+    try:
+        text = old[len(BOM) if old.startswith(BOM) else 0 :].decode("utf-8")
+        [span] = plan_spans(text, [edit.scalar_edit()])
+    except (UnicodeDecodeError, EditRefused, ValueError):
+        return None
+    start_line, start_column = _line_col(text, span.start)
+    end_line, end_column = _line_col(text, span.end)
+    region = {"startLine": start_line, "startColumn": start_column}
+    region.update(endLine=end_line, endColumn=end_column)
+    return {
+        "description": {"text": f"{edit.old} -> {edit.new} (chartlock fix)"},
+        "artifactChanges": [
+            {
+                "artifactLocation": {"uri": edit.path},
+                "replacements": [{"deletedRegion": region, "insertedContent": {"text": span.text}}],
+            }
+        ],
+    }
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset`` in ``text`` (columns count characters, as the
+    findings' columns do; lines end at ``\\n``)."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def with_fixes(report: Report, result: FixResult) -> Report:

@@ -57,8 +57,11 @@ async def resolve_charts(
     *,
     cwd: Path | None = None,
     upgrade: bool | Iterable[str] | Upgrade = False,
+    chart_texts: Mapping[Path, str] | None = None,
 ) -> list[LockOutcome]:
     """Resolve every chart; returns what each Chart.lock should be (nothing is written).
+
+    ``chart_texts``: Chart.yaml texts to resolve instead of the files (per chart directory).
 
     Conservative (see :mod:`resolver.resolution.plan`): ``upgrade=True`` re-resolves everything like
     ``helm dependency update``; names (``"redis"``, ``"redis==17.3.2"``) re-resolve just those.
@@ -70,7 +73,7 @@ async def resolve_charts(
     wanted = parse_upgrade(upgrade)
     base = cwd or Path.cwd()
     repos = load_repositories(options.repository_config)
-    loaded = load_charts(chart_dirs, repos, base)
+    loaded = load_charts(chart_dirs, repos, base, chart_texts)
     check_upgrade(wanted, [(item.chart.display_path, item.req) for item in loaded])
     loaded = plan_charts(loaded, wanted)
     async with open_client(options) as client:

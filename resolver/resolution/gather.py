@@ -10,7 +10,7 @@ concurrently. Writing the locks is :mod:`resolver.commands.lock`'s job.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,11 +51,20 @@ class Loaded(Record):
         return self.req if self.decisions is None else facts_needed(self.decisions)
 
 
-def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Path) -> list[Loaded]:
-    """Load every chart and rewrite ``@name``/``alias:name`` repositories like Helm."""
+def load_charts(
+    chart_dirs: Sequence[Path],
+    repos: Sequence[RepoEntry],
+    cwd: Path,
+    chart_texts: Mapping[Path, str] | None = None,
+) -> list[Loaded]:
+    """Load every chart and rewrite ``@name``/``alias:name`` repositories like Helm.
+
+    ``chart_texts``: a Chart.yaml text to use instead of the file, per chart directory (``fix
+    --diff`` resolves the lock of a Chart.yaml it has not written)."""
     from resolver.chart.discovery import display_path
+    from resolver.chart.loader import parse_chart
     from resolver.chart.lockfile import repo_alias_name
-    from resolver.chart.pair import load_pair
+    from resolver.chart.pair import apply_requirements, load_pair
 
     urls: dict[str, str] = {}
     for entry in repos:
@@ -63,7 +72,12 @@ def load_charts(chart_dirs: Sequence[Path], repos: Sequence[RepoEntry], cwd: Pat
     out = []
     for chart_dir in chart_dirs:
         chart_yaml = chart_dir / "Chart.yaml"
-        chart, lock = load_pair(chart_yaml, display_path(chart_yaml, cwd))
+        shown = display_path(chart_yaml, cwd)
+        given = None
+        if chart_texts is not None and chart_dir in chart_texts:
+            given = parse_chart(chart_texts[chart_dir], chart_yaml, shown)
+            given = apply_requirements(given, chart_dir, shown)
+        chart, lock = load_pair(chart_yaml, shown, chart=given)
         req = []
         for dep in chart.dependencies or []:
             name = repo_alias_name(dep.repository)

@@ -126,6 +126,8 @@ def test_fix_rewrites_the_repository_relocks_and_helm_builds(
         assert (chart / "Chart.yaml").read_bytes() == broken_yaml  # wrote nothing
         assert (chart / "Chart.lock").read_bytes() == lock_before
     assert f"-    repository: {good}/web/\n+    repository: {good}\n" in result.stdout
+    # the lock was made for the right spelling: the re-lock would keep it, so no second file
+    assert "Chart.lock" not in result.stdout and result.stdout.count("--- a/") == 1
 
     result = run_chartlock("fix", str(chart), "--plain-http")
     assert result.returncode == 0, result.stderr
@@ -166,6 +168,29 @@ def test_a_docker_hub_spelling_is_fixed_and_relocked_through_a_mirror(
     locked = run_chartlock("lock", str(chart), *mirror)
     assert locked.returncode == 0, locked.stderr
     assert "oci://docker.io/hubcharts" in (chart / "Chart.lock").read_text("utf-8")
+    yaml_before, lock_before = (
+        (chart / "Chart.yaml").read_bytes(),
+        (chart / "Chart.lock").read_bytes(),
+    )
+
+    # --diff shows the Chart.lock the re-lock would write as a second file; --check counts it;
+    # neither writes anything.
+    diff = run_chartlock("fix", str(chart), "--diff", *mirror)
+    assert diff.returncode == 0, diff.stderr
+    check = run_chartlock("fix", str(chart), "--check", *mirror)
+    assert check.returncode == 1, check.stderr
+    assert "1 fix in 2 files (would change)" in check.stderr
+    assert f"{chart}/Chart.lock: would be re-locked" in check.stderr
+    assert (chart / "Chart.yaml").read_bytes() == yaml_before
+    assert (chart / "Chart.lock").read_bytes() == lock_before
+    lock_diff = diff.stdout[diff.stdout.index("--- a/") :].split("--- a/")
+    assert [part.split("\n", 1)[0] for part in lock_diff[1:]] == [
+        f"{chart}/Chart.lock",
+        f"{chart}/Chart.yaml",
+    ]
+    assert "-  repository: oci://docker.io/hubcharts\n" in lock_diff[1]
+    assert "+  repository: oci://registry-1.docker.io/hubcharts\n" in lock_diff[1]
+    assert "+    repository: oci://registry-1.docker.io/hubcharts\n" in lock_diff[2]
 
     result = run_chartlock("fix", str(chart), *mirror)
     assert result.returncode == 0, result.stderr
@@ -180,6 +205,42 @@ def test_a_docker_hub_spelling_is_fixed_and_relocked_through_a_mirror(
     assert (entry.version, entry.content_digest) == ("1.0.4", digest)
     check = run_chartlock("check", str(chart))
     assert check.returncode == 0, check.stdout + check.stderr
+    # the previewed lock is the written one, but for the time it was generated
+    written = (chart / "Chart.lock").read_text("utf-8").split("\n")
+    previewed = [
+        line[1:]
+        for line in lock_diff[1].split("\n")[2:]
+        if line[:1] in (" ", "+") and not line.startswith("@@")
+    ]
+    assert [x for x in previewed if not x.startswith("generated:")] == [
+        x for x in written if x and not x.startswith("generated:")
+    ]
+
+
+@pytest.mark.integration
+def test_diff_reports_a_relock_that_would_fail_and_still_shows_the_chart_yaml_fix(
+    registry: RegistryServer, pusher: Pusher, tmp_path: Path
+) -> None:
+    pusher.push("failcharts", "web", "1.0.0")
+    good = f"oci://{registry.host}/failcharts"
+    chart = _chart(tmp_path / "app", good)
+    assert run_chartlock("lock", str(chart), "--plain-http").returncode == 0
+    # fixed, this repository has no chart `web`: the re-lock (and so its preview) fails
+    wrong = f"oci://{registry.host}/emptycharts/"
+    (chart / "Chart.yaml").write_text(
+        (chart / "Chart.yaml").read_text("utf-8").replace(good, wrong), "utf-8"
+    )
+    yaml_before, lock_before = (
+        (chart / "Chart.yaml").read_bytes(),
+        (chart / "Chart.lock").read_bytes(),
+    )
+    result = run_chartlock("fix", str(chart), "--plain-http", "--diff")
+    assert result.returncode == 1, result.stderr
+    assert f"-    repository: {wrong}\n+    repository: {wrong[:-1]}\n" in result.stdout
+    assert "Chart.lock" not in result.stdout
+    assert "CL1xx not fixed: re-lock failed:" in result.stderr, result.stderr
+    assert (chart / "Chart.yaml").read_bytes() == yaml_before
+    assert (chart / "Chart.lock").read_bytes() == lock_before
 
 
 def test_a_file_whose_edit_cannot_be_made_is_refused_and_left_alone(tmp_path: Path) -> None:
@@ -278,6 +339,23 @@ def _http_chart(directory: Path, url: str) -> Path:
     return directory
 
 
+def _cl104_sarif_fixes(chart: Path, repos: Path) -> list[Any]:
+    """The SARIF fix of each CL104 result of ``lint --check --format sarif`` (None: none)."""
+    import json
+
+    import jsonschema
+
+    args = ("--check", "--format", "sarif", "--select", "CL104", "--repository-config")
+    result = run_chartlock("lint", *args, str(repos), str(chart))
+    assert result.returncode == 1, result.stderr
+    sarif = json.loads(result.stdout)
+    root = Path(__file__).resolve().parents[2]
+    schema = json.loads((root / "fixtures" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    jsonschema.validate(sarif, schema)
+    results = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "CL104"]
+    return [r["fixes"][0] if "fixes" in r else None for r in results]
+
+
 @pytest.mark.integration
 def test_http_becomes_https_only_where_https_serves_the_same_index(
     dual_repo: tuple[int, Path, Path, Path], tmp_path: Path
@@ -285,6 +363,18 @@ def test_http_becomes_https_only_where_https_serves_the_same_index(
     port, repos, _, _ = dual_repo
     chart = _http_chart(tmp_path / "app", f"http://127.0.0.1:{port}/charts")
     before = (chart / "Chart.yaml").read_text("utf-8")
+    # SARIF: the run compared the two indexes, so the CL104 result carries the replacement
+    [fix] = _cl104_sarif_fixes(chart, repos)
+    assert fix is not None
+    [change] = fix["artifactChanges"]
+    [replacement] = change["replacements"]
+    assert replacement["insertedContent"]["text"] == f"https://127.0.0.1:{port}/charts"
+    assert replacement["deletedRegion"] == {
+        "startLine": 7,
+        "startColumn": 17,
+        "endLine": 7,
+        "endColumn": 17 + len(f"http://127.0.0.1:{port}/charts"),
+    }
     result = run_chartlock("fix", str(chart), "--repository-config", str(repos))
     assert result.returncode == 0, result.stderr
     assert "CL104" in result.stderr
@@ -311,6 +401,7 @@ def test_http_stays_when_https_serves_another_index(
     )
     chart = _http_chart(tmp_path / "app", f"http://127.0.0.1:{port}/charts")
     before = (chart / "Chart.yaml").read_bytes()
+    assert _cl104_sarif_fixes(chart, repos) == [None]  # not known to be right: no SARIF fix
     result = run_chartlock("fix", str(chart), "--repository-config", str(repos))
     assert result.returncode == 1, result.stderr
     assert "serves a different index.yaml" in result.stderr, result.stderr
@@ -342,3 +433,59 @@ def test_http_stays_when_nothing_answers_on_https(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "CL104 not fixed: not changed to https://" in result.stderr, result.stderr
     assert (chart / "Chart.yaml").read_bytes() == before
+
+
+def test_lint_check_sarif_carries_the_chart_yaml_fixes_that_apply(tmp_path: Path) -> None:
+    """CL107-CL110 are mechanical: ``lint --check --format sarif`` offers each as a SARIF
+    replacement of the repository scalar (quotes kept), schema-valid, and applying them gives
+    the bytes ``chartlock fix`` writes (offline: no lock, nothing to look up)."""
+    import json
+
+    import jsonschema
+
+    chart = tmp_path / "app"
+    chart.mkdir()
+    original = (
+        "apiVersion: v2\r\nname: app\r\nversion: 0.1.0\r\ndependencies:\r\n"
+        '  - name: web\r\n    version: "~1.0"\r\n'
+        '    repository: "oci://docker.io/x/charts/web/"   # c\r\n'
+        "  - name: db\r\n    version: 1.0.0\r\n"
+        "    repository: oci://127.0.0.1:5000/helm/db:1.0.0\r\n"
+        "  - name: api\r\n    version: 2.0.0\r\n"
+        "    repository: 'oci://127.0.0.1:5000/charts/api'\r\n"
+    )
+    (chart / "Chart.yaml").write_bytes(original.encode("utf-8"))
+    result = run_chartlock("lint", "--check", "--format", "sarif", str(chart), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert (chart / "Chart.yaml").read_bytes() == original.encode("utf-8")  # wrote nothing
+    sarif = json.loads(result.stdout)
+    root = Path(__file__).resolve().parents[2]
+    schema = json.loads((root / "fixtures" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    jsonschema.validate(sarif, schema)
+    fixed = [r for r in sarif["runs"][0]["results"] if "fixes" in r]
+    # one fix per repository scalar (several rules may point at it; one replacement does all)
+    assert sorted(r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in fixed) == [
+        7,
+        10,
+        13,
+    ]
+    assert {r["ruleId"] for r in fixed} <= {"CL107", "CL108", "CL109", "CL110"}
+    lines = original.split("\n")
+    replacements = [
+        rep for r in fixed for ch in r["fixes"][0]["artifactChanges"] for rep in ch["replacements"]
+    ]
+    for rep in sorted(replacements, key=lambda r: -r["deletedRegion"]["startLine"]):
+        region = rep["deletedRegion"]
+        assert region["startLine"] == region["endLine"]
+        row = lines[region["startLine"] - 1]
+        lines[region["startLine"] - 1] = (
+            row[: region["startColumn"] - 1]
+            + rep["insertedContent"]["text"]
+            + row[region["endColumn"] - 1 :]
+        )
+    fixed_run = run_chartlock("fix", str(chart), cwd=tmp_path)
+    assert fixed_run.returncode == 0, fixed_run.stderr
+    written = (chart / "Chart.yaml").read_bytes()
+    assert "\n".join(lines).encode("utf-8") == written
+    assert b'"oci://registry-1.docker.io/x/charts"   # c\r\n' in written
+    assert b"'oci://127.0.0.1:5000/charts'\r\n" in written
