@@ -1,5 +1,5 @@
-"""Downloading a blob by digest: bounded by the size the manifest declares, verified against
-its digest (redirects to storage hosts carry no credentials: :meth:`RegistryClient._send`)."""
+"""Blob downloads: the bounds a blob is read under and its verification (the request itself is
+:meth:`resolver.registry.client.RegistryClient.fetch_blob`)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ from resolver.registry.manifests import sha256
 from resolver.registry.reference import DIGEST_RE, Repository
 from resolver.registry.scrub import printable
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from resolver.registry.client import RegistryClient
 
-
-async def fetch_blob(client: RegistryClient, repo: Repository, digest: str, size: int = 0) -> bytes:
-    """A blob by digest, verified. ``size`` is the size the manifest declares: no more is
-    read. Without it (0), at most :data:`MAX_BLOB_BYTES`."""
+def blob_bounds(repo: Repository, digest: str, size: int) -> tuple[int, str]:
+    """``(cap, what the cap is)`` for reading blob ``digest``: the ``size`` the manifest
+    declares, else :data:`MAX_BLOB_BYTES`; refuses an invalid digest or an oversized blob."""
     if not DIGEST_RE.fullmatch(digest):
         raise RegistryError(f"{repo}: invalid blob digest {printable(digest)!r}")
     if size > MAX_BLOB_BYTES:
@@ -24,23 +20,13 @@ async def fetch_blob(client: RegistryClient, repo: Repository, digest: str, size
             f"{repo}: blob {digest}: the manifest declares {size} bytes; chartlock refuses "
             f"chart archives over {size_text(MAX_BLOB_BYTES)}",
         )
-    url = f"{client._base(repo)}/blobs/{digest}"
-    response = await client._send(
-        "GET",
-        url,
-        repo,
-        what=f"blob {digest[:19]}",
-        cap=size or MAX_BLOB_BYTES,
-        budgeted=False,  # bounded by the declared size
-        limit=(
-            f"the manifest declares {size} bytes"
-            if size
-            else f"a chart archive may have {size_text(MAX_BLOB_BYTES)}"
-        ),
-    )
-    if response.status_code != 200:
-        raise client._error(response, repo, f"blob {digest}")
-    data = response.content
+    if size:
+        return size, f"the manifest declares {size} bytes"
+    return MAX_BLOB_BYTES, f"a chart archive may have {size_text(MAX_BLOB_BYTES)}"
+
+
+def verified_blob(repo: Repository, digest: str, data: bytes) -> bytes:
+    """``data`` when its sha256 is ``digest``; else a :class:`DigestMismatch`."""
     actual = sha256(data)
     if actual != digest:
         raise repo.error(
