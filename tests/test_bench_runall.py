@@ -47,6 +47,12 @@ def test_every_target_names_a_row_some_script_emits() -> None:
     emitted = set(re.findall(r'row\(\s*f?"([a-z0-9-]+)', sources))
     emitted |= {f"lock-https-{m}" for m in ("direct", "proxy")}  # f"lock-https-{mode}"
     emitted |= {f"lock-http-{m}" for m in ("direct", "proxy")}  # f"lock-http-{mode}"
+    # bench/fix_bench.py: f"fix-{images}{suffix}{part}", 200 images by default
+    emitted |= {
+        f"fix-200{suffix}{part}"
+        for suffix in ("", "-anonymous")
+        for part in ("", "-heads", "-tokens")
+    }
     # The optional scripts (helpers F and D) may not be on this branch yet.
     optional = {k for k in run_all.TARGETS if k.startswith("lint-corpus")}
     assert set(run_all.TARGETS) - optional <= emitted
