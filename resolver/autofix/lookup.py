@@ -43,6 +43,9 @@ class Resolved(Record):
     media_type: str = ""
     error: str = ""
     version: str = ""  # --resolve-latest: the released tag with the same digest
+    # The registry could not be asked (unreachable, refused, failing): the run could not look,
+    # unlike a tag the registry says does not exist.
+    failed: bool = False
 
 
 async def lookup(
@@ -109,7 +112,7 @@ async def _for_each(
 ) -> dict[ImageKey, Resolved]:
     """``one`` for every distinct key, concurrently, through one client (mirrors applied); a
     registry error is that key's ``Resolved.error`` (credentials scrubbed)."""
-    from resolver.errors import ChartlockError
+    from resolver.errors import ChartlockError, RegistryError
     from resolver.registry.mirrors import repository_path
     from resolver.registry.reference import Repository
     from resolver.registry.session import open_client
@@ -133,7 +136,8 @@ async def _for_each(
             try:
                 result = await one(client, repo, key)
             except ChartlockError as exc:
-                result = Resolved(error=client.scrub(str(exc)))
+                failed = not (isinstance(exc, RegistryError) and exc.gone)
+                result = Resolved(error=client.scrub(str(exc)), failed=failed)
             if on_done is not None:
                 on_done()
             return result

@@ -79,6 +79,8 @@ class Skipped(Record):
     line: int
     column: int
     reason: str
+    # The run could not look (a registry that could not be asked): exit 2, not 1.
+    failed: bool = False
 
 
 class _Slot(Record):
@@ -264,7 +266,12 @@ def plan_edits(
             if found is None or not found.version:
                 why = found.error if found is not None else "not looked up"
                 yield Skipped(
-                    target.path, target.rule, target.line, target.column, f"{target.image}: {why}"
+                    target.path,
+                    target.rule,
+                    target.line,
+                    target.column,
+                    f"{target.image}: {why}",
+                    failed=found is not None and found.failed,
                 )
                 continue
             display = f"{target.image}@{found.digest}"
@@ -291,6 +298,7 @@ def plan_edits(
                 target.line,
                 target.column,
                 f"no digest for {target.image}: {reason}",
+                failed=found is not None and found.failed,
             )
             continue
         display = f"{target.image}@{found.digest}"

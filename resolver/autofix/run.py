@@ -265,7 +265,7 @@ def _relock(base: Path, charts: Sequence[str], options: ClientOptions, result: F
         try:
             lock_charts([chart_dir], options, cwd=base)
         except ChartlockError as exc:
-            result.skipped.append(Skipped(display, "CL1xx", 0, 0, f"re-lock failed: {exc}"))
+            result.skipped.append(_relock_failed(display, exc))
             continue
         result.relocked.append(display)
 
@@ -292,7 +292,7 @@ def _preview_locks(
                 resolve_charts([chart_dir], options, cwd=base, chart_texts={chart_dir: new_text})
             )
         except ChartlockError as exc:
-            result.skipped.append(Skipped(display, "CL1xx", 0, 0, f"re-lock failed: {exc}"))
+            result.skipped.append(_relock_failed(display, exc))
             continue
         old = lock_file.read_bytes()
         new = outcome.text.encode("utf-8")
@@ -324,3 +324,12 @@ def _app_version(values: Path) -> str:
         return ""
     value = data.get("appVersion") if isinstance(data, dict) else None
     return str(value).strip() if isinstance(value, str | int | float) and str(value) else ""
+
+
+def _relock_failed(display: str, exc: Exception) -> Skipped:
+    """A chart whose lock could not be resolved again; ``failed`` when a registry could not be
+    asked (the run could not look), not when it answered that no version fits."""
+    from resolver.errors import RegistryError
+
+    failed = isinstance(exc, RegistryError) and not exc.gone
+    return Skipped(display, "CL1xx", 0, 0, f"re-lock failed: {exc}", failed=failed)

@@ -2,9 +2,10 @@
 
 ``--diff`` prints a unified diff and writes nothing; ``--check`` writes nothing and exits 1 when
 something would change; otherwise the files are rewritten atomically. Findings that are not
-fixed automatically (``latest``, missing tags, appVersion fallbacks, lookups that failed,
-files whose edit could not be verified) are listed on stderr and make the exit code 1, like
-``ruff --fix`` with violations left.
+fixed automatically (``latest``, missing tags, tags the registry does not serve, appVersion
+fallbacks, files whose edit could not be verified) are listed on stderr and make the exit code
+1, like ``ruff --fix`` with violations left. A registry that could not be asked makes it 2 (fail
+closed: the run could not look).
 """
 
 from __future__ import annotations
@@ -140,6 +141,12 @@ def apply_fix(args: argparse.Namespace, config: Config) -> FixResult:
         f"file{'s' if files != 1 else ''} ({done}), {len(result.skipped)} not fixed, "
         f"{result.lookups} image{'s' if result.lookups != 1 else ''} looked up\n"
     )
+    failed = sum(1 for skipped in result.skipped if skipped.failed)
+    if failed:
+        sys.stderr.write(
+            f"chartlock: error: {failed} lookup{'s' if failed != 1 else ''} could not reach "
+            "a registry: those images are neither fixed nor known to be fixable\n"
+        )
     return result
 
 
@@ -153,7 +160,16 @@ def _how(how: str) -> str:
     }.get(how, how)
 
 
+def could_not_look(result: FixResult) -> bool:
+    """Whether a registry could not be asked about something the run had to look up."""
+    return any(skipped.failed for skipped in result.skipped)
+
+
 def exit_code(result: FixResult, args: argparse.Namespace) -> int:
+    """2 when the run could not look (fail closed), else 1 when anything is left unfixed or
+    ``--check`` would change a file, else 0."""
+    if could_not_look(result):
+        return 2
     if getattr(args, "check", False) and result.changes:
         return 1
     return 1 if result.skipped else 0

@@ -69,11 +69,11 @@ def run(args: argparse.Namespace) -> int:
     )
     result = None
     if args.fix or args.diff or args.check:  # issue 13: `lint --fix`, ruff's convention
-        from resolver.cli.fix import apply_fix
+        from resolver.cli.fix import apply_fix, could_not_look
 
         result = apply_fix(args, config)
         if args.diff:
-            return 0
+            return 2 if could_not_look(result) else 0
     options = None
     if args.online:
         from resolver.cli.online import client_options, setup_logging
@@ -89,4 +89,11 @@ def run(args: argparse.Namespace) -> int:
 
         report = with_fixes(report, result)
     code = emit_report(report, args.format, fail_on=config.fail_on, args=args)
-    return max(code, 1) if result is not None and args.check and result.changes else code
+    if result is not None:
+        from resolver.cli.fix import could_not_look
+
+        if could_not_look(result):
+            return 2  # a registry could not be asked: the run could not look
+        if args.check and result.changes:
+            return max(code, 1)
+    return code

@@ -320,13 +320,21 @@ def test_a_values_file_with_an_edit_that_cannot_be_made_is_refused_whole(
 
 
 def test_without_mirror_nothing_leaves_loopback(tmp_path: Path) -> None:
-    """No mirror and an unreachable registry: a clear failure per image, exit 1, no write."""
+    """No mirror and an unreachable registry: a clear failure per image, no write, and exit 2
+    (fail closed: the run could not look, unlike a tag the registry says does not exist, which
+    is exit 1 above)."""
     chart = _digest_chart(tmp_path)
     values = chart / "values.yaml"
     values.write_text("image: 127.0.0.1:9/app:1.0\n", "utf-8")
     result = run_chartlock("fix", "--plain-http", "--timeout", "2", str(chart), cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "CL303 not fixed: no digest for 127.0.0.1:9/app:1.0" in result.stderr
+    assert "1 lookup could not reach a registry" in result.stderr
+    assert values.read_text("utf-8") == "image: 127.0.0.1:9/app:1.0\n"
+    for args in (("fix", "--check"), ("lint", "--fix"), ("lint", "--diff")):
+        other = run_chartlock(*args, "--plain-http", "--timeout", "2", str(chart), cwd=tmp_path)
+        assert other.returncode == 2, (args, other.stderr)
+        assert "no problems" not in other.stdout + other.stderr
     assert values.read_text("utf-8") == "image: 127.0.0.1:9/app:1.0\n"
 
 
