@@ -65,6 +65,30 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     return elapsed
 
 
+def range_chart(directory: Path, host: str, deps: int) -> Path:
+    """A chart with ``deps`` dependencies ``dep00``... on ``oci://host/bench``, range ``^1.0.0``
+    (the lock benchmarks' chart)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    body = "".join(
+        f"  - name: dep{i:02d}\n    version: ^1.0.0\n    repository: oci://{host}/bench\n"
+        for i in range(deps)
+    )
+    (directory / "Chart.yaml").write_text(
+        f"apiVersion: v2\nname: bench\nversion: 0.1.0\ndependencies:\n{body}", "utf-8"
+    )
+    return directory
+
+
+def timed_or_exit(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    """Seconds ``cmd`` took; a failing command stops the benchmark (it would time as fast)."""
+    start = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:3])} failed: {result.stderr[-800:]}")
+    return elapsed
+
+
 def version_grid(count: int) -> list[str]:
     """``count`` distinct semver tags: majors and minors 0-9, patches as needed."""
     patches = max(1, -(-count // 100))

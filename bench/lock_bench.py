@@ -22,42 +22,20 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._oci import emit, row  # noqa: E402
+from bench._oci import emit, range_chart, row  # noqa: E402
+from bench._oci import timed_or_exit as timed  # noqa: E402
 from tests.support.forwardproxy import ForwardProxy  # noqa: E402
 from tests.support.latency import LatencyProxy  # noqa: E402
 from tests.support.proxy import Proxy  # noqa: E402
 from tests.support.registry import Pusher, RegistryServer  # noqa: E402
 from tests.support.tools import find_helm, find_registry, helm_env  # noqa: E402
-
-
-def chart(directory: Path, host: str, deps: int) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    body = "".join(
-        f"  - name: dep{i:02d}\n    version: ^1.0.0\n    repository: oci://{host}/bench\n"
-        for i in range(deps)
-    )
-    (directory / "Chart.yaml").write_text(
-        f"apiVersion: v2\nname: bench\nversion: 0.1.0\ndependencies:\n{body}", "utf-8"
-    )
-    return directory
-
-
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd[:3])} failed: {result.stderr[-500:]}")
-    return elapsed
 
 
 def main() -> None:
@@ -102,9 +80,9 @@ def main() -> None:
                     fast_host = "registry.test:" + fast.host.rsplit(":", 1)[1]
                 ours, theirs, zero = [], [], []
                 for run in range(args.runs):
-                    a = chart(work / f"ours{run}", slow_host, args.deps)
+                    a = range_chart(work / f"ours{run}", slow_host, args.deps)
                     ours.append(timed([*chartlock, "lock", str(a), "--plain-http"], env=env))
-                    b = chart(work / f"helm{run}", slow_host, args.deps)
+                    b = range_chart(work / f"helm{run}", slow_host, args.deps)
                     theirs.append(
                         timed(
                             [helm, "dependency", "update", str(b), "--plain-http"],
@@ -113,7 +91,7 @@ def main() -> None:
                     )
                     assert (a / "Chart.lock").is_file() and (b / "Chart.lock").is_file()
                     # The same work with no added latency: the difference is the round trips.
-                    c = chart(work / f"zero{run}", fast_host, args.deps)
+                    c = range_chart(work / f"zero{run}", fast_host, args.deps)
                     zero.append(timed([*chartlock, "lock", str(c), "--plain-http"], env=env))
                 base = statistics.median(zero)
                 if args.via_proxy:
@@ -125,7 +103,7 @@ def main() -> None:
                     [
                         *chartlock,
                         "lock",
-                        str(chart(work / "count1", counter.host, args.deps)),
+                        str(range_chart(work / "count1", counter.host, args.deps)),
                         "--plain-http",
                     ]
                 )
@@ -135,7 +113,7 @@ def main() -> None:
                         helm,
                         "dependency",
                         "update",
-                        str(chart(work / "count2", counter.host, args.deps)),
+                        str(range_chart(work / "count2", counter.host, args.deps)),
                         "--plain-http",
                     ],
                     env=helm_env(work / "henvc"),

@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._oci import emit, range_chart, row  # noqa: E402
+from bench._oci import timed_or_exit as timed  # noqa: E402
 from tests.support.certs import make_ca_and_server_cert  # noqa: E402
 from tests.support.forwardproxy import ForwardProxy  # noqa: E402
 from tests.support.latency import LatencyProxy  # noqa: E402
@@ -94,27 +96,6 @@ class _LoggedRegistry(RegistryServer):
         return total
 
 
-def chart(directory: Path, host: str, deps: int) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    body = "".join(
-        f"  - name: dep{i:02d}\n    version: ^1.0.0\n    repository: oci://{host}/bench\n"
-        for i in range(deps)
-    )
-    (directory / "Chart.yaml").write_text(
-        f"apiVersion: v2\nname: bench\nversion: 0.1.0\ndependencies:\n{body}", "utf-8"
-    )
-    return directory
-
-
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd[:3])} failed: {result.stderr[-800:]}")
-    return elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
@@ -122,6 +103,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.025, help="seconds added each way")
     parser.add_argument("--via-proxy", action="store_true", help="go through HTTPS_PROXY")
     parser.add_argument("--no-helm", action="store_true", help="time chartlock only")
+    parser.add_argument("--json", action="store_true", help="end with a JSON line (run_all.py)")
     parser.add_argument(
         "--serve",
         type=float,
@@ -186,7 +168,7 @@ def run_all(
 ) -> None:
     host = slow.host
     if args.serve:
-        target = chart(work / "serve", host, args.deps)
+        target = range_chart(work / "serve", host, args.deps)
         print(f"chart {target} ca {ca} registry log {server.workdir / 'registry.log'}", flush=True)
         time.sleep(args.serve)
         return
@@ -202,11 +184,11 @@ def run_all(
         ours: list[float] = []
         theirs: list[float] = []
         for run in range(args.runs):
-            a = chart(work / f"ours{run}", host, args.deps)
+            a = range_chart(work / f"ours{run}", host, args.deps)
             ours.append(timed([*chartlock, "lock", str(a), "--ca-file", str(ca)], env=env))
             assert (a / "Chart.lock").is_file()
             if not args.no_helm:
-                b = chart(work / f"helm{run}", host, args.deps)
+                b = range_chart(work / f"helm{run}", host, args.deps)
                 theirs.append(
                     timed(
                         [helm, "dependency", "update", str(b), "--ca-file", str(ca)],
@@ -223,10 +205,8 @@ def run_all(
             time.sleep(0.3)  # let the access log settle
             before, tokens = server.access_lines(), len(realm.requests)
             connections = slow.connections
-            timed(
-                [*cmd, str(chart(work / f"count-{name}", host, args.deps)), "--ca-file", str(ca)],
-                env=tool_env,
-            )
+            counted = range_chart(work / f"count-{name}", host, args.deps)
+            timed([*cmd, str(counted), "--ca-file", str(ca)], env=tool_env)
             time.sleep(0.3)
             counts.append(
                 (
@@ -255,6 +235,19 @@ def run_all(
             f"{name}: {registry_requests} registry requests, {token_requests} token requests, "
             f"{connections} registry connections"
         )
+    mode = "proxy" if args.via_proxy else "direct"
+    emit(
+        [
+            row(
+                f"lock-https-{mode}",
+                f"lock {args.deps} deps, HTTPS + Bearer, +{args.delay * 1000:.0f} ms ({mode})",
+                chartlock=m_ours,
+                helm=statistics.median(theirs) if theirs else None,
+                unit="s",
+            )
+        ],
+        args.json,
+    )
 
 
 def fmt(values: list[float]) -> str:

@@ -63,7 +63,13 @@ ENTRIES = (
         ("--runs", "3", "--via-proxy"),
         ("--runs", "1", "--via-proxy"),
     ),
-    Entry("lock-https", "https_lock_bench.py", ("--runs", "3"), ("--runs", "1")),
+    Entry("lock-https", "lock_https_bench.py", ("--runs", "3"), ("--runs", "1")),
+    Entry(
+        "lock-https-proxy",
+        "lock_https_bench.py",
+        ("--runs", "3", "--via-proxy"),
+        ("--runs", "1", "--via-proxy"),
+    ),
     Entry("pull", "pull_bench.py", ("--runs", "5"), ("--runs", "2")),
     Entry("provenance", "provenance_bench.py", ("--runs", "7"), ("--runs", "2")),
     Entry(
