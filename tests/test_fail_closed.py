@@ -373,7 +373,7 @@ def test_unreachable_registry_json_says_why(tmp_path: Path, command: str) -> Non
     if command == "pull":  # pull reads the lock: give it one to follow
         (app / "Chart.lock").write_text(
             "dependencies:\n- name: web\n  repository: oci://127.0.0.1:9/ns\n  version: 1.0.0\n"
-            "digest: sha256:" + "0" * 64 + "\ngenerated: \"2026-01-01T00:00:00Z\"\n",
+            "digest: sha256:" + "0" * 64 + '\ngenerated: "2026-01-01T00:00:00Z"\n',
             "utf-8",
         )
     before = sorted(p.name for p in app.iterdir())

@@ -121,6 +121,7 @@ async def _for_each(
     wanted = sorted(set(keys))
     if not wanted:
         return {}
+
     def repository(key: ImageKey) -> Repository:
         return Repository(key.registry, repository_path(key.registry, key.path))
 

@@ -9,7 +9,6 @@ Every run says what changed.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -93,21 +92,27 @@ def _strategy(args: argparse.Namespace) -> str:
         return str(args.strategy)
     if not args.config and not maybe_config(Path.cwd()):
         return "conservative"
-    from resolver.linter.config import find_config, load_config
+    from resolver.util.configfind import find_config
 
     path = Path(args.config) if args.config else find_config()
     if path is None:
         return "conservative"
+    from resolver.linter.config import load_config
+
     return load_config(path).lock_strategy
 
 
 def run(args: argparse.Namespace) -> int:
     dirs = chart_dirs(args.charts)
-    upgrade_all = bool(args.upgrade) or _strategy(args) == "newest"
     # The early tag lists only pay off when ranges are resolved: a conservative run over
-    # locked charts only HEADs the locked tags.
-    early = upgrade_all or any(not _has_lock(d) for d in dirs)
-    start(args, dirs, early_lists=early)
+    # locked charts only HEADs the locked tags. The configuration (which may say "newest")
+    # is read after the connections begin, unless it alone decides whether to list early.
+    if args.upgrade or any(not _has_lock(d) for d in dirs):
+        start(args, dirs, early_lists=True)
+        upgrade_all = True if args.upgrade else _strategy(args) == "newest"
+    else:
+        upgrade_all = _strategy(args) == "newest"
+        start(args, dirs, early_lists=upgrade_all)
     from resolver.commands.lock import lock_charts
     from resolver.resolution.plan import Upgrade, parse_upgrade
 
@@ -129,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         outcomes = lock_charts(dirs, client_options(args), check_only=check_only, upgrade=upgrade)
     if args.format == "json":
+        import json
+
         print(json.dumps(_json(outcomes, dry_run=args.dry_run), indent=2))
     else:
         summary = sys.stderr if args.dry_run else sys.stdout

@@ -94,10 +94,13 @@ def provenance_policy(
     config_path = getattr(args, "config", None)
     config = None
     if config_path or maybe_config(Path.cwd()):
-        from resolver.linter.config import find_config, load_config
+        from resolver.util.configfind import find_config
 
         path = Path(config_path) if config_path else find_config()
-        config = load_config(path) if path is not None else None
+        if path is not None:
+            from resolver.linter.config import load_config
+
+            config = load_config(path)
     if not forced and (config is None or not config.require_provenance):
         return None
     keyring = load_keyring_option(args, config.keyring if config else None)
@@ -174,12 +177,14 @@ def _mirrors(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
     else:
         config_path = getattr(args, "config", None)
         if config_path or maybe_config(Path.cwd()):
-            from resolver.linter.config import find_config, load_config
+            from resolver.util.configfind import find_config
 
             path = Path(config_path) if config_path else find_config()
             # Loading validates the file (jsonschema, ~0.1 s): only when it can name mirrors,
             # since this runs before preconnect, i.e. before the heavy imports.
             if path is not None and _names_mirrors(path):
+                from resolver.linter.config import load_config
+
                 pairs.extend(load_config(path).mirrors)
     pairs.extend(getattr(args, "mirror", None) or [])
     try:
@@ -250,19 +255,25 @@ def _wanted(dirs: list[Path], *, early_lists: bool) -> list[Wanted]:
     return wanted
 
 
-def avoid_trio_import() -> None:
+def skip_unused_imports() -> None:
     """The CLI runs on asyncio only. httpcore imports ``trio`` when it is installed (~100 ms of
-    start-up, for nothing here); mark it absent unless something already imported it."""
-    if "trio" not in sys.modules:
-        sys.modules["trio"] = None  # type: ignore[assignment]
+    start-up, for nothing here); mark it absent unless something already imported it.
+
+    Likewise httpx's own command line (``httpx._main``), which ``import httpx`` loads whenever
+    click, rich and pygments are installed (they often are: check-jsonschema, pip-tools...):
+    17 ms of a lock's start-up measured here, for a program chartlock never runs. Marked
+    absent, ``httpx.main`` becomes httpx's "not installed" stub."""
+    for name in ("trio", "httpx._main"):
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]
 
 
 def setup_logging(args: argparse.Namespace) -> None:
     """``-v``: log requests (methods, URLs without query strings, status; never headers).
 
-    Also the start-up of every online command (see :func:`avoid_trio_import`).
+    Also the start-up of every online command (see :func:`skip_unused_imports`).
     """
-    avoid_trio_import()
+    skip_unused_imports()
     import logging
 
     if getattr(args, "verbose", False):

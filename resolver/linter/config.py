@@ -21,10 +21,9 @@ from typing import Any
 
 from resolver.errors import ConfigError
 from resolver.linter.findings import Severity
+from resolver.util.configfind import find_config
 from resolver.util.records import Record, field
 
-CONFIG_FILES = (".chartlock.yaml", ".chartlock.yml")
-PYPROJECT = "pyproject.toml"
 SELECTOR_RE = re.compile(r"[A-Z]+[0-9]*")
 _SEVERITIES = "error, warning, info"
 
@@ -173,28 +172,6 @@ def split_selectors(text: str) -> list[str]:
 
 
 # -- discovery and loading --------------------------------------------------------------------
-
-
-def find_config(cwd: Path | None = None) -> Path | None:
-    """The nearest ``.chartlock.yaml`` or ``pyproject.toml`` with ``[tool.chartlock]``."""
-    start = (cwd or Path.cwd()).resolve()
-    for directory in (start, *start.parents):
-        for name in CONFIG_FILES:
-            candidate = directory / name
-            if candidate.is_file():
-                return candidate
-        pyproject = directory / PYPROJECT
-        if pyproject.is_file() and _has_tool_table(pyproject):
-            return pyproject
-    return None
-
-
-def _has_tool_table(pyproject: Path) -> bool:
-    try:
-        text = pyproject.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return re.search(r"^\s*\[\s*tool\s*\.\s*chartlock\s*[\].]", text, re.MULTILINE) is not None
 
 
 def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:

@@ -23,6 +23,7 @@ from resolver.semver import (
     parse_version,
     sort_desc,
 )
+from resolver.semver.tagindex import TagIndex, Tie
 from resolver.util.gosort import go_sort
 from resolver.util.records import Record
 
@@ -38,14 +39,15 @@ class IndexEntry(Record):
 class Facts:
     """What the network and the disk told us (filled by the caller, then read by resolution).
 
-    Each OCI tag list is parsed and sorted once per run (:meth:`versions`), however many
-    dependencies, charts and steps (the digest prefetch, resolution, ``NAME==VERSION``) use it:
+    Each OCI tag list is indexed once per run (:class:`TagIndex`, for picks) and parsed and
+    sorted into Versions at most once (:meth:`versions`: error messages, ``NAME==VERSION``, a
+    tie), however many dependencies, charts and steps (the digest prefetch, resolution) use it:
     a 10,000-tag repository shared by 800 charts used to be parsed for each of them, twice.
     Each (repository, range) is matched once too (:meth:`newest_allowed`): charts of a monorepo
-    mostly share their ranges, and a scan down a long list costs milliseconds.
+    mostly share their ranges.
     """
 
-    __slots__ = ("tags", "indexes", "local", "vendored", "_sorted", "_picks")
+    __slots__ = ("tags", "indexes", "local", "vendored", "_sorted", "_indexed", "_picks")
 
     def __init__(self) -> None:
         # "registry/path" -> tags in registry order
@@ -58,6 +60,8 @@ class Facts:
         self.vendored: dict[str, str | None] = {}
         # "registry/path" -> (the tag list it was computed from, its versions in Helm's order)
         self._sorted: dict[str, tuple[list[str], list[Version]]] = {}
+        # "registry/path" -> (the tag list it was computed from, the list indexed for picks)
+        self._indexed: dict[str, tuple[list[str], TagIndex]] = {}
         # ("registry/path", range) -> (the tag list, the newest version the range allows)
         self._picks: dict[tuple[str, str], tuple[list[str], Version | None]] = {}
 
@@ -74,13 +78,26 @@ class Facts:
 
     def newest_allowed(self, key: str, constraint: Constraint, text: str) -> Version | None:
         """The first of :meth:`versions` that ``constraint`` (parsed from ``text``) allows:
-        what Helm locks. ``None`` when none does or the tags were not listed."""
+        what Helm locks. ``None`` when none does or the tags were not listed.
+
+        Found with a :class:`TagIndex` (no full sort: the pick is on the critical path of a
+        lock); only a tie at the top, which Go's sort order decides, sorts them all."""
         tags = self.tags.get(key)
         cached = self._picks.get((key, text))
         if cached is None or cached[0] is not tags:
-            versions = self.versions(key)
-            picked = None if versions is None else _first_allowed(constraint, versions)
+            picked = None
+            if tags is not None:
+                try:
+                    picked = self._index(key, tags).newest(constraint)
+                except Tie:
+                    picked = _first_allowed(constraint, self.versions(key) or [])
             cached = self._picks[(key, text)] = (tags or [], picked)
+        return cached[1]
+
+    def _index(self, key: str, tags: list[str]) -> TagIndex:
+        cached = self._indexed.get(key)
+        if cached is None or cached[0] is not tags:
+            cached = self._indexed[key] = (tags, TagIndex(tags))
         return cached[1]
 
 
@@ -284,12 +301,12 @@ def _resolve_oci(dep: Dependency, constraint: Constraint, facts: Facts, where: s
     if exact_oci_version(dep):
         return Dependency(name=dep.name, repository=dep.repository, version=dep.version)
     key = oci_key(dep.repository, dep.name)
-    ordered = facts.versions(key)
-    if ordered is None:
+    if key not in facts.tags:
         raise ResolveError(f"{where}no tag list for {dep.repository}/{dep.name}")
     picked = facts.newest_allowed(key, constraint, dep.version)
     if picked is not None:
         return Dependency(name=dep.name, repository=dep.repository, version=str(picked))
+    ordered = facts.versions(key) or []
     releases = [str(v) for v in ordered if not v.prerelease] or [str(v) for v in ordered]
     raise ResolveError(
         f"{where}dependency {dep.name!r} ({dep.repository}): no version matches "

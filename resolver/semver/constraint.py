@@ -37,6 +37,10 @@ _RANGE_RE = LazyPattern(
 )
 
 
+# Above every uint64: a ceiling's "any minor/patch" (tuples compare it like infinity).
+_NO_LIMIT = 1 << 64
+
+
 class Comparator(Record):
     """One ``op version`` item of a constraint group."""
 
@@ -134,6 +138,31 @@ class Comparator(Record):
             return False
         return v.compare(c) != 0
 
+    def upper_core(self) -> tuple[int, int, int] | None:
+        """A (major, minor, patch) that no version this comparator allows exceeds in its core
+        (``None``: no such bound). Read off the checks above: ``<``, ``<=`` and a full ``=``
+        bound the core by the base's (a pre-release of the base may pass ``<``); ``~``, a
+        partial ``=`` and a partial ``<=`` fix the major and, unless it was an ``x``, the minor;
+        ``^`` fixes the first non-zero part. Only a ceiling: the caller still asks
+        :meth:`check`."""
+        op, c = self.op, self.base
+        if op in ("<", "<=", "=<", "", "=") and not self.dirty:
+            return c.core
+        if op in ("", "=", "~", "~>", "<=", "=<"):
+            tilde = op in ("", "=", "~", "~>")
+            if tilde and c.core == (0, 0, 0) and not self.minor_dirty and not self.patch_dirty:
+                return None  # ``*``, ``~0.0.0``: any version at or above 0.0.0
+            if self.minor_dirty:
+                return (c.major, _NO_LIMIT, _NO_LIMIT)
+            return (c.major, c.minor, _NO_LIMIT)
+        if op == "^":
+            if c.major > 0 or self.minor_dirty:
+                return (c.major, _NO_LIMIT, _NO_LIMIT)
+            if c.minor > 0 or self.patch_dirty:
+                return (0, c.minor, _NO_LIMIT)
+            return (0, 0, c.patch)
+        return None  # >, >=, !=: no ceiling
+
     @property
     def bounded_above(self) -> bool:
         """Whether this comparator alone excludes arbitrarily large versions."""
@@ -196,6 +225,17 @@ class Constraint(Record):
 
     def __str__(self) -> str:
         return " || ".join(" ".join(str(c) for c in g) for g in self.groups)
+
+    def upper_core(self) -> tuple[int, int, int] | None:
+        """A (major, minor, patch) above which no allowed version's core lies, or ``None``:
+        the highest of the groups' ceilings (each the lowest of its comparators')."""
+        ceilings = []
+        for group in self.groups:
+            bounds = [b for b in (c.upper_core() for c in group) if b is not None]
+            if not bounds:
+                return None
+            ceilings.append(min(bounds))
+        return max(ceilings)
 
     def has_upper_bound(self) -> bool:
         """True when every OR group bounds versions from above (``~1.2``, ``<2``, ``1.x``)."""

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from resolver.errors import ConfigError
-from resolver.linter.config import Config, find_config, load_config
+from resolver.linter.config import Config, load_config
 from resolver.linter.findings import Severity
+from resolver.util.configfind import find_config
 from tests.linter.helpers import write
 
 
@@ -138,7 +139,7 @@ def test_lock_reads_the_configuration_only_when_a_file_may_hold_it(tmp_path: Pat
     import sys
 
     from resolver.cli.online import maybe_config
-    from resolver.linter.config import CONFIG_FILES, PYPROJECT
+    from resolver.util.configfind import CONFIG_FILES, PYPROJECT
 
     root = Path(__file__).resolve().parents[2]
     chart = tmp_path / "work" / "app"
