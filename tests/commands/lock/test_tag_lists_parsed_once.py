@@ -15,6 +15,7 @@ from resolver.commands.verify import verify_charts
 from resolver.registry.options import ClientOptions
 from resolver.resolution import pick
 from resolver.semver import Version
+from resolver.semver.tagindex import TagIndex
 from tests.support.registry import Pusher, RegistryServer
 
 pytestmark = pytest.mark.integration
@@ -30,16 +31,24 @@ def pushed(pusher: Pusher) -> dict[tuple[str, str, str], str]:
 
 
 @pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """``("sort", n)`` per tag list sorted into Versions, ``("index", n)`` per list indexed for
+    picks (resolver.semver.tagindex)."""
+    calls: list[tuple[str, int]] = []
     real = pick.oci_versions
 
     def counted(tags: Sequence[str]) -> list[Version]:
-        calls.append(len(tags))
+        calls.append(("sort", len(tags)))
         return real(tags)
 
-    # Everything that sorts a tag list goes through resolver.resolution.pick.oci_versions.
+    def indexed(tags: Sequence[str]) -> TagIndex:
+        calls.append(("index", len(tags)))
+        return TagIndex(tags)
+
+    # Everything that sorts a tag list goes through resolver.resolution.pick.oci_versions;
+    # lock's picks go through a TagIndex (and sort only for an error message or a tie).
     monkeypatch.setattr(pick, "oci_versions", counted)
+    monkeypatch.setattr(pick, "TagIndex", indexed)
     for module in ("resolver.commands.verify", "resolver.commands.outdated"):
         monkeypatch.setattr(f"{module}.oci_versions", counted)
     return calls
@@ -64,14 +73,14 @@ def charts(root: Path, repo: str, count: int) -> list[Path]:
 def test_lock_verify_and_outdated_parse_a_shared_tag_list_once(
     registry: RegistryServer,
     pushed: dict[tuple[str, str, str], str],
-    parses: list[int],
+    parses: list[tuple[str, int]],
     tmp_path: Path,
 ) -> None:
     repo = f"oci://{registry.host}/once"
     dirs = charts(tmp_path, repo, 5)
     options = ClientOptions(plain_http=True)
     outcomes = lock_charts(dirs, options, cwd=tmp_path)
-    assert parses == [len(VERSIONS)]  # 5 charts x 3 dependencies, one list, one parse
+    assert parses == [("index", len(VERSIONS))]  # 5 charts x 3 dependencies, one list
     for outcome in outcomes:
         assert outcome.status == "created"
         assert [(e.version, e.content_digest) for e in outcome.entries] == [
@@ -81,12 +90,12 @@ def test_lock_verify_and_outdated_parse_a_shared_tag_list_once(
     parses.clear()
     report = verify_charts(dirs, options, cwd=tmp_path)
     assert report.errors == [] and report.findings == []
-    assert parses == [len(VERSIONS)]  # CL504's "newer in range" looks, once
+    assert parses == [("sort", len(VERSIONS))]  # CL504's "newer in range" looks, once
 
     parses.clear()
     status = outdated_charts(dirs, options, cwd=tmp_path)
     assert not status.failed
-    assert parses == [len(VERSIONS)]
+    assert parses == [("sort", len(VERSIONS))]
     rows = [(d.alias or d.name, d.wanted, d.latest) for c in status.charts for d in c.dependencies]
     assert (
         rows
