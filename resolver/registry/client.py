@@ -366,7 +366,7 @@ class RegistryClient:
             try:
                 data = loads(response.content)
                 page = data.get("tags") or []
-                if not isinstance(page, list) or not all(isinstance(t, str) for t in page):
+                if not isinstance(page, list) or not set(map(type, page)) <= {str}:
                     raise ValueError
             except (ValueError, AttributeError):
                 raise repo.error(

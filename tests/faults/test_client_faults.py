@@ -269,3 +269,36 @@ def test_docker_config_lookup_order_and_credential_helper(tmp_path: Path) -> Non
         assert store.get("other.example").empty
     finally:
         os.environ["PATH"] = old
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"tags": ["1.0.0", 2]}',
+        b'{"tags": ["1.0.0", null]}',
+        b'{"tags": [["1.0.0"]]}',
+        b'{"tags": "1.0.0"}',
+        b"[]",
+    ],
+)
+def test_a_tag_list_that_is_not_strings_is_one_error(body: bytes) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    async def go() -> list[str]:
+        async with client(handler) as c:
+            return await c.list_tags(REPO)
+
+    with pytest.raises(RegistryError, match="did not answer with a JSON tag list"):
+        run(go())
+
+
+def test_a_tag_list_of_strings_is_kept_in_registry_order() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"name": "charts/app", "tags": ["2.0.0", "1.0.0", "x"]})
+
+    async def go() -> list[str]:
+        async with client(handler) as c:
+            return await c.list_tags(REPO)
+
+    assert run(go()) == ["2.0.0", "1.0.0", "x"]
