@@ -32,6 +32,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "corpus"
+sys.path.insert(0, str(ROOT))
+
+from bench._oci import emit, row  # noqa: E402
 
 
 def corpus_sources(
@@ -152,6 +155,7 @@ def main() -> int:
     parser.add_argument(
         "--jobs", type=int, help="CHARTLOCK_JOBS for the runs (1: one core, no pool)"
     )
+    parser.add_argument("--json", action="store_true", help="end with a JSON line (run_all.py)")
     args = parser.parse_args()
     if args.jobs is not None:
         os.environ["CHARTLOCK_JOBS"] = str(args.jobs)
@@ -177,6 +181,7 @@ def main() -> int:
                     results.setdefault((code, n), []).append(run_once(code, trees[n]))
         load = os.getloadavg()
         print(f"load average after the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        emitted: list[dict[str, object]] = []
         for code in codes:
             print(f"code: {code}")
             rates = {}
@@ -195,7 +200,53 @@ def main() -> int:
             if len(sizes) > 1:
                 ratio = rates[sizes[-1]] / rates[sizes[0]]
                 print(f"  rate at {sizes[-1]} / rate at {sizes[0]}: {ratio:.2f}")
+            if code == codes[0]:
+                emitted = json_rows(sizes, rates, results, code, one_core=args.jobs == 1)
+    emit(emitted, args.json)
     return 0
+
+
+def json_rows(
+    sizes: list[int],
+    rates: dict[int, float],
+    results: dict[tuple[Path, int], list[tuple[float, float, float]]],
+    code: Path,
+    *,
+    one_core: bool,
+) -> list[dict[str, object]]:
+    """run_all.py's rows (the first checkout's): charts/s per size, peak RSS per size, and the
+    rate at the largest size over the rate at the smallest."""
+    cores = "one core" if one_core else "both cores"
+    suffix = "-one-core" if one_core else ""
+    rows = [
+        row(
+            f"lint-corpus-{n}{suffix}",
+            f"lint real corpus, {n} charts, {cores}",
+            chartlock=rates[n],
+            unit="charts/s",
+        )
+        for n in sizes
+    ]
+    if not one_core:
+        rows += [
+            row(
+                f"lint-corpus-rss-{n}",
+                f"lint real corpus, {n} charts: peak RSS",
+                chartlock=max(r for _, r, _ in results[(code, n)]),
+                unit="MB",
+            )
+            for n in sizes
+        ]
+        if len(sizes) > 1:
+            rows.append(
+                row(
+                    "lint-corpus-scaling",
+                    f"lint real corpus: rate at {sizes[-1]} / rate at {sizes[0]}",
+                    chartlock=rates[sizes[-1]] / rates[sizes[0]],
+                    unit="x",
+                )
+            )
+    return rows
 
 
 if __name__ == "__main__":

@@ -53,9 +53,10 @@ def test_every_target_names_a_row_some_script_emits() -> None:
         for suffix in ("", "-anonymous")
         for part in ("", "-heads", "-tokens")
     }
-    # The optional scripts (helpers F and D) may not be on this branch yet.
-    optional = {k for k in run_all.TARGETS if k.startswith("lint-corpus")}
-    assert set(run_all.TARGETS) - optional <= emitted
+    # bench/lint_corpus_bench.py: f"lint-corpus-{n}{suffix}", f"lint-corpus-rss-{n}"
+    emitted |= {f"lint-corpus-{n}{s}" for n in (250, 1000, 4000) for s in ("", "-one-core")}
+    emitted |= {f"lint-corpus-rss-{n}" for n in (250, 1000, 4000)}
+    assert set(run_all.TARGETS) <= emitted
 
 
 @pytest.mark.parametrize("entry", [e for e in run_all.ENTRIES if not e.optional], ids=str)
