@@ -48,6 +48,7 @@ from bench._oci import (
     version_grid,
     write_chart,
 )
+from bench.check_bench import make_venv
 from tests.support.latency import LatencyProxy
 from tests.support.proxy import Proxy
 from tests.support.registry import Pusher, RegistryServer
@@ -64,6 +65,13 @@ class Bench:
         self.server = server
         self.work = work
         self.ours = chartlock_cmd(args.chartlock)
+        self.profiling = self.ours  # profiled runs need `python -m resolver`
+        if args.venv is not None:
+            venv = args.venv.resolve()
+            if not (venv / "bin" / "chartlock").exists():
+                make_venv(venv, editable=False)
+            self.ours = [str(venv / "bin" / "chartlock")]
+            self.profiling = [str(venv / "bin" / "python"), "-m", "resolver"]
         self.pusher = Pusher(helm, server, work / "push")
         self.seeded: set[str] = set()
         self.serial = 0
@@ -102,9 +110,9 @@ class Bench:
     def lock(self, root: Path, profile: str = "") -> float:
         """Seconds for one `lock` of ``root``; with ``--profile DIR`` and ``profile`` set, the
         run is a cProfile one instead (not timed) and its summary is printed."""
-        cmd = [*self.ours, "lock", str(root), "--plain-http"]
         if not profile:
-            return timed(cmd, clean_env())
+            return timed([*self.ours, "lock", str(root), "--plain-http"], clean_env())
+        cmd = [*self.profiling, "lock", str(root), "--plain-http"]
         if not self.args.profile:
             return 0.0
         self.args.profile.mkdir(parents=True, exist_ok=True)
@@ -324,6 +332,13 @@ def main() -> None:
     )
     parser.add_argument("--helm-sample", type=int, default=5, help="0: time helm on every chart")
     parser.add_argument("--chartlock", default="", help="command (default: python -m resolver)")
+    parser.add_argument(
+        "--venv",
+        type=Path,
+        metavar="DIR",
+        help="time DIR/bin/chartlock: a virtualenv with this checkout pip-installed (not "
+        "editable), created if missing; as a user runs chartlock",
+    )
     parser.add_argument(
         "--profile",
         type=Path,

@@ -9,7 +9,6 @@ tags. Every value keeps the line and column it came from.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 from resolver.chart.models import DEPENDENCY_FIELDS, Chart, Dependency, Lock, Mark
@@ -24,14 +23,17 @@ from resolver.chart.yaml11 import (
 from resolver.chart.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode
 from resolver.chart.yamlnodes import Mark as YamlMark
 from resolver.errors import InputError
+from resolver.util.lazyre import LazyPattern
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 _STRING_FIELDS = ("name", "version", "repository", "condition", "alias")
-_RFC3339_RE = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[-+][0-9]{2}:[0-9]{2})"
+_RFC3339_RE = LazyPattern(  # compiled on first use: only a Chart.lock needs it
+    globals(),
+    "_RFC3339_RE",
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[-+][0-9]{2}:[0-9]{2})",
 )
 _TYPE_NAMES: dict[type[Node], str] = {
     MappingNode: "a mapping",

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from resolver.chart.yamlnodes import STR_TAG, MappingNode, Node, ScalarNode, SequenceNode
 from resolver.errors import InputError, UnreadableFile
+from resolver.util.lazyre import LazyPattern
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,13 +31,20 @@ MAX_DEPTH = 256  # real chart files nest about 10 levels
 
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _BASE60_RE = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+# Compiled on first use (resolver.util.lazyre): only a scalar with "-" after four characters
+# can be a timestamp (every pattern starts with four digits and "-"), which chart versions
+# never are; these three cost ~1 ms of every start-up when compiled at import.
 _TIMESTAMP_RES = (
-    re.compile(
+    LazyPattern(
+        {},
+        "",
         r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]{1,9})?"
-        r"(Z|[-+][0-9]{2}:[0-9]{2})"
+        r"(Z|[-+][0-9]{2}:[0-9]{2})",
     ),
-    re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]{1,9})?"),
-    re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"),
+    LazyPattern(
+        {}, "", r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]{1,9})?"
+    ),
+    LazyPattern({}, "", r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"),
 )
 _BOOL_TRUE = frozenset(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"))
 _BOOL_FALSE = frozenset(
@@ -249,9 +257,10 @@ def resolve_plain(text: str) -> Any:
     if first in "+-" or (first.isdigit() and first.isascii()):
         if text in _SPECIAL_FLOATS:
             return _SPECIAL_FLOATS[text]
-        for pattern in _TIMESTAMP_RES:
-            if pattern.fullmatch(text):
-                return GoTimestamp(text)
+        if text[4:5] == "-":
+            for pattern in _TIMESTAMP_RES:
+                if pattern.fullmatch(text):
+                    return GoTimestamp(text)
         plain = text.replace("_", "")
         value = _parse_go_int(plain)
         if value is not None:

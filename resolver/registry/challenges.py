@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 
+from resolver.util.lazyre import LazyPattern
 from resolver.util.records import Record
 
-_PARAM_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
+# Compiled on first use: a registry that asks for no credentials sends no challenge.
+_PARAM_RE = LazyPattern(
+    globals(), "_PARAM_RE", r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))'
+)
 
 
 class Challenge(Record):

@@ -13,12 +13,15 @@ Pure functions, no I/O.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
+from resolver.util.lazyre import LazyPattern
+
 _DOCKER_HUB_NAMES = frozenset(("docker.io", "index.docker.io", "registry-1.docker.io"))
-_HOST_RE = re.compile(
-    r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?|\[[0-9A-Fa-f:]+\](:[0-9]+)?"
+_HOST_RE = LazyPattern(  # compiled on first use: only a run with mirrors needs it
+    globals(),
+    "_HOST_RE",
+    r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?|\[[0-9A-Fa-f:]+\](:[0-9]+)?",
 )
 
 Mirrors = tuple[tuple[str, str], ...]
