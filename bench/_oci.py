@@ -1,10 +1,9 @@
 """Shared set-up for the registry benchmarks of issue 14 (bench/*_bench.py import it).
 
-* ``seed_tags``: thousands of tags in a real CNCF distribution registry without pushing each
-  one: the registry's filesystem storage gets the two link files a tag is made of, all pointing
-  at a manifest the real helm pushed. Tag lists, HEAD and GET by tag then behave exactly as for
-  pushed tags. Only versions a benchmark's ranges pick are pulled, and those are real pushes
-  (``helm dependency update`` downloads what it picks and checks the chart inside).
+* ``seed_tags`` (tests/support/registry.py): thousands of tags in a real CNCF distribution
+  registry without pushing each one, all pointing at a manifest the real helm pushed. Only
+  versions a benchmark's ranges pick are pulled, and those are real pushes (``helm dependency
+  update`` downloads what it picks and checks the chart inside).
 * ``https_token_registry``: a registry like ghcr.io or Docker Hub: HTTPS with its own CA,
   anonymous Bearer tokens from a separate realm (HTTPS too), both behind a TCP proxy adding
   ``delay`` each way (tests/support/latency.py: below TLS, so it works for HTTPS).
@@ -22,7 +21,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,27 +93,6 @@ def version_grid(count: int) -> list[str]:
     patches = max(1, -(-count // 100))
     out = [f"{a}.{b}.{c}" for a in range(10) for b in range(10) for c in range(patches)]
     return out[:count]
-
-
-def seed_tags(server: RegistryServer, repo: str, tags: Iterable[str], digest: str) -> int:
-    """Point every tag of ``tags`` that does not exist yet at manifest ``digest`` (which a real
-    push stored in ``repo``). Returns how many were added."""
-    algorithm, hexdigest = digest.split(":", 1)
-    base = server.workdir / "data/docker/registry/v2/repositories" / repo / "_manifests/tags"
-    if not (base.parent / "revisions" / algorithm / hexdigest / "link").is_file():
-        raise RuntimeError(f"{digest} was not pushed to {repo}")
-    added = 0
-    for tag in tags:
-        directory = base / tag
-        if directory.exists():
-            continue
-        (directory / "current").mkdir(parents=True)
-        (directory / "current" / "link").write_text(digest)
-        index = directory / "index" / algorithm / hexdigest
-        index.mkdir(parents=True)
-        (index / "link").write_text(digest)
-        added += 1
-    return added
 
 
 def write_chart(directory: Path, name: str, deps: list[tuple[str, str, str]]) -> Path:

@@ -43,7 +43,6 @@ from bench._oci import (
     profiled,
     quiet,
     row,
-    seed_tags,
     timed,
     version_grid,
     write_chart,
@@ -51,7 +50,7 @@ from bench._oci import (
 from bench.check_bench import make_venv
 from tests.support.latency import LatencyProxy
 from tests.support.proxy import Proxy
-from tests.support.registry import Pusher, RegistryServer
+from tests.support.registry import Pusher, RegistryServer, seed_tags
 from tests.support.tools import find_helm, find_registry, helm_env
 
 Deps = list[tuple[str, str, str]]  # (name, range, repository)

@@ -15,6 +15,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
 from tests.support.tools import helm_env
@@ -203,3 +204,28 @@ class Pusher:
                 digest = line.split(":", 1)[1].strip()
         self.digests[(namespace, name, version)] = digest
         return digest
+
+
+def seed_tags(server: RegistryServer, repo: str, tags: Iterable[str], digest: str) -> int:
+    """Thousands of tags without pushing each one: the registry's filesystem storage gets the
+    two link files a tag is made of. Tag lists, HEAD and GET by tag then behave exactly as for
+    pushed tags; only a tag whose version the chart inside really has can be pulled by helm.
+
+    Point every tag of ``tags`` that does not exist yet at manifest ``digest`` (which a real
+    push stored in ``repo``). Returns how many were added."""
+    algorithm, hexdigest = digest.split(":", 1)
+    base = server.workdir / "data/docker/registry/v2/repositories" / repo / "_manifests/tags"
+    if not (base.parent / "revisions" / algorithm / hexdigest / "link").is_file():
+        raise RuntimeError(f"{digest} was not pushed to {repo}")
+    added = 0
+    for tag in tags:
+        directory = base / tag
+        if directory.exists():
+            continue
+        (directory / "current").mkdir(parents=True)
+        (directory / "current" / "link").write_text(digest)
+        index = directory / "index" / algorithm / hexdigest
+        index.mkdir(parents=True)
+        (index / "link").write_text(digest)
+        added += 1
+    return added
