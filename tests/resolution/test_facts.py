@@ -4,8 +4,6 @@ sorted) once per run, however many dependencies (and steps: prefetch, resolution
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from resolver.chart.models import Dependency
@@ -15,6 +13,7 @@ from resolver.resolution.pick import Facts, oci_key, oci_pick, resolve_dependenc
 from resolver.resolution.plan import Upgrade, plan_lock, resolve_planned
 from resolver.semver import Constraint, Version, parse_constraint, parse_tag, sort_desc
 from resolver.semver.tagindex import TagIndex
+from tests.support.tagwork import count_tag_work
 
 REPO = "oci://r.example/charts"
 TAGS = ["1.0.0", "1.1.0", "1.2.0-rc.1", "2.0.0", "not-a-version", "1.10.0", "0.9.0_build.1"]
@@ -22,22 +21,8 @@ TAGS = ["1.0.0", "1.1.0", "1.2.0-rc.1", "2.0.0", "not-a-version", "1.10.0", "0.9
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Counts the tag lists indexed (``TagIndex``) and sorted into Versions (``oci_versions``):
-    one ``(what, number of tags)`` item per call."""
-    calls: list[tuple[str, int]] = []
-    real_sort, real_index = pick.oci_versions, TagIndex
-
-    def sorted_(tags: Sequence[str]) -> list[Version]:
-        calls.append(("sort", len(tags)))
-        return real_sort(tags)
-
-    def indexed(tags: Sequence[str]) -> TagIndex:
-        calls.append(("index", len(tags)))
-        return real_index(tags)
-
-    monkeypatch.setattr(pick, "oci_versions", sorted_)
-    monkeypatch.setattr(pick, "TagIndex", indexed)
-    return calls
+    """One ``(what, number of tags)`` item per tag list indexed or sorted."""
+    return count_tag_work(monkeypatch)
 
 
 def facts() -> Facts:

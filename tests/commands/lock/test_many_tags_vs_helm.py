@@ -66,9 +66,7 @@ def repository(pusher: Pusher) -> str:
     return f"oci://{pusher.server.host}/{NAMESPACE}"
 
 
-def test_picks_among_1700_tags_match_helm(
-    repository: str, helm_bin: str, tmp_path: Path
-) -> None:
+def test_picks_among_1700_tags_match_helm(repository: str, helm_bin: str, tmp_path: Path) -> None:
     chart = tmp_path / "app"
     chart.mkdir()
     deps = "".join(

@@ -4,7 +4,6 @@ times), against a real registry with charts pushed by helm."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,8 @@ from resolver.commands.lock import lock_charts
 from resolver.commands.outdated import outdated_charts
 from resolver.commands.verify import verify_charts
 from resolver.registry.options import ClientOptions
-from resolver.resolution import pick
-from resolver.semver import Version
-from resolver.semver.tagindex import TagIndex
 from tests.support.registry import Pusher, RegistryServer
+from tests.support.tagwork import count_tag_work
 
 pytestmark = pytest.mark.integration
 
@@ -33,25 +30,8 @@ def pushed(pusher: Pusher) -> dict[tuple[str, str, str], str]:
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """``("sort", n)`` per tag list sorted into Versions, ``("index", n)`` per list indexed for
-    picks (resolver.semver.tagindex)."""
-    calls: list[tuple[str, int]] = []
-    real = pick.oci_versions
-
-    def counted(tags: Sequence[str]) -> list[Version]:
-        calls.append(("sort", len(tags)))
-        return real(tags)
-
-    def indexed(tags: Sequence[str]) -> TagIndex:
-        calls.append(("index", len(tags)))
-        return TagIndex(tags)
-
-    # Everything that sorts a tag list goes through resolver.resolution.pick.oci_versions;
-    # lock's picks go through a TagIndex (and sort only for an error message or a tie).
-    monkeypatch.setattr(pick, "oci_versions", counted)
-    monkeypatch.setattr(pick, "TagIndex", indexed)
-    for module in ("resolver.commands.verify", "resolver.commands.outdated"):
-        monkeypatch.setattr(f"{module}.oci_versions", counted)
-    return calls
+    lock's picks (which sort only for an error message or a tie)."""
+    return count_tag_work(monkeypatch, "resolver.commands.verify", "resolver.commands.outdated")
 
 
 def charts(root: Path, repo: str, count: int) -> list[Path]:
