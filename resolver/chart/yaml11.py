@@ -32,8 +32,8 @@ MAX_DEPTH = 256  # real chart files nest about 10 levels
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _BASE60_RE = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 # Compiled on first use (resolver.util.lazyre): only a scalar with "-" after four characters
-# can be a timestamp (every pattern starts with four digits and "-"), which chart versions
-# never are; these three cost ~1 ms of every start-up when compiled at import.
+# can be a timestamp (every pattern starts with four digits and "-"), which a version such as
+# 1.2.3 or 10.20.30 is not; these three cost ~1 ms of every start-up when compiled at import.
 _TIMESTAMP_RES = (
     LazyPattern(
         {},
