@@ -136,6 +136,9 @@ def test_upper_core_is_a_ceiling(tag: str, text: str) -> None:
         ("^0.2.3", (0, 2, 1 << 64)),
         ("^0.0.3", (0, 0, 3)),
         ("<2.0.0", (2, 0, 0)),
+        ("<2", (2, 0, 0)),
+        ("<1.5", (1, 5, 0)),
+        (">=1 <2", (2, 0, 0)),
         ("<=1.2", (1, 2, 1 << 64)),
         ("1.2.3", (1, 2, 3)),
         ("1.x", (1, 1 << 64, 1 << 64)),
@@ -203,3 +206,14 @@ def test_a_tie_at_the_top_is_reported() -> None:
     # A tie below the pick decides nothing.
     assert str(TagIndex([*tags, "1.1.0"]).newest(parse_constraint("^1.0.0"))) == "1.1.0"
     assert str(TagIndex(tags).newest(parse_constraint("<1.0.0"))) == "0.9.0"
+
+
+@settings(max_examples=500, deadline=None)
+@given(_CONSTRAINTS)
+def test_a_ceiling_is_an_upper_bound(text: str) -> None:
+    """has_upper_bound (the lint rule's "unbounded range") and upper_core say the same."""
+    constraint = _constraint(text)
+    assert constraint.has_upper_bound() == (constraint.upper_core() is not None)
+    for group in constraint.groups:
+        for comparator in group:
+            assert comparator.bounded_above == (comparator.upper_core() is not None)

@@ -146,8 +146,8 @@ class Comparator(Record):
         ``^`` fixes the first non-zero part. Only a ceiling: the caller still asks
         :meth:`check`."""
         op, c = self.op, self.base
-        if op in ("<", "<=", "=<", "", "=") and not self.dirty:
-            return c.core
+        if op == "<" or (op in ("<=", "=<", "", "=") and not self.dirty):
+            return c.core  # "<" compares with the padded base whether or not it was partial
         if op in ("", "=", "~", "~>", "<=", "=<"):
             tilde = op in ("", "=", "~", "~>")
             if tilde and c.core == (0, 0, 0) and not self.minor_dirty and not self.patch_dirty:
@@ -166,14 +166,7 @@ class Comparator(Record):
     @property
     def bounded_above(self) -> bool:
         """Whether this comparator alone excludes arbitrarily large versions."""
-        op, c = self.op, self.base
-        if op in ("<", "<=", "=<", "^"):
-            return True
-        if op in ("", "=") and not self.dirty:
-            return True
-        if op in ("", "=", "~", "~>"):
-            return not (c.core == (0, 0, 0) and not self.minor_dirty and not self.patch_dirty)
-        return False
+        return self.upper_core() is not None
 
 
 def _is_x(part: str) -> bool:
@@ -239,7 +232,7 @@ class Constraint(Record):
 
     def has_upper_bound(self) -> bool:
         """True when every OR group bounds versions from above (``~1.2``, ``<2``, ``1.x``)."""
-        return all(any(c.bounded_above for c in g) for g in self.groups)
+        return self.upper_core() is not None
 
     def is_exact(self) -> bool:
         """A single ``=``/bare comparator on a full version (``1.2.3``, ``=1.2.3-rc.1``)."""
